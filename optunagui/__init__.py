@@ -1,0 +1,3 @@
+"""OptunaGui: hyperparameter tuning without writing tuning code."""
+
+__version__ = "0.1.0"

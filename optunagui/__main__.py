@@ -1,0 +1,3 @@
+from optunagui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""The `optunagui` command line.
+
+Every module `optunagui/cli/cmd_*.py` adds its subcommands through `register(subparsers)`;
+a subcommand sets `handler` (a function of the parsed arguments returning an exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="optunagui", description="Hyperparameter tuning without writing tuning code."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    package_path = __path__  # type: ignore[name-defined]
+    for module_info in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
+        if module_info.name.startswith("cmd_"):
+            module = importlib.import_module(f"{__name__}.{module_info.name}")
+            module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    return int(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Where the product keeps its data, and how it reaches the database and Ray."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("~/.optunagui")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str | None
+    ray_address: str | None
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir / "datasets"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from the environment and make sure the data directory exists."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("OPTUNAGUI_DATA_DIR") or DEFAULT_DATA_DIR).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database_url = env.get("OPTUNAGUI_DATABASE_URL") or f"sqlite:///{data_dir / 'optunagui.db'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=env.get("OPTUNAGUI_SECRET_KEY") or None,
+        ray_address=env.get("RAY_ADDRESS") or None,
+    )

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from optunagui.store import (
+    Database,
+    Experiment,
+    Run,
+    User,
+    create_experiment,
+    create_run,
+    create_user,
+)
+
+SPEC = {
+    "name": "iris-lgbm",
+    "model": "lightgbm",
+    "metrics": [{"name": "accuracy", "direction": "maximize"}],
+    "budget": {"n_trials": 50, "max_concurrent": 2},
+    "space": {"learning_rate": {"type": "float", "low": 0.001, "high": 0.3, "log": True}},
+}
+
+
+@pytest.fixture
+def owner(db: Database) -> User:
+    with db.session() as session:
+        return create_user(session, "ada", "hash-ada")
+
+
+@pytest.fixture
+def experiment(db: Database, owner: User) -> Experiment:
+    with db.session() as session:
+        return create_experiment(session, "iris", owner.id, description="first")
+
+
+@pytest.fixture
+def run(db: Database, experiment: Experiment, owner: User) -> Run:
+    with db.session() as session:
+        return create_run(session, experiment.id, "lgbm #1", SPEC, created_by=owner.id)
