@@ -1,0 +1,268 @@
+"""Sign-in, sign-out, sessions, CSRF, and the guard in front of every Flask route.
+
+- Passwords: werkzeug's scrypt hashes; an unknown name costs the same check as a known one.
+- Sessions: flask-login on Flask's signed cookie (HttpOnly, SameSite=Lax). The user is re-read
+  on every request, so a disabled user loses their session on their next request.
+- CSRF: a per-session token, in a hidden field of the sign-in and sign-out forms and, for Dash
+  callbacks, in the ``_csrf_token`` cookie that Dash's renderer echoes as ``X-CSRFToken``.
+- ``guard_request`` runs before every request: pages need a signed-in user, Dash's endpoints a
+  signed-in user or a share-link visitor, ``/s/<token>`` a valid link.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
+
+import flask_login
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, session
+from flask.typing import ResponseReturnValue
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from dashapp import html_pages, services
+from dashapp.permissions import parse_id
+from dashapp.throttle import LoginThrottle
+from optunagui.store import users as user_store
+
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "SignedInUser",
+    "csrf_token",
+    "hash_password",
+    "init_auth",
+    "safe_next",
+    "verify_password",
+]
+
+CSRF_COOKIE = "_csrf_token"
+CSRF_HEADER = "X-CSRFToken"
+DEFAULT_LANDING = "/experiments"
+MAX_NAME_LENGTH = 64
+MAX_PASSWORD_LENGTH = 1024
+_PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico"})
+_PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+_DASH_ENDPOINTS = frozenset(
+    {"/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash"}
+)
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+blueprint = Blueprint("auth", __name__)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; with no stored hash, still spend the time of a real check."""
+    if password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)
+
+
+class SignedInUser(flask_login.UserMixin):
+    def __init__(self, user_id: int, name: str, is_admin: bool) -> None:
+        self.user_id = user_id
+        self.name = name
+        self.is_admin = is_admin
+
+    def get_id(self) -> str:
+        return str(self.user_id)
+
+
+def _load_user(user_id: str) -> SignedInUser | None:
+    parsed = parse_id(user_id)
+    if parsed is None:
+        return None
+    with services.database().session() as db_session:
+        user = user_store.get_user(db_session, parsed)
+        if user is None or not user.is_active:
+            return None
+        return SignedInUser(user.id, user.username, bool(user.is_admin))
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use)."""
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def _csrf_matches(candidate: str | None) -> bool:
+    expected = session.get("csrf")
+    if not isinstance(expected, str) or not isinstance(candidate, str):
+        return False
+    return hmac.compare_digest(expected.encode(), candidate.encode())
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path on this site, else the default landing page."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return DEFAULT_LANDING
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return DEFAULT_LANDING
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return DEFAULT_LANDING
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return DEFAULT_LANDING
+    if parts.path in ("/login", "/logout"):
+        return DEFAULT_LANDING
+    return target
+
+
+def _throttle() -> LoginThrottle:
+    return current_app.extensions["optunagui.throttle"]
+
+
+def _client_key() -> str:
+    return request.remote_addr or "unknown"
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    next_target = safe_next(request.values.get("next"))
+    if flask_login.current_user.is_authenticated and request.method == "GET":
+        return redirect(next_target)
+    if request.method == "GET":
+        return html_pages.login_page(csrf_token(), next_target)
+    if not _csrf_matches(request.form.get("csrf_token")):
+        return html_pages.login_page(
+            csrf_token(),
+            next_target,
+            error="Your session expired. Please sign in again.",
+            status=400,
+        )
+    client = _client_key()
+    wait = _throttle().wait_seconds(client)
+    if wait > 0:
+        message = f"Too many failed sign-ins. Try again in {int(wait) + 1} seconds."
+        response = html_pages.login_page(csrf_token(), next_target, error=message, status=429)
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        return response
+    name = (request.form.get("username") or "").strip()
+    password = request.form.get("password") or ""
+    user = _check_credentials(name, password)
+    if user is None:
+        _throttle().record_failure(client)
+        return html_pages.login_page(
+            csrf_token(),
+            next_target,
+            error="Wrong user name or password.",
+            status=401,
+            username=name[:MAX_NAME_LENGTH],
+        )
+    _throttle().record_success(client)
+    session.clear()
+    flask_login.login_user(user)
+    session.permanent = True
+    csrf_token()
+    return redirect(next_target)
+
+
+def _check_credentials(name: str, password: str) -> SignedInUser | None:
+    if not name or len(name) > MAX_NAME_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        verify_password(None, password[:MAX_PASSWORD_LENGTH])
+        return None
+    with services.database().session() as db_session:
+        user = user_store.get_user_by_name(db_session, name)
+        stored_hash = user.password_hash if user is not None else None
+        if not verify_password(stored_hash, password) or user is None or not user.is_active:
+            return None
+        return SignedInUser(user.id, user.username, bool(user.is_admin))
+
+
+@blueprint.route("/logout", methods=["GET", "POST"])
+def logout() -> ResponseReturnValue:
+    if request.method == "GET":
+        if not flask_login.current_user.is_authenticated:
+            return redirect("/login")
+        return html_pages.logout_page(csrf_token())
+    if not _csrf_matches(request.form.get("csrf_token")):
+        abort(400)
+    flask_login.logout_user()
+    session.clear()
+    return redirect("/login")
+
+
+def guard_request() -> ResponseReturnValue | None:
+    """Refuse what the request's sender may not reach, before any view or callback runs."""
+    path = request.path
+    if path in _PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES):
+        return None
+    if path.startswith("/s/"):
+        return _guard_share_page(path[len("/s/") :])
+    signed_in = flask_login.current_user.is_authenticated
+    if path in _DASH_ENDPOINTS:
+        if not signed_in and not session.get("share"):
+            return jsonify(error="Sign in to continue."), 401
+        if request.method == "POST" and not _csrf_matches(request.headers.get(CSRF_HEADER)):
+            return jsonify(error="Missing or wrong CSRF token; reload the page."), 403
+        return None
+    if not signed_in:
+        if request.method == "GET":
+            target = request.full_path if request.query_string else path
+            return redirect("/login?" + urlencode({"next": target}))
+        return jsonify(error="Sign in to continue."), 401
+    if path == "/":
+        return redirect(DEFAULT_LANDING)
+    return None
+
+
+def _guard_share_page(url_token: str) -> ResponseReturnValue | None:
+    if request.method != "GET":
+        return jsonify(error="Not allowed."), 405
+    status, _link = services.resolve_share_token(url_token)
+    if status != "valid":
+        return html_pages.share_problem_page(status)
+    session["share"] = True
+    csrf_token()
+    return None
+
+
+def _set_csrf_cookie(response):  # type: ignore[no-untyped-def]
+    token = session.get("csrf")
+    if isinstance(token, str) and request.cookies.get(CSRF_COOKIE) != token:
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            samesite="Strict",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=False,
+            path="/",
+        )
+    return response
+
+
+def _set_security_headers(response):  # type: ignore[no-untyped-def]
+    # Share links carry their token in the URL: never send it on to other sites.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    return response
+
+
+def init_auth(server: Flask, throttle: LoginThrottle | None = None) -> None:
+    """Configure sessions, sign-in and the request guard on the Flask server."""
+    server.config.update(
+        SESSION_COOKIE_NAME="optunagui_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    )
+    server.extensions["optunagui.throttle"] = throttle or LoginThrottle()
+    manager = flask_login.LoginManager()
+    manager.session_protection = "basic"
+    manager.user_loader(_load_user)
+    manager.init_app(server)
+    server.register_blueprint(blueprint)
+    server.before_request(guard_request)
+    server.after_request(_set_csrf_cookie)
+    server.after_request(_set_security_headers)

@@ -1,0 +1,121 @@
+"""Small building blocks shared by pages: tables, badges, messages, time formatting.
+
+Everything user-written goes in as text children, which React renders escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+__all__ = [
+    "STATUS_COLORS",
+    "empty_note",
+    "format_time",
+    "format_value",
+    "link_status_badge",
+    "message",
+    "role_badge",
+    "runs_table",
+    "status_badge",
+    "table",
+]
+
+STATUS_COLORS = {
+    "queued": "secondary",
+    "running": "primary",
+    "paused": "warning",
+    "completed": "success",
+    "stopped": "dark",
+    "failed": "danger",
+}
+
+
+def format_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_value(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.6g}"
+
+
+def status_badge(status: str | None) -> dbc.Badge:
+    text = status or "no runs"
+    return dbc.Badge(text, color=STATUS_COLORS.get(text, "light"), text_color=None, pill=True)
+
+
+def link_status_badge(status: str) -> dbc.Badge:
+    colors = {"valid": "success", "expired": "secondary", "revoked": "dark"}
+    return dbc.Badge(status, color=colors.get(status, "light"), pill=True)
+
+
+def role_badge(role: str | None) -> dbc.Badge:
+    return dbc.Badge(role or "—", color="info" if role == "owner" else "secondary", pill=True)
+
+
+def message(text: Any, color: str = "info", **kwargs: Any) -> dbc.Alert:
+    return dbc.Alert(text, color=color, class_name="py-2 mb-2", **kwargs)
+
+
+def empty_note(text: str) -> html.P:
+    return html.P(text, className="text-muted mb-0")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], **kwargs: Any) -> dbc.Table:
+    return dbc.Table(
+        [
+            html.Thead(html.Tr([html.Th(h) for h in headers])),
+            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+        ],
+        hover=True,
+        size="sm",
+        responsive=True,
+        **kwargs,
+    )
+
+
+def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None = None) -> Any:
+    """The runs of an experiment: status, best value, trials done/pruned/failed, who, when.
+
+    Args:
+        link_runs: each run's name links to its page.
+        clone_into: the experiment whose wizard a "Clone" link per run opens (editors only).
+    """
+    if not runs:
+        return empty_note("No runs yet.")
+    headers = ["Run", "Status", "Best value", "Trials done / pruned / failed", "Started by", "When"]
+    if clone_into is not None:
+        headers.append("")
+    rows = []
+    for run in runs:
+        name: Any = run.name
+        if link_runs:
+            name = dcc.Link(run.name, href=f"/runs/{run.id}")
+        row = [
+            name,
+            status_badge(run.status),
+            format_value(run.best_value),
+            f"{run.trials_complete} / {run.trials_pruned} / {run.trials_failed}",
+            run.started_by or "—",
+            format_time(run.started_at or run.created_at),
+        ]
+        if clone_into is not None:
+            row.append(
+                dcc.Link(
+                    "Clone run",
+                    href=f"/experiments/{clone_into}/new-run?clone={run.id}",
+                    id={"type": "experiment-clone-run", "run": run.id},
+                )
+            )
+        rows.append(row)
+    return table(headers, rows)

@@ -1,0 +1,200 @@
+"""Every Dash callback declares what it checks, and the check runs before the callback does.
+
+A callback is a public HTTP endpoint (``POST /_dash-update-component``): whatever ids its
+inputs and states carry come from the browser and may have been edited. ``guarded_callback``
+registers a callback together with a :class:`Requirement`; the wrapper resolves who is asking,
+checks their role on the experiment named by the declared argument, and only then calls the
+function, handing it the checked :class:`Access` (the experiment id it carries is the one that
+was checked). A test enumerates ``app.callback_map`` and fails on any callback without one.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dash.exceptions import PreventUpdate
+
+from dashapp import services
+from dashapp.permissions import Principal, Role, effective_role, parse_id
+
+__all__ = [
+    "Access",
+    "Check",
+    "Denial",
+    "Requirement",
+    "admin",
+    "authorize",
+    "experiment",
+    "guarded_callback",
+    "requirement_of",
+    "run",
+    "share_link",
+    "signed_in",
+]
+
+GUARD_ATTRIBUTE = "__optunagui_guard__"
+
+
+class Check(enum.Enum):
+    signed_in = "signed-in user"
+    admin = "admin"
+    experiment = "role on experiment"
+    run = "role on the run's experiment"
+    share_link = "valid share link"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a callback checks before it runs.
+
+    Attributes:
+        check: the kind of check.
+        role: the least role needed on the experiment (``Check.experiment`` only).
+        source: the callback argument carrying the experiment id or the share token.
+    """
+
+    check: Check
+    role: Role | None = None
+    source: str | None = None
+
+    def describe(self) -> str:
+        if self.check is Check.experiment and self.role is not None:
+            return f"{self.role.name} on experiment from `{self.source}`"
+        if self.check is Check.run and self.role is not None:
+            return f"{self.role.name} on the experiment of the run from `{self.source}`"
+        if self.check is Check.share_link:
+            return f"valid share link from `{self.source}`"
+        return self.check.value
+
+
+def signed_in() -> Requirement:
+    return Requirement(Check.signed_in)
+
+
+def admin() -> Requirement:
+    return Requirement(Check.admin)
+
+
+def experiment(role: Role, source: str) -> Requirement:
+    return Requirement(Check.experiment, role=role, source=source)
+
+
+def run(role: Role, source: str) -> Requirement:
+    """The user's role on the experiment that the run (id in argument ``source``) belongs to."""
+    return Requirement(Check.run, role=role, source=source)
+
+
+def share_link(source: str) -> Requirement:
+    return Requirement(Check.share_link, source=source)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the check established: who asks, and (if any) the experiment and their role on it."""
+
+    principal: Principal
+    experiment_id: int | None = None
+    role: Role | None = None
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Denial:
+    """Why a request was refused: signed-out, forbidden, not-found, expired, revoked, unknown."""
+
+    reason: str
+
+
+def authorize(requirement: Requirement, values: dict[str, Any]) -> Access | Denial:
+    """Run ``requirement`` against the current request and the callback's argument values."""
+    if requirement.check is Check.share_link:
+        return _authorize_share(values.get(requirement.source or ""))
+    principal = services.current_principal()
+    if not principal.is_user:
+        return Denial("signed-out")
+    if requirement.check is Check.signed_in:
+        return Access(principal)
+    if requirement.check is Check.admin:
+        return Access(principal) if principal.is_admin else Denial("forbidden")
+    target_id = parse_id(values.get(requirement.source or ""))
+    if target_id is None:
+        return Denial("not-found")
+    run_id = None
+    experiment_id = target_id
+    if requirement.check is Check.run:
+        run_id = target_id
+        found = services.run_experiment_id(run_id)
+        if found is None:
+            return Denial("not-found")
+        experiment_id = found
+    member_role = services.experiment_member_role(principal, experiment_id)
+    if member_role is services.NO_EXPERIMENT:
+        return Denial("not-found")
+    role = effective_role(principal, experiment_id, member_role)
+    if role is None:
+        return Denial("not-found")
+    if requirement.role is not None and role < requirement.role:
+        return Denial("forbidden")
+    return Access(principal, experiment_id=experiment_id, role=role, run_id=run_id)
+
+
+def _authorize_share(token: Any) -> Access | Denial:
+    status, link = services.resolve_share_token(token)
+    if status != "valid" or link is None:
+        return Denial(status)
+    principal = Principal(share_link_id=link.id, share_experiment_id=link.experiment_id)
+    return Access(principal, experiment_id=link.experiment_id, role=Role.viewer)
+
+
+def requirement_of(callback: Callable[..., Any]) -> Requirement | None:
+    """The requirement a registered callback function declares, following Dash's wrappers."""
+    seen = 0
+    while callback is not None and seen < 20:
+        found = getattr(callback, GUARD_ATTRIBUTE, None)
+        if isinstance(found, Requirement):
+            return found
+        callback = getattr(callback, "__wrapped__", None)
+        seen += 1
+    return None
+
+
+def guarded_callback(
+    app: Any,
+    *,
+    requires: Requirement,
+    output: Any,
+    inputs: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    on_denied: Callable[[Denial], Any] | None = None,
+    **kwargs: Any,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a Dash callback that runs only when ``requires`` holds.
+
+    Inputs and states are named (dict form), so the checked argument is found by name.
+    The decorated function is called as ``func(access, **values)``. When the check fails,
+    ``on_denied(denial)`` gives the outputs (a message without any data), or, without it, the
+    request gets no update at all.
+    """
+    names = set(inputs) | set(state or {})
+    if requires.source is not None and requires.source not in names:
+        raise ValueError(f"`{requires.source}` is not an input or state of this callback")
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def run_checked(**values: Any) -> Any:
+            outcome = authorize(requires, values)
+            if isinstance(outcome, Denial):
+                if on_denied is None:
+                    raise PreventUpdate
+                return on_denied(outcome)
+            return func(outcome, **values)
+
+        setattr(run_checked, GUARD_ATTRIBUTE, requires)
+        app.callback(output=output, inputs=inputs, state=state or {}, **kwargs)(run_checked)
+        return func
+
+    return decorate

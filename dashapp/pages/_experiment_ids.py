@@ -1,0 +1,40 @@
+"""Component ids of the experiment page, defined once."""
+
+from __future__ import annotations
+
+__all__ = ["ids"]
+
+
+class ids:
+    experiment = "experiment-id"
+    refresh = "experiment-refresh"
+    poll = "experiment-poll"
+    redirect = "experiment-redirect"
+    denied = "experiment-denied"
+    body = "experiment-body"
+    title = "experiment-title"
+    role = "experiment-role"
+    description = "experiment-description"
+    runs = "experiment-runs"
+    new_run = "experiment-new-run"
+    members = "experiment-members"
+    manage_members = "experiment-manage-members"
+    member_name = "experiment-member-name"
+    member_role = "experiment-member-role"
+    member_save = "experiment-member-save"
+    member_feedback = "experiment-member-feedback"
+    member_remove = "experiment-member-remove"  # pattern-matching type, with "user"
+    share_card = "experiment-share-card"
+    share_label = "experiment-share-label"
+    share_days = "experiment-share-days"
+    share_create = "experiment-share-create"
+    share_new = "experiment-share-new"
+    share_links = "experiment-share-links"
+    share_revoke = "experiment-share-revoke"  # pattern-matching type, with "link"
+    share_feedback = "experiment-share-feedback"
+    settings_card = "experiment-settings-card"
+    rename_input = "experiment-rename-input"
+    rename_button = "experiment-rename-button"
+    delete_confirm = "experiment-delete-confirm"
+    delete_button = "experiment-delete-button"
+    settings_feedback = "experiment-settings-feedback"

@@ -1,0 +1,209 @@
+"""The wizard's callbacks around the data: the preview and target of the chosen dataset, the
+metrics and group columns it allows, uploads, the free resources, and resetting the ranges.
+Each is checked like every callback: an editor (or owner) of the experiment in the URL."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import dash
+from dash import ALL, Input, Output, State
+
+from dashapp import components, guard, services
+from dashapp.guard import Access, Denial
+from dashapp.pages import _wizard_render as render
+from dashapp.pages._wizard_form import draft_form, read_form
+from dashapp.pages._wizard_ids import ids
+from dashapp.pages._wizard_layout import HIDDEN
+from dashapp.permissions import Role
+from dashapp.wizard import data as wizard_data
+from dashapp.wizard.estimate import local_capacity
+from dashapp.wizard.form import AUTO_TASK, chosen_models, merge_space_rows
+from dashapp.wizard.upload import UploadError, max_upload_bytes, receive_upload
+from optunagui.metrics import METRICS
+
+__all__ = ["register_data_callbacks"]
+
+NOT_AVAILABLE = "This experiment does not exist, or you have no access to it."
+EDITORS_ONLY = "Only the experiment's editors and owners can launch runs."
+TASK_LABELS = {"classification": "Classification", "regression": "Regression"}
+
+
+def _denied(denial: Denial) -> tuple[Any, ...]:
+    text = EDITORS_ONLY if denial.reason == "forbidden" else NOT_AVAILABLE
+    return None, components.message(text, "warning", id="new-run-not-available"), HIDDEN
+
+
+def _task_options(inferred: str | None) -> list[dict[str, str]]:
+    auto = f"Inferred from the target ({inferred})" if inferred else "Inferred from the target"
+    return [{"label": auto, "value": AUTO_TASK}] + [
+        {"label": label, "value": value} for value, label in TASK_LABELS.items()
+    ]
+
+
+def register_data_callbacks(app: dash.Dash) -> None:
+    editor = guard.experiment(Role.editor, "experiment_id")
+
+    @guard.guarded_callback(
+        app,
+        requires=editor,
+        output=[
+            Output(ids.resources, "children"),
+            Output(ids.denied, "children"),
+            Output(ids.body, "style"),
+        ],
+        inputs={"experiment_id": Input(ids.experiment, "data")},
+        on_denied=_denied,
+    )
+    def show_resources(access: Access, experiment_id: Any) -> Any:
+        capacity = local_capacity(os.cpu_count(), services.state().settings.ray_address)
+        return f"Resources: {capacity.source}.", None, {}
+
+    @guard.guarded_callback(
+        app,
+        requires=editor,
+        output=[
+            Output(ids.preview, "children"),
+            Output(ids.target, "options"),
+            Output(ids.target, "value", allow_duplicate=True),
+            Output(ids.task, "options"),
+            Output(ids.inferred, "data"),
+            Output(ids.dataset_status, "children"),
+        ],
+        inputs={
+            "source": Input(ids.source, "value"),
+            "builtin": Input(ids.builtin, "value"),
+            "upload": Input(ids.upload_data, "data"),
+            "target": Input(ids.target, "value"),
+        },
+        state={"experiment_id": State(ids.experiment, "data"), "options": State(ids.options,
+                                                                                 "data")},
+        prevent_initial_call="initial_duplicate",
+    )
+    def describe(access: Access, source: Any, builtin: Any, upload: Any, target: Any,
+                 experiment_id: Any, options: Any) -> Any:
+        from optunagui.datasets import DatasetError, column_summary, infer_task, preview
+
+        form = {"source": source, "builtin": builtin, "upload": upload, "target": target,
+                "options": options if isinstance(options, dict) else {}}
+        with services.database().session() as session:
+            ref = wizard_data.resolve_dataset(session, form, user_id=access.principal.user_id,
+                                              experiment_id=access.experiment_id)
+        if ref is None:
+            note = "Upload a file first." if source == "upload" else "Choose a dataset."
+            return (components.empty_note(note), [], None, _task_options(None), None, "")
+        loaded, problem = wizard_data.load_for_preview(ref.spec, target)
+        if loaded is None:
+            return (None, [], None, _task_options(None), None,
+                    components.message(problem, "danger"))
+        frame = loaded.frame
+        columns = [str(c) for c in frame.columns]
+        columns_for_target = [loaded.target] if "builtin" in ref.spec else columns
+        chosen = target if target in columns_for_target else loaded.target
+        kinds = {info.name: info.kind for info in column_summary(frame, chosen)}
+        try:
+            inferred = infer_task(frame[chosen]) if problem is None else None
+        except (DatasetError, ValueError, TypeError):
+            inferred = None
+        status: Any = f"{len(frame)} rows, {len(columns)} columns."
+        if problem is not None:
+            status = components.message(problem, "warning")
+        data = {"columns": [c for c in columns if c != chosen], "task": inferred}
+        return (
+            render.preview_table(preview(frame, render.PREVIEW_ROWS), kinds),
+            [{"label": c, "value": c} for c in columns_for_target],
+            chosen if chosen != target else dash.no_update,
+            _task_options(inferred),
+            data,
+            status,
+        )
+
+    @guard.guarded_callback(
+        app,
+        requires=editor,
+        output=[
+            Output(ids.metrics, "options"),
+            Output(ids.directions, "children"),
+            Output(ids.group, "options"),
+        ],
+        inputs={
+            "task": Input(ids.task, "value"),
+            "inferred": Input(ids.inferred, "data"),
+            "metrics": Input(ids.metrics, "value"),
+        },
+        state={"experiment_id": State(ids.experiment, "data")},
+    )
+    def metric_choices(access: Access, task: Any, inferred: Any, metrics: Any,
+                       experiment_id: Any) -> Any:
+        inferred = inferred if isinstance(inferred, dict) else {}
+        effective = task if task in TASK_LABELS else inferred.get("task")
+        options = [
+            {"label": f"{m.label} ({m.direction})", "value": m.name}
+            for m in METRICS.values() if effective is None or m.task == effective
+        ]
+        chosen = [m for m in metrics or [] if isinstance(m, str) and m in METRICS]
+        if chosen:
+            directions = "; ".join(f"{m}: {METRICS[m].direction}" for m in chosen)
+            text = f"Optimised: {directions}."
+        else:
+            default = {"classification": "accuracy", "regression": "rmse"}.get(effective or "")
+            text = (f"None chosen: {default} ({METRICS[default].direction}) is used."
+                    if default else "")
+        columns = [c for c in inferred.get("columns") or [] if isinstance(c, str)]
+        groups = [{"label": "(none)", "value": ""}] + [{"label": c, "value": c} for c in columns]
+        return options, text, groups
+
+    @guard.guarded_callback(
+        app,
+        requires=editor,
+        output=[
+            Output(ids.upload_data, "data"),
+            Output(ids.upload_status, "children"),
+            Output(ids.source, "value", allow_duplicate=True),
+        ],
+        inputs={"contents": Input(ids.upload, "contents")},
+        state={
+            "filename": State(ids.upload, "filename"),
+            "experiment_id": State(ids.experiment, "data"),
+        },
+        prevent_initial_call=True,
+    )
+    def upload_file(access: Access, contents: Any, filename: Any, experiment_id: Any) -> Any:
+        settings = services.state().settings
+        try:
+            stored = receive_upload(
+                services.database(), settings.data_dir, contents, filename,
+                user_id=access.principal.user_id, limit=max_upload_bytes(),
+            )
+        except UploadError as error:
+            return dash.no_update, components.message(str(error), "danger"), dash.no_update
+        text = (f"Stored {stored.filename}: {stored.n_rows} rows, {stored.n_columns} columns.")
+        return stored.as_form(), components.message(text, "success"), "upload"
+
+    @guard.guarded_callback(
+        app,
+        requires=editor,
+        output=[
+            Output(ids.space, "children", allow_duplicate=True),
+            Output(ids.space_status, "children"),
+        ],
+        inputs={"clicks": Input(ids.space_reset, "n_clicks")},
+        state={
+            "experiment_id": State(ids.experiment, "data"),
+            "draft": State(ids.draft, "data"),
+            "model_use": State({"type": ids.model_use, "model": ALL}, "value"),
+            "model_ids": State({"type": ids.model_use, "model": ALL}, "id"),
+            "preset_values": State({"type": ids.preset, "model": ALL}, "value"),
+            "preset_ids": State({"type": ids.preset, "model": ALL}, "id"),
+        },
+        prevent_initial_call=True,
+    )
+    def reset_space(access: Access, clicks: Any, experiment_id: Any, draft: Any,
+                    **values: Any) -> Any:
+        form = read_form(draft_form(draft, access.experiment_id), values)
+        models = chosen_models(form)
+        presets = {m: form["presets"].get(m, "default") for m in models}
+        rows = merge_space_rows(models, presets, [], {})
+        done = ", ".join(f"{m} ({p})" for m, p in presets.items()) or "no model chosen"
+        return render.space_table(rows, {}, models), f"Reset to the preset: {done}."

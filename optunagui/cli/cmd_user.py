@@ -1,0 +1,131 @@
+"""`optunagui user add NAME [--admin]`, `user list`, `user disable NAME`, `user enable NAME`.
+
+The password of `user add` is read from standard input when it is not a terminal (first line),
+else asked for twice at a prompt; it is never taken from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from optunagui.store import Database
+
+__all__ = ["MIN_PASSWORD_LENGTH", "read_password", "register"]
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    user = subparsers.add_parser("user", help="manage dashboard users")
+    commands = user.add_subparsers(dest="user_command", metavar="USER_COMMAND", required=True)
+    add = commands.add_parser("add", help="add a user (password from stdin or a prompt)")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true", help="the user manages users")
+    add.set_defaults(handler=_add)
+    listing = commands.add_parser("list", help="list users")
+    listing.set_defaults(handler=_list)
+    disable = commands.add_parser("disable", help="stop a user from signing in")
+    disable.add_argument("name")
+    disable.set_defaults(handler=_set_active, active=False)
+    enable = commands.add_parser("enable", help="let a disabled user sign in again")
+    enable.add_argument("name")
+    enable.set_defaults(handler=_set_active, active=True)
+
+
+def read_password(stdin: TextIO | None = None) -> str:
+    """The new password: the first line of a piped stdin, or typed twice at a prompt.
+
+    Raises:
+        ValueError: the password is too short or too long, or the two entries differ.
+    """
+    stream = stdin or sys.stdin
+    if stream.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise ValueError("the passwords differ")
+    else:
+        password = stream.readline().rstrip("\r\n")
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise ValueError(
+            f"a password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+        )
+    return password
+
+
+def _database() -> Database:
+    from optunagui.config import load_settings
+    from optunagui.store import Database
+
+    database = Database(load_settings().database_url)
+    database.upgrade()
+    return database
+
+
+def _add(args: argparse.Namespace) -> int:
+    from dashapp.auth import hash_password
+    from dashapp.queries import check_username
+    from optunagui.store import Conflict
+    from optunagui.store import users as user_store
+
+    problem = check_username(args.name)
+    if problem:
+        print(f"optunagui user add: {problem}", file=sys.stderr)
+        return 2
+    try:
+        password = read_password()
+    except ValueError as error:
+        print(f"optunagui user add: {error}", file=sys.stderr)
+        return 2
+    database = _database()
+    try:
+        with database.session() as session:
+            user_store.create_user(
+                session, args.name.strip(), hash_password(password), is_admin=args.admin
+            )
+    except Conflict:
+        print(f"optunagui user add: the name {args.name!r} is taken", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"added {'admin' if args.admin else 'user'} {args.name.strip()}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from optunagui.store import users as user_store
+
+    database = _database()
+    try:
+        with database.session() as session:
+            users = user_store.list_users(session)
+    finally:
+        database.dispose()
+    print(f"{'NAME':<24} {'KIND':<6} {'STATE':<9} CREATED")
+    for user in users:
+        kind = "admin" if user.is_admin else "user"
+        state = "active" if user.is_active else "disabled"
+        created = user.created_at.strftime("%Y-%m-%d %H:%M") if user.created_at else ""
+        print(f"{user.username:<24} {kind:<6} {state:<9} {created}")
+    return 0
+
+
+def _set_active(args: argparse.Namespace) -> int:
+    from optunagui.store import users as user_store
+
+    database = _database()
+    try:
+        with database.session() as session:
+            user = user_store.get_user_by_name(session, args.name)
+            if user is None:
+                print(f"optunagui user: no user named {args.name!r}", file=sys.stderr)
+                return 1
+            user_store.set_user_active(session, user.id, args.active)
+    finally:
+        database.dispose()
+    print(f"{'enabled' if args.active else 'disabled'} {args.name}")
+    return 0

@@ -1,0 +1,396 @@
+"""Callback by callback, principal by principal: who gets through, and that refusals leak nothing.
+
+The table below lists every server-side callback of the app with the check it must declare.
+A callback added without a guard, or without a row here, fails these tests.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dashapp import guard
+from dashapp.guard import Access, Check, Denial, requirement_of
+from dashapp.permissions import Role
+from optunagui.store import accounts
+from optunagui.store.tables import DatasetVersion, Experiment, Membership, Run, User
+from tests.dashapp.conftest import RUN_NAME, World, callback_key, post_callback
+
+# Dash's own page router: it returns page layouts, which hold no data (see test_pages_hold_no_data).
+DASH_ROUTER = ".._pages_content.children..._pages_store.data.."
+
+MEMBER_REMOVE = "experiment-member-remove"
+SHARE_REVOKE = "experiment-share-revoke"
+
+
+@dataclass(frozen=True)
+class Case:
+    fragment: str
+    check: Check
+    role: Role | None
+    values: Any  # World -> dict of argument values
+
+
+def _alpha(world: World, **extra: Any) -> dict[str, Any]:
+    return {"experiment_id": str(world.alpha), "refresh": 0, **extra}
+
+
+def _wizard(world: World, **extra: Any) -> dict[str, Any]:
+    return {"experiment_id": str(world.alpha), **extra}
+
+
+def _run(world: World, **extra: Any) -> dict[str, Any]:
+    return {"run_id": str(world.run_id), **extra}
+
+
+UPLOAD = "data:text/csv;base64," + base64.b64encode(b"a,b,y\n1,2,0\n3,4,1\n5,6,0\n").decode()
+
+
+CASES = [
+    Case("shell-user-name.children", Check.signed_in, None, lambda w: {"pathname": "/"}),
+    Case("experiments-table.children", Check.signed_in, None, lambda w: {"search": ""}),
+    Case(
+        "experiments-create-feedback.children",
+        Check.signed_in,
+        None,
+        lambda w: {"clicks": 1, "name": "made by a test", "refresh": 0},
+    ),
+    Case("experiment-denied.children", Check.experiment, Role.viewer, lambda w: _alpha(w)),
+    Case("experiment-members.children", Check.experiment, Role.viewer, lambda w: _alpha(w)),
+    Case(
+        "experiment-member-feedback.children...",
+        Check.experiment,
+        Role.owner,
+        lambda w: _alpha(w, clicks=1, username="otto", role="owner"),
+    ),
+    Case(
+        "experiment-member-feedback.children@",
+        Check.experiment,
+        Role.owner,
+        lambda w: _alpha(w, clicks=[({"type": MEMBER_REMOVE, "user": w.user_ids["vic"]}, 1)]),
+    ),
+    Case("experiment-share-links.children", Check.experiment, Role.owner, lambda w: _alpha(w)),
+    Case(
+        "experiment-share-new.children",
+        Check.experiment,
+        Role.owner,
+        lambda w: _alpha(w, clicks=1, label="leak", days=7),
+    ),
+    Case(
+        "experiment-share-feedback.children",
+        Check.experiment,
+        Role.owner,
+        lambda w: _alpha(w, clicks=[({"type": SHARE_REVOKE, "link": w.share_link_id}, 1)]),
+    ),
+    Case(
+        "experiment-settings-feedback.children...",
+        Check.experiment,
+        Role.owner,
+        lambda w: _alpha(w, clicks=1, name="renamed by a test"),
+    ),
+    Case(
+        "experiment-settings-feedback.children@",
+        Check.experiment,
+        Role.owner,
+        lambda w: _alpha(w, clicks=1, confirm="not the name"),
+    ),
+    Case("admin-denied.children", Check.admin, None, lambda w: {"refresh": 0}),
+    Case(
+        "admin-create-feedback.children",
+        Check.admin,
+        None,
+        lambda w: {"clicks": 1, "name": "mallory", "password": "long enough pw", "refresh": 0},
+    ),
+    Case(
+        "admin-action-feedback.children",
+        Check.admin,
+        None,
+        lambda w: {
+            "clicks": [
+                ({"type": "admin-user-action", "user": w.user_ids["vic"], "action": "disable"}, 1)
+            ],
+            "refresh": 0,
+        },
+    ),
+    Case("account-heading.children", Check.signed_in, None, lambda w: {"refresh": 0}),
+    Case(
+        "account-token-new.children",
+        Check.signed_in,
+        None,
+        lambda w: {"clicks": 1, "label": "t", "days": None, "refresh": 0},
+    ),
+    Case("account-token-feedback.children", Check.signed_in, None, lambda w: {"refresh": 0}),
+    # The wizard: every step's callback needs an editor. "Back" is the harmless trigger here;
+    # launching is covered (refused and allowed) in test_wizard_callbacks.py.
+    Case("new-run-resources.children", Check.experiment, Role.editor, lambda w: _wizard(w)),
+    Case(
+        "new-run-step.data@",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, step=2, back=1, draft=None),
+    ),
+    Case(
+        "new-run-restored.data",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, stamp=-1, draft=None, restored=False, clone=str(w.run_id)),
+    ),
+    Case(
+        "new-run-preview.children",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, source="builtin", builtin="iris", target="target", options={}),
+    ),
+    Case(
+        "new-run-metrics.options",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, task="auto", inferred={"columns": ["x"], "task": None}, metrics=[]),
+    ),
+    Case(
+        "new-run-upload-status.children",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, contents=UPLOAD, filename="upload.csv"),
+    ),
+    Case(
+        "new-run-space-status.children",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, clicks=1, draft=None),
+    ),
+    # The run page: viewers read, editors steer.
+    Case("..run-denied.children", Check.run, Role.viewer, lambda w: _run(w)),
+    Case(
+        "run-history-graph.figure@",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, tick=1, live=None, x_param=None, y_param=None),
+    ),
+    Case(
+        "run-scatter-axes.data@",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, x_param="a", y_param="b", shown=None),
+    ),
+    Case(
+        "run-trial-detail.children",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, clicked={"rowId": "0"}),
+    ),
+    Case("run-control-feedback.children", Check.run, Role.editor, lambda w: _run(w, pause=1)),
+    Case("run-ranges-feedback.children", Check.run, Role.editor, lambda w: _run(w, clicks=1)),
+    # The run analysis page: viewers read every tab and download its figures.
+    Case("analysis-denied.children", Check.run, Role.viewer, lambda w: _run(w)),
+    Case(
+        "analysis-scatter-graph.figure",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, tab="params", objective=None, x_param=None, y_param=None),
+    ),
+    Case(
+        "analysis-parallel-graph.figure",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, tab="params", objective=None),
+    ),
+    Case(
+        "analysis-importance-graph.figure",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, tab="importance", objective=None, method="fanova", tick=None),
+    ),
+    Case(
+        "analysis-convergence-graph.figure",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, tab="diagnosis", objective=None),
+    ),
+    Case("analysis-pareto-graph.figure", Check.run, Role.viewer, lambda w: _run(w, tab="pareto")),
+    Case(
+        "analysis-download.data",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(
+            w,
+            clicks=[({"type": "analysis-download-button", "figure": "history"}, 1)],
+            objective=None,
+            x_param=None,
+            y_param=None,
+            method="fanova",
+        ),
+    ),
+    # The compare page: any signed-in user; each run id is then checked on its own
+    # (test_compare_page.py: outsiders get a refusal and nothing of the run).
+    Case("compare-problem.children", Check.signed_in, None, lambda w: {"runs": str(w.run_id)}),
+    Case(
+        "compare-download.data",
+        Check.signed_in,
+        None,
+        lambda w: {
+            "clicks": [({"type": "compare-download-button", "figure": "table"}, 1)],
+            "runs": str(w.run_id),
+        },
+    ),
+    Case(
+        "shared-problem.children",
+        Check.share_link,
+        None,
+        lambda w: {"poll": None, "token": w.share_url_token},
+    ),
+]
+
+# Least privilege first, so no allowed change happens before a refusal is checked.
+PRINCIPALS = ["anonymous", "share", "otto", "vic", "ed", "olivia", "ada"]
+ROLE_ON_ALPHA = {"vic": Role.viewer, "ed": Role.editor, "olivia": Role.owner, "ada": Role.owner}
+SECRETS = ["Alpha", RUN_NAME, "for the client", "olivia", "bravo link"]
+
+
+def expected_allowed(case: Case, who: str) -> bool:
+    if who == "anonymous":
+        return False
+    if case.check is Check.share_link:
+        return True  # the token is the credential, whoever presents it
+    if who == "share":
+        return False
+    if case.check is Check.signed_in:
+        return True
+    if case.check is Check.admin:
+        return who == "ada"
+    role = ROLE_ON_ALPHA.get(who)
+    return role is not None and case.role is not None and role >= case.role
+
+
+def _snapshot(database) -> tuple[Any, ...]:
+    with database.session() as session:
+        return (
+            sorted(session.execute(select(Experiment.id, Experiment.name)).all()),
+            sorted(
+                session.execute(
+                    select(Membership.experiment_id, Membership.user_id, Membership.role)
+                ).all()
+            ),
+            sorted(session.execute(select(User.username, User.is_active, User.is_admin)).all()),
+            sorted(
+                session.execute(select(accounts.ShareLink.id, accounts.ShareLink.revoked_at)).all()
+            ),
+            sorted(session.execute(select(accounts.ApiToken.id)).all()),
+            sorted(session.execute(select(Run.id, Run.status, Run.control)).all(), key=str),
+            sorted(session.execute(select(DatasetVersion.id)).all()),
+        )
+
+
+def test_every_callback_declares_a_check(app, client_for):
+    client_for("olivia")  # the first request lets Dash register its page router
+    unguarded = []
+    for key, entry in app.callback_map.items():
+        if "callback" not in entry:
+            continue  # clientside: runs in the browser, no server endpoint
+        if key == DASH_ROUTER:
+            continue
+        if requirement_of(entry["callback"]) is None:
+            unguarded.append(key)
+    assert unguarded == []
+
+
+def test_every_callback_is_in_the_permission_table(app, client_for):
+    client_for("olivia")
+    server_side = {key for key, entry in app.callback_map.items() if "callback" in entry} - {
+        DASH_ROUTER
+    }
+    covered = {callback_key(app, case.fragment) for case in CASES}
+    assert server_side - covered == set(), "add the new callback to CASES"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.fragment for case in CASES])
+def test_callback_declares_the_expected_check(app, case):
+    requirement = requirement_of(app.callback_map[callback_key(app, case.fragment)]["callback"])
+    assert requirement is not None
+    assert requirement.check is case.check
+    assert requirement.role == case.role
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.fragment for case in CASES])
+def test_callback_permission_matrix(app, world, database, client_for, monkeypatch, case):
+    outcomes: list[Access | Denial] = []
+    real_authorize = guard.authorize
+
+    def spy(requirement, values):
+        outcome = real_authorize(requirement, values)
+        outcomes.append(outcome)
+        return outcome
+
+    monkeypatch.setattr(guard, "authorize", spy)
+    key = callback_key(app, case.fragment)
+    clients = {who: client_for(who) for who in PRINCIPALS}
+    for who in PRINCIPALS:
+        outcomes.clear()
+        before = _snapshot(database)
+        response = post_callback(clients[who], app, key, case.values(world))
+        allowed = expected_allowed(case, who)
+        if who == "anonymous":
+            assert response.status_code == 401
+            assert outcomes == []
+        else:
+            assert len(outcomes) == 1, (who, response.status_code, response.get_data(as_text=True))
+            assert isinstance(outcomes[0], Access) is allowed, (who, outcomes[0])
+            assert response.status_code in (200, 204), (who, response.get_data(as_text=True))
+        if not allowed:
+            text = response.get_data(as_text=True)
+            assert response.status_code in (200, 204, 401), (who, response.status_code)
+            for secret in SECRETS:
+                assert secret not in text, (who, secret)
+            assert _snapshot(database) == before, who
+
+
+def test_other_experiments_owner_cannot_revoke_a_link_through_their_own_experiment(
+    app, world, database, client_for
+):
+    client = client_for("otto")
+    key = callback_key(app, "experiment-share-feedback.children")
+    values = {
+        "experiment_id": str(world.bravo),
+        "refresh": 0,
+        "clicks": [({"type": SHARE_REVOKE, "link": world.share_link_id}, 1)],
+    }
+    response = post_callback(client, app, key, values)
+    assert "No such link" in response.get_data(as_text=True)
+    with database.session() as session:
+        assert session.get(accounts.ShareLink, world.share_link_id).revoked_at is None
+
+
+def test_other_experiments_owner_cannot_remove_a_member_through_their_own_experiment(
+    app, world, database, client_for
+):
+    client = client_for("otto")
+    key = callback_key(app, "experiment-member-feedback.children@")
+    values = {
+        "experiment_id": str(world.bravo),
+        "refresh": 0,
+        "clicks": [({"type": MEMBER_REMOVE, "user": world.user_ids["vic"]}, 1)],
+    }
+    post_callback(client, app, key, values)
+    with database.session() as session:
+        roles = session.scalars(
+            select(Membership.role).where(
+                Membership.experiment_id == world.alpha,
+                Membership.user_id == world.user_ids["vic"],
+            )
+        ).all()
+    assert roles == ["viewer"]
+
+
+@pytest.mark.parametrize("bad_id", ["999", "0", "-1", "1 OR 1=1", "1.0", "", None, True, "x" * 40])
+def test_experiment_callback_refuses_unknown_or_malformed_ids(app, world, client_for, bad_id):
+    client = client_for("ada")
+    key = callback_key(app, "experiment-denied.children")
+    response = post_callback(client, app, key, {"experiment_id": bad_id, "refresh": 0})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "does not exist, or you have no access" in text
+    assert "Alpha" not in text
