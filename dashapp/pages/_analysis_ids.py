@@ -1,0 +1,50 @@
+"""Component ids of the run analysis page, defined once."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ALL_PARAMS_FIGURES",
+    "AXES_FIGURES",
+    "DIAGNOSIS_FIGURES",
+    "FIGURES",
+    "PARAM_FIGURES",
+    "ids",
+]
+
+
+class ids:
+    run = "analysis-run-id"
+    denied = "analysis-denied"
+    body = "analysis-body"
+    title = "analysis-title"
+    links = "analysis-links"
+    summary = "analysis-summary"
+    tabs = "analysis-tabs"
+    pareto_tab = "analysis-pareto-tab"
+    objective = "analysis-objective"
+    x_param = "analysis-x-param"
+    y_param = "analysis-y-param"
+    params_note = "analysis-params-note"
+    method = "analysis-importance-method"
+    importance_note = "analysis-importance-note"
+    importance_poll = "analysis-importance-poll"
+    advice = "analysis-advice"
+    convergence_verdict = "analysis-convergence-verdict"
+    exploration_verdict = "analysis-exploration-verdict"
+    pruning_verdict = "analysis-pruning-verdict"
+    workers_verdict = "analysis-workers-verdict"
+    pareto_note = "analysis-pareto-note"
+    download = "analysis-download"
+    download_button = "analysis-download-button"  # pattern-matching type, with "figure"
+
+    @staticmethod
+    def graph(name: str) -> str:
+        return f"analysis-{name}-graph"
+
+
+# Figures of the page, by tab: their graph ids are ``ids.graph(name)``.
+AXES_FIGURES = ("scatter", "contour")  # drawn for the chosen X and Y parameters
+ALL_PARAMS_FIGURES = ("parallel", "slice", "history")  # every parameter at once
+PARAM_FIGURES = (*AXES_FIGURES, *ALL_PARAMS_FIGURES)
+DIAGNOSIS_FIGURES = ("convergence", "exploration", "pruning", "workers")
+FIGURES = (*PARAM_FIGURES, "importance", *DIAGNOSIS_FIGURES, "pareto")

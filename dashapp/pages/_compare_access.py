@@ -1,0 +1,60 @@
+"""Which of the runs named in a compare URL the user may read.
+
+Each id goes through the check a run page callback makes (``guard.run(Role.viewer, ...)``):
+the user's role on the run's experiment. A run that does not exist and a run the user may not
+read get the same answer, so the page tells nothing about runs outside the user's experiments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dashapp import services
+from dashapp.permissions import Principal, Role, effective_role, parse_id
+
+__all__ = ["MAX_RUNS", "Selection", "may_read", "select_runs"]
+
+MAX_RUNS = 8
+
+
+@dataclass(frozen=True)
+class Selection:
+    readable: tuple[int, ...]
+    refused: tuple[str, ...]  # the ids as written, in the URL's order
+    problem: str | None = None
+
+
+def may_read(principal: Principal, run_id: int) -> bool:
+    """Whether ``principal`` holds at least the viewer role on the run's experiment."""
+    experiment_id = services.run_experiment_id(run_id)
+    if experiment_id is None:
+        return False
+    member_role = services.experiment_member_role(principal, experiment_id)
+    if member_role is services.NO_EXPERIMENT:
+        return False
+    role = effective_role(principal, experiment_id, member_role)
+    return role is not None and role >= Role.viewer
+
+
+def select_runs(principal: Principal, raw: Any) -> Selection:
+    """Parse ``runs`` ("3,7,9") and check each id; duplicates count once."""
+    if not isinstance(raw, str) or not raw.strip():
+        return Selection((), (), "Choose runs to compare: open /compare?runs=3,7 or tick runs "
+                                 "on an experiment's page and press “Compare selected”.")
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = [part for part in parts if parse_id(part) is None]
+    if bad:
+        shown = bad[0] if len(bad[0]) <= 20 else bad[0][:20] + "…"
+        return Selection((), (), f"runs: “{shown}” is not a run id (use numbers, e.g. runs=3,7).")
+    unique = list(dict.fromkeys(int(part) for part in parts))
+    if len(unique) > MAX_RUNS:
+        return Selection((), (), f"runs: at most {MAX_RUNS} runs can be compared at once "
+                                 f"({len(unique)} given).")
+    readable, refused = [], []
+    for run_id in unique:
+        if may_read(principal, run_id):
+            readable.append(run_id)
+        else:
+            refused.append(str(run_id))
+    return Selection(tuple(readable), tuple(refused))

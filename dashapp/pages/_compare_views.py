@@ -1,0 +1,167 @@
+"""The compare page's content for a set of readable runs: the side-by-side table, the
+best-so-far overlays and the paired statistics on the best trials' fold scores."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import html
+
+from dashapp import components, services
+from dashapp.analysis_state import load_run_frame
+from optunagui import analysis
+from optunagui.analysis import PairedComparison, RunInput, SideBySideRecord
+from optunagui.store import runs as run_store
+
+__all__ = ["Comparison", "build_comparison", "comparison_figure", "side_by_side_table",
+           "stats_notes", "stats_table"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    runs: tuple[RunInput, ...]
+    record: SideBySideRecord
+    results: tuple[PairedComparison, ...]
+    notes: tuple[str, ...]  # why some runs are left out of the statistics
+
+
+def _run_input(run_id: int) -> RunInput | None:
+    with services.database().session() as session:
+        run = run_store.get_run(session, run_id)
+        if run is None:
+            return None
+        name, spec = run.name, dict(run.spec or {})
+    frame = load_run_frame(run_id)
+    best = frame.best_index(0)
+    final: dict[int, dict[str, Any]] = {}
+    if best is not None:
+        with services.database().session() as session:
+            final = analysis.load_final_metrics(session, run_id, [int(frame.number[best])])
+    return RunInput(f"#{run_id} {name}", frame, spec, final)
+
+
+def _statistics(runs: list[RunInput]) -> tuple[list[PairedComparison], list[str]]:
+    first = runs[0].frame
+    metric, direction = first.metric_names[0], first.directions[0]
+    scores: dict[str, list[float]] = {}
+    notes = []
+    for run in runs:
+        if run.frame.metric_names[0] != metric:
+            notes.append(f"{run.label} optimises {run.frame.metric_names[0]}, not {metric}: "
+                         "left out of the statistical comparison.")
+            continue
+        if run.frame.best_index(0) is None:
+            notes.append(f"{run.label} has no complete trial yet.")
+            continue
+        found = analysis.best_fold_scores(run.frame, metric)
+        if not found:
+            notes.append(f"Fold scores were not recorded for run {run.label}: its best trial "
+                         "cannot be tested against the others.")
+            continue
+        scores[run.label] = found
+    if len(scores) < 2:
+        if len(runs) > 1:
+            notes.append("The statistical comparison needs the per-fold scores of at least two "
+                         "runs' best trials.")
+        return [], notes
+    return analysis.compare_many(scores, metric=metric, direction=direction), notes
+
+
+def build_comparison(run_ids: tuple[int, ...]) -> Comparison | None:
+    runs = [found for found in (_run_input(run_id) for run_id in run_ids) if found is not None]
+    if not runs:
+        return None
+    record = analysis.compute_side_by_side(runs)
+    results, notes = _statistics(runs)
+    return Comparison(tuple(runs), record, tuple(results), tuple(notes))
+
+
+def comparison_figure(comparison: Comparison, name: str) -> go.Figure:
+    if name == "table":
+        return analysis.draw_side_by_side(comparison.record)
+    if name == "overlay-number":
+        return analysis.draw_overlay(analysis.compute_overlay(comparison.runs, by="number"))
+    if name == "overlay-time":
+        return analysis.draw_overlay(analysis.compute_overlay(comparison.runs, by="time"))
+    if name == "stats":
+        return analysis.draw_comparisons(comparison.results)
+    raise KeyError(name)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return components.format_value(value)
+    return str(value)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value / 60:.1f} min" if value >= 120 else f"{value:.1f} s"
+
+
+def side_by_side_table(record: SideBySideRecord) -> dbc.Table:
+    """One column per run; rows of differing best parameters highlighted (``table-warning``)."""
+    n = len(record.labels)
+    best_runs = set(record.best_of_family.values())
+    rows: list[tuple[str, list[str], bool]] = [
+        ("Model", [_cell(m) for m in record.models], False),
+        (f"Best {record.metric}", [_cell(v) for v in record.best_values], False),
+        ("Best trial", [_cell(v) for v in record.best_numbers], False),
+    ]
+    rows += [(name, [_cell(v) for v in values], False) for name, values in record.metrics.items()]
+    rows += [(f"param: {name}", [_cell(v) for v in values], name in record.differing)
+             for name, values in record.params.items()]
+    counts = record.counts
+    rows.append(("Trials complete / pruned / failed",
+                 [f"{counts['complete'][j]} / {counts['pruned'][j]} / {counts['failed'][j]}"
+                  for j in range(n)], False))
+    rows.append(("Budget (trials)", [_cell(v) for v in record.budgets], False))
+    rows.append(("Wall time", [_seconds(v) for v in record.wall_s], False))
+    rows.append(("Compute time", [_seconds(v) for v in record.compute_s], False))
+    rows.append(("Best of its model family", ["★" if label in best_runs else ""
+                                              for label in record.labels], False))
+    header = html.Thead(html.Tr([html.Th("")] + [html.Th(label) for label in record.labels]))
+    body = html.Tbody([
+        html.Tr([html.Th(name, scope="row")] + [html.Td(cell) for cell in cells],
+                className="table-warning compare-differs" if differs else None)
+        for name, cells, differs in rows
+    ])
+    return dbc.Table([header, body], bordered=True, hover=True, size="sm", responsive=True,
+                     id="compare-side-by-side")
+
+
+def _p(value: float) -> str:
+    return "—" if not math.isfinite(value) else f"{value:.3g}"
+
+
+def stats_table(results: tuple[PairedComparison, ...]) -> Any:
+    if not results:
+        return None
+    headers = ["Comparison", "Folds", "Mean difference", "95% CI", "t-test p", "Wilcoxon p",
+               "Holm-adjusted p", "Cohen's d_z", "Verdict"]
+    rows = []
+    for r in results:
+        if r.refused:
+            rows.append([f"{r.label_b} vs {r.label_a}", str(r.n), "—", "—", "—", "—", "—", "—",
+                         r.verdict])
+            continue
+        rows.append([
+            f"{r.label_b} vs {r.label_a}", str(r.n), f"{r.diff:+.4g}",
+            f"[{r.ci_low:+.4g}, {r.ci_high:+.4g}]", _p(r.p_value), _p(r.p_wilcoxon),
+            _p(r.p_adjusted), _p(r.cohen_dz), html.Strong(r.verdict),
+        ])
+    return components.table(headers, rows, id="compare-stats-results")
+
+
+def stats_notes(notes: tuple[str, ...]) -> Any:
+    if not notes:
+        return None
+    return html.Ul([html.Li(note) for note in notes], className="mb-2 text-muted",
+                   id="compare-stats-missing")
