@@ -188,10 +188,13 @@ def compute_pruning(frame: TrialFrame, intermediate: Intermediate, *,
 
 def draw_pruning(record: PruningRecord) -> go.Figure:
     fig = go.Figure()
-    if record.step is not None:
-        trace = go.Scattergl if record.early.size > 2000 else go.Scatter
-        fig.add_trace(trace(x=record.early, y=record.final, mode="markers",
-                            marker={"size": 5, "opacity": 0.6}, name="finished trials"))
+    if record.step is None:
+        fig.update_layout(title={"text": f"Pruning<br><sup>{record.verdict}</sup>"},
+                          xaxis={"visible": False}, yaxis={"visible": False})
+        return fig
+    trace = go.Scattergl if record.early.size > 2000 else go.Scatter
+    fig.add_trace(trace(x=record.early, y=record.final, mode="markers",
+                        marker={"size": 5, "opacity": 0.6}, name="finished trials"))
     fig.update_layout(
         title={"text": f"Early score (step {record.step}) vs final score"
                        f"<br><sup>{record.verdict}</sup>"},

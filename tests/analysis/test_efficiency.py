@@ -14,6 +14,7 @@ from optunagui.analysis import (
     plot_pruning,
     pruning_steps,
 )
+from optunagui.analysis.efficiency import PruningRecord, draw_pruning
 from optunagui.store import Database
 
 from .conftest import T0, StoreRun, make_spec, rng
@@ -107,3 +108,13 @@ def test_worker_idle_time(store_run: StoreRun, load) -> None:
     assert [t.name for t in fig.data] == ["busy", "idle"]
     none = compute_workers(load(store_run(make_spec(SPACE), rows[5:])))
     assert none.verdict == "No worker timing recorded."
+
+
+def test_pruning_figure_without_a_pruning_step_shows_the_verdict_alone():
+    record = PruningRecord(n_pruned=0, n_complete=3, full_steps=30, steps_run=30, steps_saved=0,
+                           saved_share=0.0, checks=(), early=np.empty(0), final=np.empty(0),
+                           step=None, verdict="Nothing was pruned.")
+    fig = draw_pruning(record)
+    assert len(fig.data) == 0
+    assert "Nothing was pruned." in fig.layout.title.text
+    assert "None" not in fig.layout.title.text
