@@ -14,6 +14,7 @@ most every `FLUSH_INTERVAL_S` seconds, and at the end of the experiment):
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -27,7 +28,7 @@ from ray.tune import Callback
 
 from cluster.control import get_context
 from cluster.search import FINAL_KEY, NUMBER_KEY, STEP_KEY
-from cluster.trainable import DEVICE_KEY, GPU_IDS_KEY
+from cluster.trainable import DEVICE_KEY, FOLD_SCORES_KEY, GPU_IDS_KEY
 
 if TYPE_CHECKING:
     from ray.tune.experiment import Trial
@@ -46,6 +47,7 @@ _NOT_METRICS = frozenset(
         GPU_IDS_KEY,
         "cuda_visible_devices",
         "fit_time_s",
+        FOLD_SCORES_KEY,
         "done",
         "training_iteration",
         "time_this_iter_s",
@@ -73,6 +75,23 @@ def step_metrics(result: Mapping[str, Any]) -> dict[str, float]:
             continue
         metrics[key] = float(value) if math.isfinite(value) else None
     return metrics
+
+
+def _completed_attrs(final: Mapping[str, Any], metrics: Mapping[str, Any],
+                     device: str | None) -> dict[str, Any]:
+    """What a completed trial keeps beside its values: every final metric (fit time included)
+    and the per-fold scores the statistical comparison of runs pairs up."""
+    try:
+        fold_scores = json.loads(final.get(FOLD_SCORES_KEY) or "{}")
+    except (TypeError, ValueError):
+        fold_scores = {}
+    attrs: dict[str, Any] = {
+        "metrics": {**metrics, "fit_time_s": final.get("fit_time_s")},
+        "fold_scores": fold_scores,
+    }
+    if device is not None:
+        attrs["device"] = device
+    return attrs
 
 
 def error_text(trial: Trial) -> tuple[str, str]:
@@ -113,6 +132,7 @@ class EventSink(Callback):
         self._rows: list[dict[str, Any]] = []
         self._started: dict[int, float] = {}
         self._placed: set[int] = set()
+        self._devices: dict[int, str] = {}
         self._final: dict[int, dict[str, Any]] = {}
         self._done: set[int] = set()
         self._last_flush = time.monotonic()
@@ -171,6 +191,7 @@ class EventSink(Callback):
         if DEVICE_KEY in result and number not in self._placed:
             self._placed.add(number)
             gpu_ids = [g for g in str(result.get(GPU_IDS_KEY) or "").split(",") if g]
+            self._devices[number] = str(result[DEVICE_KEY])
             row.update(worker=worker, gpu_ids=gpu_ids, user_attrs={"device": result[DEVICE_KEY]})
         self._rows.append(row)
         self._maybe_flush()
@@ -183,9 +204,11 @@ class EventSink(Callback):
         last = final or dict(trial.last_result or {})
         metrics = step_metrics(last)
         names = self._metric_names()
+        attrs = None
         if final is not None:
             state, kind = "complete", "completed"
             values = [metrics.get(name) for name in names]
+            attrs = _completed_attrs(final, metrics, self._devices.get(number))
         else:
             state, kind = "pruned", "pruned"
             values = [metrics.get(name) for name in names[:1]] if len(names) == 1 else None
@@ -195,7 +218,7 @@ class EventSink(Callback):
                 searcher.pruner_name if searcher else "scheduler"
             )
             metrics = {**metrics, "pruned_by": reason}
-        self._finish(trial, number, state, kind, last, metrics, values)
+        self._finish(trial, number, state, kind, last, metrics, values, user_attrs=attrs)
 
     def on_trial_recover(self, iteration: int, trials: list, trial: Trial, **info: Any) -> None:
         number = self._number(trial)
@@ -266,8 +289,10 @@ class EventSink(Callback):
         metrics: dict[str, Any],
         values: list[float | None] | None,
         error: str | None = None,
+        user_attrs: dict[str, Any] | None = None,
     ) -> None:
         self._done.add(number)
+        self._devices.pop(number, None)
         started = self._started.pop(number, None)
         duration = time.monotonic() - started if started is not None else None
         step = last.get(STEP_KEY)
@@ -291,6 +316,8 @@ class EventSink(Callback):
         }
         if error is not None:
             row["error"] = error
+        if user_attrs is not None:
+            row["user_attrs"] = user_attrs
         self._rows.append(row)
         self._finished_since_flush = True
         self._maybe_flush()

@@ -55,6 +55,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 30.0
+PAUSED_EXIT_WAIT_S = 15.0
 _POLL_S = 0.5
 
 
@@ -130,8 +131,12 @@ def submit_run(
             if run.status in TERMINAL_RUN_STATUSES:
                 raise SubmitError(f"run {run_id} has finished ({run.status}); clone it instead")
             previous_job = run.ray_job_id
-            if previous_job is None and is_driver_alive(run):
-                raise SubmitError(f"run {run_id} already has a driver (pid {run.driver_pid})")
+            pid, paused = run.driver_pid, run.status == "paused"
+        # A pausing driver records "paused" while it still saves Tune's state: let it finish.
+        if previous_job is None and is_driver_process(pid, run_id) and not (
+            paused and _wait(lambda: not is_driver_process(pid, run_id), PAUSED_EXIT_WAIT_S)
+        ):
+            raise SubmitError(f"run {run_id} already has a driver (pid {pid})")
         arguments = [str(run_id), *(["--resume"] if resume else [])]
         if settings.ray_address:
             launch = _submit_job(run_id, arguments, settings, env, previous_job)

@@ -8,6 +8,7 @@ final values and ``final: True`` (how the searcher tells a finished trial from a
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ __all__ = [
 
 DEVICE_KEY = "device"
 GPU_IDS_KEY = "gpu_ids"
+FOLD_SCORES_KEY = "fold_scores_json"  # per-metric fold scores, JSON: results stay flat
 Evaluate = Callable[..., "TrialResult"]
 
 
@@ -105,6 +107,9 @@ def run_trial(
             STEP_KEY: max(int(result.n_steps), reporter.last_step),
             FINAL_KEY: True,
             "fit_time_s": float(result.fit_time_s),
+            FOLD_SCORES_KEY: json.dumps(
+                {name: [float(v) for v in scores] for name, scores in result.fold_scores.items()}
+            ),
         }
     )
     if reporter.last_step == 0:  # the objective reported nothing: placement goes here

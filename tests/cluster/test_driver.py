@@ -56,6 +56,10 @@ def test_driver_run_end_to_end_study_reads_back(ray_local, tmp_settings, sqlite_
         assert row.tune_trial_id == by_number[row.number].user_attrs["tune_trial_id"]
         assert row.values == [pytest.approx(by_number[row.number].value)]
         assert row.worker and row.gpu_ids == []
+        # kept for the statistical comparison of runs: one score per validation fold
+        assert len(row.user_attrs["fold_scores"]["accuracy"]) == 2
+        assert row.user_attrs["metrics"]["fit_time_s"] > 0
+        assert row.user_attrs["device"] == "cpu"
     kinds = [e.kind for e in events]
     assert kinds.count("started") == 4 and kinds.count("completed") == 4
     assert kinds.count("result") >= 4

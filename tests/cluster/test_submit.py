@@ -176,3 +176,60 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def _exiting_driver(tmp_path, run_id: int, lives_s: float) -> subprocess.Popen:
+    """A process whose command line is a driver's (``python -m cluster.driver RUN_ID``): a
+    stand-in module that only waits, as a pausing driver does while it saves Tune's state."""
+    package = tmp_path / "standin" / "cluster"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "driver.py").write_text(f"import time\ntime.sleep({lives_s})\n")
+    return subprocess.Popen([sys.executable, "-m", "cluster.driver", str(run_id)],
+                            cwd=package.parent)
+
+
+def _paused_run_with_driver(database: Database, pid: int) -> int:
+    from optunagui.store.runs import update_run_status
+
+    run_id = _new_run(database)
+    with database.session() as session:
+        set_run_process(session, run_id, driver_pid=pid)
+        update_run_status(session, run_id, "running")
+        update_run_status(session, run_id, "paused")
+    return run_id
+
+
+def test_resume_waits_for_a_pausing_driver_to_exit(settings_db, tmp_path):
+    settings, database = settings_db
+    driver = _exiting_driver(tmp_path, 1, lives_s=1.5)
+    try:
+        run_id = _paused_run_with_driver(database, driver.pid)
+        assert run_id == 1 and is_driver_alive(get_run_in(database, run_id))
+        # Past the driver check, the SQLite-with-a-remote-cluster refusal shows it went on.
+        remote = replace(settings, ray_address="http://ray-head.internal:8265")
+        with pytest.raises(SubmitError, match="SQLite file"):
+            submit_run(run_id, remote, resume=True, db=database)
+        assert driver.poll() is not None
+    finally:
+        driver.kill()
+        driver.wait()
+
+
+def test_resume_refuses_a_paused_run_whose_driver_does_not_exit(settings_db, tmp_path,
+                                                                monkeypatch):
+    settings, database = settings_db
+    monkeypatch.setattr("cluster.submit.PAUSED_EXIT_WAIT_S", 0.5)
+    driver = _exiting_driver(tmp_path, 1, lives_s=30)
+    try:
+        run_id = _paused_run_with_driver(database, driver.pid)
+        with pytest.raises(SubmitError, match="already has a driver"):
+            submit_run(run_id, settings, resume=True, db=database)
+    finally:
+        driver.kill()
+        driver.wait()
+
+
+def get_run_in(database: Database, run_id: int):
+    with database.session() as session:
+        return get_run(session, run_id)
