@@ -7,12 +7,12 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, html
+from dash import ALL, Input, Output, State, html
 
-from dashapp import components, guard, queries, services
+from dashapp import buttons, components, guard, queries, services
 from dashapp.guard import Access
 from dashapp.pages._experiment_ids import ids
-from dashapp.permissions import Role, parse_id
+from dashapp.permissions import Role
 
 __all__ = ["body", "register_callbacks"]
 
@@ -61,10 +61,6 @@ def _members_table(members: list[queries.MemberRow], can_manage: bool) -> Any:
     return components.table(["User", "Role", ""], rows, id="experiment-members-table")
 
 
-def _bump(value: Any) -> int:
-    return (value if isinstance(value, int) else 0) + 1
-
-
 def register_callbacks(app: dash.Dash) -> None:
     @guard.guarded_callback(
         app,
@@ -108,7 +104,7 @@ def register_callbacks(app: dash.Dash) -> None:
         if problem:
             return components.message(problem, "danger"), dash.no_update
         text = f"{username.strip()} is now {parsed_role.name}."
-        return components.message(text, "success"), _bump(refresh)
+        return components.message(text, "success"), buttons.bump(refresh)
 
     @guard.guarded_callback(
         app,
@@ -125,14 +121,9 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def remove_member(access: Access, clicks: Any, experiment_id: Any, refresh: Any) -> Any:
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(clicks or []):
-            raise dash.exceptions.PreventUpdate
-        user_id = parse_id(trigger.get("user"))
-        if user_id is None:
-            raise dash.exceptions.PreventUpdate
+        user_id = buttons.clicked_id(clicks, "user")
         with services.database().session() as session:
             problem = queries.remove_member(session, access.experiment_id, user_id)
         if problem:
             return components.message(problem, "danger"), dash.no_update
-        return components.message("Member removed.", "success"), _bump(refresh)
+        return components.message("Member removed.", "success"), buttons.bump(refresh)

@@ -8,13 +8,13 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 from flask import request
 
-from dashapp import components, guard, services
+from dashapp import buttons, components, guard, services
 from dashapp.guard import Access
 from dashapp.pages._experiment_ids import ids
-from dashapp.permissions import Role, parse_id
+from dashapp.permissions import Role
 from optunagui.store import accounts
 
 __all__ = ["body", "register_callbacks"]
@@ -74,10 +74,6 @@ def _links_table(links: list[accounts.ShareLinkInfo]) -> Any:
     return components.table(
         ["Label", "Status", "Created", "Expires", ""], rows, id="experiment-share-table"
     )
-
-
-def _bump(value: Any) -> int:
-    return (value if isinstance(value, int) else 0) + 1
 
 
 def _parse_days(value: Any) -> int | None:
@@ -150,7 +146,7 @@ def register_callbacks(app: dash.Dash) -> None:
             color="success",
             class_name="py-2",
         )
-        return shown, _bump(refresh), ""
+        return shown, buttons.bump(refresh), ""
 
     @guard.guarded_callback(
         app,
@@ -167,16 +163,11 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def revoke_link(access: Access, clicks: Any, experiment_id: Any, refresh: Any) -> Any:
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(clicks or []):
-            raise dash.exceptions.PreventUpdate
-        link_id = parse_id(trigger.get("link"))
-        if link_id is None:
-            raise dash.exceptions.PreventUpdate
+        link_id = buttons.clicked_id(clicks, "link")
         with services.database().session() as session:
             revoked = accounts.revoke_share_link(
                 session, link_id, experiment_id=access.experiment_id
             )
         if not revoked:
             return components.message("No such link.", "danger"), dash.no_update
-        return components.message("Link revoked.", "success"), _bump(refresh)
+        return components.message("Link revoked.", "success"), buttons.bump(refresh)

@@ -8,11 +8,10 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
-from dashapp import components, guard, services
+from dashapp import buttons, components, guard, services
 from dashapp.guard import Access
-from dashapp.permissions import parse_id
 from optunagui.store import accounts
 
 __all__ = ["ids", "layout", "register"]
@@ -100,10 +99,6 @@ def _tokens_table(tokens: list[accounts.ApiTokenInfo]) -> Any:
     )
 
 
-def _bump(value: Any) -> int:
-    return (value if isinstance(value, int) else 0) + 1
-
-
 def _parse_days(value: Any) -> tuple[bool, int | None]:
     """(ok, days): empty means no expiry."""
     if value is None or value == "":
@@ -172,7 +167,7 @@ def register(app: dash.Dash) -> None:
             color="success",
             class_name="py-2",
         )
-        return shown, _bump(refresh), ""
+        return shown, buttons.bump(refresh), ""
 
     @guard.guarded_callback(
         app,
@@ -186,15 +181,12 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def revoke_token(access: Access, clicks: Any, refresh: Any) -> Any:
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(clicks or []):
-            raise dash.exceptions.PreventUpdate
-        token_id = parse_id(trigger.get("token"))
+        token_id = buttons.clicked_id(clicks, "token")
         user_id = access.principal.user_id
-        if token_id is None or user_id is None:
+        if user_id is None:
             raise dash.exceptions.PreventUpdate
         with services.database().session() as session:
             revoked = accounts.revoke_api_token(session, token_id, user_id=user_id)
         if not revoked:
             return components.message("No such token.", "danger"), dash.no_update
-        return components.message("Token revoked.", "success"), _bump(refresh)
+        return components.message("Token revoked.", "success"), buttons.bump(refresh)

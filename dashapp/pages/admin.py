@@ -10,10 +10,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
-from dashapp import components, guard, queries, services
+from dashapp import buttons, components, guard, queries, services
 from dashapp.auth import hash_password
 from dashapp.guard import Access, Denial
-from dashapp.permissions import parse_id
 
 __all__ = ["ACTIONS", "ids", "layout", "register"]
 
@@ -118,10 +117,6 @@ def _denied(_denial: Denial) -> tuple[Any, Any]:
     return components.message("Only admins can manage users.", "warning"), None
 
 
-def _bump(value: Any) -> int:
-    return (value if isinstance(value, int) else 0) + 1
-
-
 def register(app: dash.Dash) -> None:
     dash.register_page(
         __name__,
@@ -184,7 +179,7 @@ def register(app: dash.Dash) -> None:
         text: list[Any] = [f"Created {name.strip()}."]
         if generated:
             text += [" Password (shown once): ", html.Code(password, id="admin-new-password-shown")]
-        return components.message(text, "success"), _bump(refresh), "", ""
+        return components.message(text, "success"), buttons.bump(refresh), "", ""
 
     @guard.guarded_callback(
         app,
@@ -198,12 +193,9 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def change_user(access: Access, clicks: Any, refresh: Any) -> Any:
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(clicks or []):
-            raise dash.exceptions.PreventUpdate
-        user_id = parse_id(trigger.get("user"))
-        action = trigger.get("action")
-        if user_id is None or action not in ACTIONS:
+        user_id = buttons.clicked_id(clicks, "user")
+        action = ctx.triggered_id.get("action")
+        if action not in ACTIONS:
             raise dash.exceptions.PreventUpdate
         if user_id == access.principal.user_id:
             text = "You cannot disable or demote yourself."
@@ -212,4 +204,4 @@ def register(app: dash.Dash) -> None:
             problem = queries.change_user(session, user_id, action)
         if problem:
             return components.message(problem, "danger"), dash.no_update
-        return components.message("Saved.", "success"), _bump(refresh)
+        return components.message("Saved.", "success"), buttons.bump(refresh)

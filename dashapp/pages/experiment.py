@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from dashapp import components, guard, queries, services
+from dashapp import buttons, components, guard, queries, services
 from dashapp.guard import Access, Denial
 from dashapp.pages import _experiment_members, _experiment_sharing
 from dashapp.pages._experiment_ids import ids
@@ -227,7 +227,7 @@ def register(app: dash.Dash) -> None:
             return components.message(problem, "danger"), dash.no_update
         with services.database().session() as session:
             queries.rename_experiment(session, access.experiment_id, name)
-        return components.message("Renamed.", "success"), _bump(refresh)
+        return components.message("Renamed.", "success"), buttons.bump(refresh)
 
     @guard.guarded_callback(
         app,
@@ -263,7 +263,3 @@ def register(app: dash.Dash) -> None:
     )
     _experiment_members.register_callbacks(app)
     _experiment_sharing.register_callbacks(app)
-
-
-def _bump(value: Any) -> int:
-    return (value if isinstance(value, int) else 0) + 1

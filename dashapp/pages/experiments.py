@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from dashapp import components, guard, queries, services
+from dashapp import buttons, components, guard, queries, services
 from dashapp.guard import Access
 
 __all__ = ["ids", "layout", "register"]
@@ -137,8 +137,4 @@ def register(app: dash.Dash) -> None:
                 ".",
             ]
         )
-        return components.message(created, "success"), _bump(refresh), ""
-
-
-def _bump(value: Any) -> int:
-    return (value if isinstance(value, int) else 0) + 1
+        return components.message(created, "success"), buttons.bump(refresh), ""
