@@ -2,6 +2,8 @@
 
 Every module `optunagui/cli/cmd_*.py` adds its subcommands through `register(subparsers)`;
 a subcommand sets `handler` (a function of the parsed arguments returning an exit code).
+A handler raises `CliError` for a problem the person at the command line can fix: it is
+printed as one line, without a traceback, and its exit code returned.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+
+from optunagui.cli._runs import CliError, print_error
 
 __all__ = ["build_parser", "main"]
 
@@ -35,7 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    return int(handler(args) or 0)
+    try:
+        return int(handler(args) or 0)
+    except CliError as error:
+        print_error(str(error))
+        return error.exit_code
 
 
 if __name__ == "__main__":

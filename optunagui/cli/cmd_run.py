@@ -101,31 +101,27 @@ def build_run_spec(
 def _run(args: argparse.Namespace) -> int:
     from optunagui.config import load_settings
 
-    try:
-        settings = load_settings()
-        if (args.spec is None) == (args.resume is None):
-            raise CliError("give a spec file to run, or --resume RUN_ID (not both)", 2)
+    settings = load_settings()
+    if (args.spec is None) == (args.resume is None):
+        raise CliError("give a spec file to run, or --resume RUN_ID (not both)", 2)
+    if args.resume is not None:
+        extra = [flag for flag, value in (
+            ("--n-trials", args.n_trials), ("--sampler", args.sampler),
+            ("--pruner", args.pruner), ("--study-name", args.study_name),
+            ("--max-concurrent", args.max_concurrent)) if value is not None]
+        if extra:
+            raise CliError(f"{', '.join(extra)} cannot change a run being resumed", 2)
+    with open_database(settings, upgrade=True) as database:
         if args.resume is not None:
-            extra = [flag for flag, value in (
-                ("--n-trials", args.n_trials), ("--sampler", args.sampler),
-                ("--pruner", args.pruner), ("--study-name", args.study_name),
-                ("--max-concurrent", args.max_concurrent)) if value is not None]
-            if extra:
-                raise CliError(f"{', '.join(extra)} cannot change a run being resumed", 2)
-        with open_database(settings, upgrade=True) as database:
-            if args.resume is not None:
-                run_id = args.resume
-                require_run(database, run_id)
-            else:
-                run_id = _create_run(database, args)
-            _launch(run_id, settings, database, resume=args.resume is not None)
-            if args.detach:
-                print(f"run {run_id} started; `optunagui status {run_id}` follows it")
-                return 0
-            summary = _follow(run_id, settings, database, quiet=args.json)
-    except CliError as error:
-        print_error(str(error))
-        return error.exit_code
+            run_id = args.resume
+            require_run(database, run_id)
+        else:
+            run_id = _create_run(database, args)
+        _launch(run_id, settings, database, resume=args.resume is not None)
+        if args.detach:
+            print(f"run {run_id} started; `optunagui status {run_id}` follows it")
+            return 0
+        summary = _follow(run_id, settings, database, quiet=args.json)
     path = write_best_params(settings, summary)
     if args.json:
         print(json.dumps(summary.to_json()), flush=True)

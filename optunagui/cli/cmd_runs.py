@@ -12,7 +12,6 @@ from optunagui.cli._runs import (
     CliError,
     format_summary,
     open_database,
-    print_error,
     require_run,
     summarize_run,
     write_best_params,
@@ -72,16 +71,12 @@ def _status(args: argparse.Namespace) -> int:
     from cluster.submit import is_driver_alive
     from optunagui.store import get_run
 
-    try:
-        settings = _settings()
-        with open_database(settings) as database:
-            run = require_run(database, args.run_id)
-            summary = summarize_run(database, args.run_id)
-            with database.session() as session:
-                alive = is_driver_alive(get_run(session, args.run_id))
-    except CliError as error:
-        print_error(str(error))
-        return error.exit_code
+    settings = _settings()
+    with open_database(settings) as database:
+        run = require_run(database, args.run_id)
+        summary = summarize_run(database, args.run_id)
+        with database.session() as session:
+            alive = is_driver_alive(get_run(session, args.run_id))
     where = (f"Ray job {run['ray_job_id']}" if run["ray_job_id"]
              else f"local pid {run['driver_pid']}" if run["driver_pid"] else None)
     stale = summary.status == "running" and not run["ray_job_id"] and not alive
@@ -105,17 +100,13 @@ def _status(args: argparse.Namespace) -> int:
 def _logs(args: argparse.Namespace) -> int:
     from cluster.submit import SubmitError, fetch_logs
 
-    try:
-        settings = _settings()
-        with open_database(settings) as database:
-            require_run(database, args.run_id)
-            try:
-                text = fetch_logs(args.run_id, settings, max_chars=args.tail, db=database)
-            except SubmitError as error:
-                raise CliError(str(error)) from None
-    except CliError as error:
-        print_error(str(error))
-        return error.exit_code
+    settings = _settings()
+    with open_database(settings) as database:
+        require_run(database, args.run_id)
+        try:
+            text = fetch_logs(args.run_id, settings, max_chars=args.tail, db=database)
+        except SubmitError as error:
+            raise CliError(str(error)) from None
     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
     return 0
 
@@ -123,18 +114,14 @@ def _logs(args: argparse.Namespace) -> int:
 def _stop(args: argparse.Namespace) -> int:
     from cluster.submit import SubmitError, stop_run
 
-    try:
-        settings = _settings()
-        with open_database(settings) as database:
-            require_run(database, args.run_id)
-            try:
-                outcome = stop_run(args.run_id, settings, timeout_s=args.timeout, db=database)
-            except SubmitError as error:
-                raise CliError(str(error)) from None
-            status = summarize_run(database, args.run_id).status
-    except CliError as error:
-        print_error(str(error))
-        return error.exit_code
+    settings = _settings()
+    with open_database(settings) as database:
+        require_run(database, args.run_id)
+        try:
+            outcome = stop_run(args.run_id, settings, timeout_s=args.timeout, db=database)
+        except SubmitError as error:
+            raise CliError(str(error)) from None
+        status = summarize_run(database, args.run_id).status
     if outcome.request_id is None:
         print(f"run {args.run_id}: {status}" + (" (no driver was running)"
                                                 if status == "stopped" else ""))
@@ -147,17 +134,12 @@ def _stop(args: argparse.Namespace) -> int:
 
 
 def _best(args: argparse.Namespace) -> int:
-    try:
-        settings = _settings()
-        with open_database(settings) as database:
-            require_run(database, args.run_id)
-            summary = summarize_run(database, args.run_id)
-    except CliError as error:
-        print_error(str(error))
-        return error.exit_code
+    settings = _settings()
+    with open_database(settings) as database:
+        require_run(database, args.run_id)
+        summary = summarize_run(database, args.run_id)
     if summary.best_params is None:
-        print_error(f"run {args.run_id} has no complete trial yet ({summary.status})")
-        return 1
+        raise CliError(f"run {args.run_id} has no complete trial yet ({summary.status})")
     path = write_best_params(settings, summary)
     if args.json:
         print(json.dumps({"run_id": summary.run_id, "trial_number": summary.best_trial,
@@ -174,27 +156,23 @@ def _train_best(args: argparse.Namespace) -> int:
     from optunagui.objective import fit_best, load_run_dataset, prepare_data
     from optunagui.spec import ExperimentSpec
 
+    settings = _settings()
+    with open_database(settings) as database:
+        run = require_run(database, args.run_id)
+        summary = summarize_run(database, args.run_id)
+    if summary.best_params is None:
+        raise CliError(f"run {args.run_id} has no complete trial to train ({summary.status})")
+    spec = ExperimentSpec.model_validate(run["spec"])
     try:
-        settings = _settings()
-        with open_database(settings) as database:
-            run = require_run(database, args.run_id)
-            summary = summarize_run(database, args.run_id)
-        if summary.best_params is None:
-            raise CliError(f"run {args.run_id} has no complete trial to train ({summary.status})")
-        spec = ExperimentSpec.model_validate(run["spec"])
-        try:
-            dataset = load_run_dataset(spec, settings)
-        except (OSError, ValueError) as error:
-            raise CliError(f"dataset of run {args.run_id}: {error}") from None
-        data = prepare_data(spec, dataset)
-        print(f"run {args.run_id}: fitting trial {summary.best_trial}'s pipeline on "
-              f"{len(data.y_train)} rows", file=sys.stderr, flush=True)
-        pipeline, scores = fit_best(spec, summary.best_params, data, device=args.device)
-        default = settings.runs_dir / str(args.run_id) / "best_model.skops"
-        path, fmt = save_model(pipeline, Path(args.output) if args.output else default)
-    except CliError as error:
-        print_error(str(error))
-        return error.exit_code
+        dataset = load_run_dataset(spec, settings)
+    except (OSError, ValueError) as error:
+        raise CliError(f"dataset of run {args.run_id}: {error}") from None
+    data = prepare_data(spec, dataset)
+    print(f"run {args.run_id}: fitting trial {summary.best_trial}'s pipeline on "
+          f"{len(data.y_train)} rows", file=sys.stderr, flush=True)
+    pipeline, scores = fit_best(spec, summary.best_params, data, device=args.device)
+    default = settings.runs_dir / str(args.run_id) / "best_model.skops"
+    path, fmt = save_model(pipeline, Path(args.output) if args.output else default)
     primary = spec.metrics[0].name if spec.metrics else next(iter(scores), None)
     document = {
         "run_id": args.run_id,
