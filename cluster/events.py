@@ -47,7 +47,6 @@ _NOT_METRICS = frozenset(
         GPU_IDS_KEY,
         "cuda_visible_devices",
         "fit_time_s",
-        FOLD_SCORES_KEY,
         "done",
         "training_iteration",
         "time_this_iter_s",

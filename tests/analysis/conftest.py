@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -123,27 +121,3 @@ def optimise(sampler: optuna.samplers.BaseSampler, objective: Callable, n_trials
 
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "bdata" in value and "dtype" in value:
-            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-            shape = value.get("shape")
-            if shape:
-                array = array.reshape([int(s) for s in str(shape).split(",")])
-            return array
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value
-
-
-def html_traces(html: str) -> list[dict[str, Any]]:
-    """The traces of the figure in a downloaded HTML page, typed arrays decoded."""
-    start = html.index("Plotly.newPlot(") + len("Plotly.newPlot(")
-    decoder = json.JSONDecoder()
-    _, end = decoder.raw_decode(html, start + len(html[start:]) - len(html[start:].lstrip()))
-    rest = html[end:].lstrip().lstrip(",").lstrip()
-    data, _ = decoder.raw_decode(rest)
-    return _decode(data)

@@ -22,7 +22,8 @@ from optunagui.analysis import (
     to_html,
 )
 
-from .conftest import StoreRun, html_traces, make_spec, rng, trial_rows
+from .conftest import StoreRun, make_spec, rng, trial_rows
+from .html_figures import html_traces
 
 SPACE = {
     "x": {"type": "float", "low": 0.0, "high": 1.0},

@@ -15,7 +15,8 @@ from optunagui.analysis import (
 )
 from optunagui.store import Database
 
-from .conftest import T0, StoreRun, html_traces, make_spec
+from .conftest import T0, StoreRun, make_spec
+from .html_figures import html_traces
 
 SPACE = {"lr": {"type": "float", "low": 0.001, "high": 0.1, "log": True},
          "depth": {"type": "int", "low": 2, "high": 8}}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from dashapp.analysis_state import analysis_state
-from tests.analysis.conftest import html_traces
+from tests.analysis.html_figures import html_traces
 from tests.dashapp.analysis_data import write_run
 from tests.dashapp.conftest import callback_key, post_callback
 
