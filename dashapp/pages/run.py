@@ -22,6 +22,7 @@ from dashapp.guard import Access, Denial
 from dashapp.live import build_views, load_scatter, load_snapshot
 from dashapp.live.reads import load_trials_by_number
 from dashapp.pages._run_controls import controls_card, register_control_callbacks
+from dashapp.pages._run_exports import exports_menu, register_export_callbacks
 from dashapp.pages._run_ids import ids
 from dashapp.pages._run_poll import (
     FINISHED,
@@ -79,6 +80,7 @@ def layout(run_id: str | None = None, **_query: Any) -> html.Div:
                         [
                             html.H2(id=ids.title, className="mb-1 d-inline me-3"),
                             html.Span(id=ids.links),
+                            exports_menu(),
                         ],
                         className="mb-2",
                     ),
@@ -324,3 +326,4 @@ def register(app: dash.Dash) -> None:
         return trial_detail(found)
 
     register_control_callbacks(app)
+    register_export_callbacks(app)

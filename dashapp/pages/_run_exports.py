@@ -1,0 +1,90 @@
+"""The run page's "Export" menu: best parameters (JSON), spec (YAML), trials (CSV, Parquet).
+
+Readers of the run may download; the file is made on the server for the checked run.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, ctx, dcc, html
+
+from dashapp import components, guard, services
+from dashapp.guard import Access
+from dashapp.pages._run_ids import ids
+from dashapp.permissions import Role
+from optunagui.exports import ExportError, best_params_json, spec_yaml, trials_bytes
+
+__all__ = ["EXPORTS", "export_file", "exports_menu", "register_export_callbacks"]
+
+MENU_ITEM = "run-export-item"  # pattern-matching type, with "what"
+DOWNLOAD = "run-export-download"
+FEEDBACK = "run-export-feedback"
+EXPORTS = {
+    "params": "Best parameters (JSON)",
+    "spec": "Spec (YAML, re-runnable)",
+    "trials-csv": "Trials (CSV)",
+    "trials-parquet": "Trials (Parquet)",
+}
+
+
+def exports_menu() -> html.Span:
+    items = [dbc.DropdownMenuItem(label, id={"type": MENU_ITEM, "what": what})
+             for what, label in EXPORTS.items()]
+    return html.Span(
+        [
+            dbc.DropdownMenu(items, label="Export", size="sm", color="secondary",
+                             class_name="d-inline-block", id="run-export-menu"),
+            dcc.Download(id=DOWNLOAD),
+            html.Div(id=FEEDBACK, className="mt-2"),
+        ],
+        className="ms-3",
+    )
+
+
+def export_file(run_id: int, what: str) -> dict[str, Any]:
+    """What ``dcc.Download.data`` takes for one export of the run.
+
+    Raises:
+        ExportError: no such run, no complete trial yet, unknown export.
+    """
+    with services.database().session() as session:
+        if what == "params":
+            text = best_params_json(session, run_id)
+            return {"content": text, "filename": f"run-{run_id}-best-params.json",
+                    "type": "application/json", "base64": False}
+        if what == "spec":
+            text = spec_yaml(session, run_id, services.state().settings)
+            return {"content": text, "filename": f"run-{run_id}-spec.yaml",
+                    "type": "application/yaml", "base64": False}
+        if what in ("trials-csv", "trials-parquet"):
+            fmt = what.removeprefix("trials-")
+            data = trials_bytes(session, run_id, fmt)
+    if what not in ("trials-csv", "trials-parquet"):
+        raise ExportError(f"export: expected one of {', '.join(EXPORTS)}, got {what!r}")
+    return {"content": base64.b64encode(data).decode("ascii"),
+            "filename": f"run-{run_id}-trials.{fmt}", "base64": True,
+            "type": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet"}
+
+
+def register_export_callbacks(app: dash.Dash) -> None:
+    @guard.guarded_callback(
+        app,
+        requires=guard.run(Role.viewer, "run_id"),
+        output=[Output(DOWNLOAD, "data"), Output(FEEDBACK, "children")],
+        inputs={"clicks": Input({"type": MENU_ITEM, "what": ALL}, "n_clicks")},
+        state={"run_id": State(ids.run, "data")},
+        prevent_initial_call=True,
+    )
+    def download_export(access: Access, clicks: Any, run_id: Any) -> Any:
+        trigger = ctx.triggered_id
+        what = trigger.get("what") if isinstance(trigger, dict) else None
+        if what not in EXPORTS or not any(isinstance(c, int) and c > 0 for c in clicks or []):
+            raise dash.exceptions.PreventUpdate
+        try:
+            return export_file(access.run_id, what), None
+        except ExportError as error:
+            return dash.no_update, components.message(f"Cannot export: {error}", "warning")
