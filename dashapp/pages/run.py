@@ -21,6 +21,7 @@ from dashapp import components, guard, services
 from dashapp.guard import Access, Denial
 from dashapp.live import build_views, load_scatter, load_snapshot
 from dashapp.live.reads import load_trials_by_number
+from dashapp.pages._notes import NoteIds, notes_card, register_notes
 from dashapp.pages._run_controls import controls_card, register_control_callbacks
 from dashapp.pages._run_exports import exports_menu, register_export_callbacks
 from dashapp.pages._run_ids import ids
@@ -40,6 +41,7 @@ from dashapp.permissions import Role
 __all__ = ["ids", "layout", "register"]
 
 POLL_MS = 1000
+NOTE_IDS = NoteIds("run")
 NOT_AVAILABLE = "This run does not exist, or you have no access to it."
 
 # Elapsed time ticks in the browser, from the run's start (and end) times the server sent.
@@ -147,6 +149,7 @@ def layout(run_id: str | None = None, **_query: Any) -> html.Div:
                             html.Div(id=ids.detail, className="mt-2"),
                         ],
                     ),
+                    notes_card(NOTE_IDS, trials=True),
                 ],
                 id=ids.body,
                 style=HIDDEN,
@@ -327,3 +330,4 @@ def register(app: dash.Dash) -> None:
 
     register_control_callbacks(app)
     register_export_callbacks(app)
+    register_notes(app, NOTE_IDS, scope="run", source_id=ids.run)

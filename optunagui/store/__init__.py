@@ -10,7 +10,10 @@ Repository functions take the session first; callers own the transaction::
 `get_*` functions return None for an unknown id; functions that change a row raise NotFound.
 """
 
-from optunagui.store import accounts  # noqa: F401  (its tables join Base.metadata)
+from optunagui.store import (
+    accounts,  # noqa: F401  (its tables join Base.metadata)
+    notes,  # noqa: F401  (its table joins Base.metadata)
+)
 from optunagui.store.control import (
     acknowledge_control,
     get_pending_control,

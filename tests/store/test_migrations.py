@@ -15,6 +15,7 @@ OUR_TABLES = {
     "run_trials",
     "trial_events",
     "dataset_versions",
+    "notes",
 }
 
 

@@ -1,0 +1,141 @@
+"""Notes on the run page over HTTP: editors write, readers read, only the author or the owner
+changes a note, and nobody outside the experiment sees or touches one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from optunagui.store.notes import add_note, list_notes
+from tests.dashapp.conftest import callback_key, post_callback
+
+SHOW = "..run-notes-list.children...run-notes-form.style.."
+SAVE = "..run-notes-refresh.data...run-notes-feedback.children...run-notes-text.value..."
+EDIT = "..run-notes-text.value@"
+DELETE = "..run-notes-refresh.data@"
+
+
+def _save(app, client, run_id, text, *, trial=None, editing=None):
+    values = {"save": 1, "run_id": str(run_id), "text": text, "editing": editing,
+              "refresh": 0, "trial": trial}
+    return post_callback(client, app, callback_key(app, SAVE), values)
+
+
+def _show(app, client, run_id):
+    return post_callback(client, app, callback_key(app, SHOW),
+                         {"run_id": str(run_id), "refresh": 0})
+
+
+def _press(app, client, key, kind, note_id, run_id):
+    button = {"type": f"run-note-{kind}", "note": note_id}
+    values = {kind: [(button, 1)], "run_id": str(run_id), "refresh": 0}
+    return post_callback(client, app, callback_key(app, key), values)
+
+
+def _body(response) -> dict[str, Any]:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return json.loads(response.get_data(as_text=True))["response"]
+
+
+def _notes(database, world):
+    with database.session() as session:
+        return list_notes(session, world.alpha, run_id=world.run_id)
+
+
+def _olivias_note(database, world) -> int:
+    with database.session() as session:
+        return add_note(session, world.alpha, "Owner's note", author_id=world.user_ids["olivia"],
+                        run_id=world.run_id).id
+
+
+def test_an_editor_writes_a_trial_note_and_a_viewer_reads_it(app, client_for, database, world):
+    body = _body(_save(app, client_for("ed"), world.run_id, "Trial 2 *overfits*", trial=2))
+    assert "Note saved." in json.dumps(body["run-notes-feedback"])
+    assert body["run-notes-text"]["value"] == ""
+    (note,) = _notes(database, world)
+    assert (note.body, note.trial_number, note.author) == ("Trial 2 *overfits*", 2, "ed")
+
+    shown = _body(_show(app, client_for("vic"), world.run_id))
+    listed = json.dumps(shown["run-notes-list"]["children"])
+    assert "Trial 2 *overfits*" in listed and "trial 2" in listed and '"ed"' in listed
+    assert "run-note-edit" not in listed  # a viewer gets no edit or delete buttons
+    assert shown["run-notes-form"]["style"] == {"display": "none"}
+
+
+def test_a_note_is_markdown_without_raw_html(app, client_for, database, world):
+    _body(_save(app, client_for("ed"), world.run_id, "<script>alert(1)</script> **bold**"))
+    shown = _body(_show(app, client_for("ed"), world.run_id))["run-notes-list"]["children"]
+    markdown = [c for c in json.loads(json.dumps(shown))["props"]["children"]]
+    props = markdown[0]["props"]["children"][1]
+    assert props["type"] == "Markdown"
+    assert props["props"]["children"] == "<script>alert(1)</script> **bold**"
+    assert not props["props"].get("dangerously_allow_html")
+
+
+@pytest.mark.parametrize(
+    ("text", "trial", "message"),
+    [("", None, "write some text"), ("   ", None, "write some text"),
+     ("fine", -1, "expected a trial number"), ("fine", 1.5, "expected a trial number"),
+     ("x" * 20_001, None, "at most 20,000 characters")],
+)
+def test_bad_notes_are_refused_with_the_reason(app, client_for, database, world, text, trial,
+                                               message):
+    body = _body(_save(app, client_for("ed"), world.run_id, text, trial=trial))
+    assert message in json.dumps(body["run-notes-feedback"])
+    assert _notes(database, world) == []
+
+
+@pytest.mark.parametrize("who", ["vic", "otto", "share", "anonymous"])
+def test_readers_and_outsiders_cannot_write(app, client_for, database, world, who):
+    response = _save(app, client_for(who), world.run_id, "sneaky")
+    assert response.status_code in (204, 401)
+    assert _notes(database, world) == []
+
+
+@pytest.mark.parametrize("who", ["otto", "share", "anonymous"])
+def test_outsiders_do_not_see_notes(app, client_for, database, world, who):
+    _olivias_note(database, world)
+    response = _show(app, client_for(who), world.run_id)
+    assert "Owner's note" not in response.get_data(as_text=True)
+
+
+def test_an_editor_cannot_edit_or_delete_someone_elses_note(app, client_for, database, world):
+    note_id = _olivias_note(database, world)
+    client = client_for("ed")
+    edit = _body(_press(app, client, EDIT, "edit", note_id, world.run_id))
+    assert "Only the note's author" in json.dumps(edit)
+    saved = _body(_save(app, client, world.run_id, "rewritten", editing=note_id))
+    assert "only its author or the experiment's owner" in json.dumps(saved)
+    deleted = _body(_press(app, client, DELETE, "delete", note_id, world.run_id))
+    assert "Only the note's author" in json.dumps(deleted)
+    assert [n.body for n in _notes(database, world)] == ["Owner's note"]
+
+
+def test_the_author_edits_and_the_owner_deletes(app, client_for, database, world):
+    _body(_save(app, client_for("ed"), world.run_id, "first words"))
+    (note,) = _notes(database, world)
+    ed = client_for("ed")
+    loaded = _body(_press(app, ed, EDIT, "edit", note.id, world.run_id))
+    assert loaded["run-notes-text"]["value"] == "first words"
+    assert loaded["run-notes-editing"]["data"] == note.id
+    _body(_save(app, ed, world.run_id, "better words", editing=note.id))
+    (edited,) = _notes(database, world)
+    assert (edited.body, edited.author) == ("better words", "ed") and edited.updated_at
+
+    _body(_press(app, client_for("olivia"), DELETE, "delete", note.id, world.run_id))
+    assert _notes(database, world) == []
+
+
+def test_a_note_of_another_experiment_cannot_be_reached_through_this_run(app, client_for,
+                                                                          database, world):
+    with database.session() as session:
+        foreign = add_note(session, world.bravo, "Bravo's secret",
+                           author_id=world.user_ids["otto"]).id
+    response = _press(app, client_for("olivia"), DELETE, "delete", foreign, world.run_id)
+    assert response.status_code == 204
+    saved = _body(_save(app, client_for("olivia"), world.run_id, "hijack", editing=foreign))
+    assert "no longer exists" in json.dumps(saved)
+    with database.session() as session:
+        assert [n.body for n in list_notes(session, world.bravo)] == ["Bravo's secret"]
