@@ -1,4 +1,5 @@
-"""The run page's "Export" menu: best parameters (JSON), spec (YAML), trials (CSV, Parquet).
+"""The run page's "Export" menu: the report (HTML, PDF), best parameters (JSON), spec (YAML),
+trials (CSV, Parquet).
 
 Readers of the run may download; the file is made on the server for the checked run.
 """
@@ -17,6 +18,7 @@ from dashapp.guard import Access
 from dashapp.pages._run_ids import ids
 from dashapp.permissions import Role
 from optunagui.exports import ExportError, best_params_json, spec_yaml, trials_bytes
+from optunagui.reports import PdfError, build_run_report, html_to_pdf
 
 __all__ = ["EXPORTS", "export_file", "exports_menu", "register_export_callbacks"]
 
@@ -24,6 +26,8 @@ MENU_ITEM = "run-export-item"  # pattern-matching type, with "what"
 DOWNLOAD = "run-export-download"
 FEEDBACK = "run-export-feedback"
 EXPORTS = {
+    "report-html": "Report (HTML)",
+    "report-pdf": "Report (PDF)",
     "params": "Best parameters (JSON)",
     "spec": "Spec (YAML, re-runnable)",
     "trials-csv": "Trials (CSV)",
@@ -51,6 +55,8 @@ def export_file(run_id: int, what: str) -> dict[str, Any]:
     Raises:
         ExportError: no such run, no complete trial yet, unknown export.
     """
+    if what in ("report-html", "report-pdf"):
+        return _report(run_id, what)
     with services.database().session() as session:
         if what == "params":
             text = best_params_json(session, run_id)
@@ -68,6 +74,23 @@ def export_file(run_id: int, what: str) -> dict[str, Any]:
     return {"content": base64.b64encode(data).decode("ascii"),
             "filename": f"run-{run_id}-trials.{fmt}", "base64": True,
             "type": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet"}
+
+
+def _report(run_id: int, what: str) -> dict[str, Any]:
+    with services.database().session() as session:
+        try:
+            page = build_run_report(session, run_id, services.state().settings)
+        except LookupError as error:
+            raise ExportError(str(error)) from None
+    if what == "report-html":
+        return {"content": page, "filename": f"run-{run_id}-report.html", "type": "text/html",
+                "base64": False}
+    try:
+        pdf = html_to_pdf(page)
+    except PdfError as error:
+        raise ExportError(str(error)) from None
+    return {"content": base64.b64encode(pdf).decode("ascii"), "base64": True,
+            "filename": f"run-{run_id}-report.pdf", "type": "application/pdf"}
 
 
 def register_export_callbacks(app: dash.Dash) -> None:

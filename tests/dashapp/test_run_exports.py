@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from optunagui.reports import find_chromium
 from optunagui.store import Run, upsert_trials
 from tests.dashapp.conftest import callback_key, post_callback
 
@@ -90,3 +91,19 @@ def test_a_run_without_complete_trials_says_why(app, client_for, world, database
 def test_an_unknown_export_is_ignored(app, client_for, exported_run):
     response = _export(app, client_for("vic"), exported_run, "../../etc/passwd")
     assert response.status_code == 204
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
+def test_the_report_downloads_as_html_and_pdf(app, client_for, exported_run):
+    client = client_for("vic")
+    page = _body(_export(app, client, exported_run, "report-html"))["run-export-download"]["data"]
+    assert page["filename"] == f"run-{exported_run}-report.html"
+    assert "<h2>Results</h2>" in page["content"] and "<h3>Best trial: 2</h3>" in page["content"]
+    pdf = _body(_export(app, client, exported_run, "report-pdf"))["run-export-download"]["data"]
+    assert base64.b64decode(pdf["content"]).startswith(b"%PDF")
+
+
+def test_a_missing_browser_is_a_clear_message(app, client_for, exported_run, monkeypatch):
+    monkeypatch.setenv("OPTUNAGUI_CHROMIUM", "/nonexistent/chromium")
+    body = _body(_export(app, client_for("vic"), exported_run, "report-pdf"))
+    assert "PDF reports need Chromium" in json.dumps(body["run-export-feedback"])

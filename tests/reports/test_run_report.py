@@ -1,0 +1,160 @@
+"""The run report's content: setup, results with fold spread, figures, notes (escaped), the
+control timeline, environment and timings; its PDF; the experiment report's verdicts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from optunagui import store
+from optunagui.cli import main
+from optunagui.reports import (
+    ReportOptions,
+    build_experiment_report,
+    build_run_report,
+    find_chromium,
+    html_to_pdf,
+)
+from optunagui.store import Database
+from tests.reports.report_data import SPEC, write_run, write_test_result
+
+SECTIONS = ["What was run", "Search space", "Results", "Validation metrics per fold",
+            "Convergence", "Hyperparameter importance", "Feature impact of the best trial",
+            "Pruning and diagnosis", "Notes", "Run timeline", "Environment", "Timings"]
+FAST = ReportOptions(feature_impact=False)
+
+
+@pytest.fixture
+def people(db):
+    with db.session() as session:
+        user = store.create_user(session, "ada", "!")
+        experiment = store.create_experiment(session, "iris study", user.id,
+                                             description="Which *depth*?")
+        return user.id, experiment.id
+
+
+def _cells(page: str, label: str) -> str:
+    match = re.search(rf"<td>{re.escape(label)}</td><td>([^<]*)</td>", page)
+    assert match, label
+    return match.group(1)
+
+
+def test_run_report_states_setup_results_and_history(db, people, tmp_settings):
+    user_id, experiment_id = people
+    run_id = write_run(db, experiment_id, user_id, "depth sweep")
+    write_test_result(tmp_settings, run_id, 0.9667)
+    with db.session() as session:
+        page = build_run_report(session, run_id, tmp_settings, FAST)
+    headings = re.findall(r"<h[23]>([^<]*)</h[23]>", page)
+    for section in SECTIONS:
+        assert any(h.startswith(section) for h in headings), section
+    assert _cells(page, "Dataset") == "built-in iris"
+    assert _cells(page, "Shape") == "150 rows × 5 columns"
+    assert _cells(page, "Split") == "stratified_kfold, 5 folds, test share 0.2, seed 3"
+    assert _cells(page, "Sampler") == "random, seed 0"
+    assert _cells(page, "Pruner") == "asha"
+    # The range changed mid-run is shown next to the original one.
+    assert re.search(r"<td>max_depth</td><td>int</td><td>\[2, 8\]</td><td>\[2, 12\]</td>", page)
+    # The best trial: deepest trees win in this planted run.
+    best = re.search(r"<h3>Best trial: (\d+)</h3>", page)
+    assert best is not None
+    assert re.search(r"<td>max_depth</td><td>8</td>", page)
+    # Fold spread of the best trial's accuracy: five folds, mean equal to the value.
+    spread = re.search(r"<td>accuracy</td><td>([\d.]+)</td><td>([\d.]+)</td><td>([\d.]+)</td>"
+                       r"<td>([\d.]+)</td><td>5</td>", page)
+    assert spread is not None and float(spread.group(4)) - float(spread.group(3)) == \
+        pytest.approx(0.016, abs=1e-9)
+    assert "Held-out test score" in page and "0.9667" in page
+    assert "control: ranges" in page and "applied" in page
+    assert re.search(r"<td>scikit-learn</td><td>\d+\.\d+", page)
+    assert _cells(page, "Wall time of the run (s)") == "600"
+    assert _cells(page, "Trial time, summed (s)") == "360"
+    # Convergence, history, importance, pruning and workers are drawn.
+    assert page.count('class="report-figure"') == 5
+    assert "Not computed for this report" in page
+
+
+def test_notes_are_rendered_without_running_anything(db, people, tmp_settings):
+    user_id, experiment_id = people
+    run_id = write_run(db, experiment_id, user_id, "notes")
+    with db.session() as session:
+        page = build_run_report(session, run_id, tmp_settings, FAST)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in page
+    assert "<strong>matters</strong>" in page
+    assert 'href="javascript' not in page
+
+
+def test_report_of_a_run_without_trials_says_so(db, people, tmp_settings):
+    user_id, experiment_id = people
+    with db.session() as session:
+        run_id = store.create_run(session, experiment_id, "empty", SPEC, created_by=user_id).id
+    with db.session() as session:
+        page = build_run_report(session, run_id, tmp_settings)
+    assert "No trial has completed, so there is no best result yet." in page
+    assert page.count('class="report-figure"') == 0
+    with db.session() as session, pytest.raises(LookupError, match="run 999 does not exist"):
+        build_run_report(session, 999, tmp_settings)
+
+
+def test_report_with_feature_impact_refits_the_best_model(db, people, tmp_settings):
+    user_id, experiment_id = people
+    run_id = write_run(db, experiment_id, user_id, "impact", n_trials=10)
+    with db.session() as session:
+        page = build_run_report(session, run_id, tmp_settings)
+    assert "refitted on" in page and "TreeExplainer" in page
+    assert "petal" in page  # iris's informative columns are named in the figures
+
+
+def test_experiment_report_compares_runs_against_the_baseline(db, people):
+    user_id, experiment_id = people
+    base = write_run(db, experiment_id, user_id, "baseline run", seed=1)
+    better = write_run(db, experiment_id, user_id, "better run", shift=0.02, seed=1)
+    with db.session() as session:
+        store.set_baseline_run(session, experiment_id, base)
+    with db.session() as session:
+        page = build_experiment_report(session, experiment_id)
+    assert f"Baseline: #{base} baseline run." in page
+    assert f"#{base} baseline run (baseline)" in page
+    assert "<em>depth</em>" in page
+    verdict = re.search(r"<td>#\d+ [a-z ]+</td><td>#\d+ [a-z ]+</td><td>5</td>.*?</tr>", page)
+    assert verdict is not None
+    row = verdict.group(0)
+    assert f"#{better} better run" in row and "+0.02 accuracy" in row
+    assert page.count('class="report-figure"') == 3
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
+def test_pdf_has_the_report_pages(db, people, tmp_settings):
+    user_id, experiment_id = people
+    run_id = write_run(db, experiment_id, user_id, "pdf")
+    with db.session() as session:
+        pdf = html_to_pdf(build_run_report(session, run_id, tmp_settings, FAST))
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 4 <= pages <= 20
+
+
+def test_cli_report(tmp_settings, tmp_path, capsys, monkeypatch):
+    database = Database(tmp_settings.database_url)
+    database.upgrade()
+    with database.session() as session:
+        user = store.create_user(session, "ada", "!")
+        experiment_id = store.create_experiment(session, "cli", user.id).id
+    run_id = write_run(database, experiment_id, user.id, "cli run", n_trials=8)
+    database.dispose()
+
+    target = tmp_path / "r.html"
+    assert main(["report", str(run_id), "--no-feature-impact", "-o", str(target)]) == 0
+    assert "<h2>Results</h2>" in target.read_text()
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--experiment", str(experiment_id)]) == 0
+    assert (tmp_path / f"experiment-{experiment_id}-report.html").is_file()
+    assert main(["report"]) == 2
+    assert "give a RUN_ID or --experiment ID" in capsys.readouterr().err
+    assert main(["report", "404"]) == 1
+    assert "run 404 does not exist" in capsys.readouterr().err
+    monkeypatch.setenv("OPTUNAGUI_CHROMIUM", str(tmp_path / "no-browser"))
+    assert main(["report", str(run_id), "--format", "pdf", "--no-feature-impact"]) == 1
+    assert "PDF reports need Chromium" in capsys.readouterr().err
