@@ -6,7 +6,9 @@ does. For each view it measures the server time from request to figure: `cold` r
 from the database (`load_frame`) and computes and draws; `warm` finds the frame in the
 `FrameCache` (one aggregate query) and computes and draws. Payload is len(fig.to_json());
 memory is the process's RSS after the view. Importance is served from its cache on the
-request path; computing it (off the request path) is timed separately.
+request path; computing it (off the request path) is timed separately. `refresh` brings a
+cached frame of the second run up to date after 100 new trials and 50 running ones finished,
+incrementally (`FrameCache.get`) and by a full read, median of three rounds.
 
     .venv/bin/python -m bench.views [--sizes 10000 100000]
 """
@@ -127,6 +129,54 @@ def _write_run(db: Database, experiment_id: int, name: str, n: int, seed: int,
     return run_id
 
 
+def _live_rows(first: int, count: int, running: int, seed: int) -> list[dict[str, Any]]:
+    """`count` new trials numbered from `first`, the last `running` of them still running."""
+    rows = _trials(count, seed, 0.0)
+    for offset, row in enumerate(rows):
+        row["number"] = first + offset
+        if offset >= count - running:
+            row.update(state="running", values=None, user_attrs=None, finished_at=None,
+                       duration_s=None, last_step=1)
+    return rows
+
+
+def _refresh(db: Database, run_id: int, n: int, rounds: int = 3) -> dict[str, Any]:
+    """Bring a cached frame up to date after 100 new trials and 50 running ones finished:
+    incrementally (`FrameCache.get`) and by a full read (aggregate check + `load_frame`)."""
+    new, running = 100, 50
+    with db.session() as session:
+        upsert_trials(session, run_id, _live_rows(n, running, running, 7))
+    cache = an.FrameCache()
+    with db.session() as session:
+        cache.get(session, run_id)
+    incremental, full = [], []
+    first = n + running
+    for round_ in range(rounds):
+        finished = _trials(running, 11 + round_, 0.0)
+        for offset, row in enumerate(finished):
+            row["number"] = first - running + offset
+            row.pop("params")
+        with db.session() as session:
+            upsert_trials(session, run_id,
+                          _live_rows(first, new, running, 8 + round_) + finished)
+        first += new
+        with db.session() as session:
+            t = time.perf_counter()
+            merged = cache.get(session, run_id)
+            incremental.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            an.FrameCache.signature(session, run_id)
+            reloaded = an.load_frame(session, run_id)
+            full.append(time.perf_counter() - t)
+        same = all(np.array_equal(getattr(merged, k), getattr(reloaded, k), equal_nan=True)
+                   for k in ("number", "state", "values", "finished", "worker"))
+        if not same or list(merged.params) != list(reloaded.params):
+            raise AssertionError("the refreshed frame differs from a full read")
+    return {"new_trials": new, "updated_running": running, "rounds": rounds,
+            "merges": cache.merges, "full_reads_after_first": cache.full_reads - 1,
+            "incremental_s": float(np.median(incremental)), "full_s": float(np.median(full))}
+
+
 def _rss() -> int:
     return psutil.Process().memory_info().rss
 
@@ -215,6 +265,7 @@ def bench_size(n: int, only: list[str] | None = None) -> dict[str, Any]:
                     result["views"][name] = {
                         "warm_s": warm, "cold_s": warm + result["load_frame_s"],
                         "payload_bytes": payload, "rss_bytes": _rss()}
+            result["refresh"] = _refresh(db, run_b, n)
             result["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             return result
         finally:
@@ -249,6 +300,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<22}{v['warm_s']:>9.3f}{v['cold_s']:>9.3f}"
                   f"{v['payload_bytes']:>12,}{v['rss_bytes'] / 2**20:>9.0f}  "
                   f"{'yes' if ok else 'NO'}")
+        refresh = numbers["refresh"]
+        print(f"  refresh after {refresh['new_trials']} new + {refresh['updated_running']} "
+              f"updated running trials: incremental {refresh['incremental_s']:.4f} s, full "
+              f"reload {refresh['full_s']:.3f} s (median of {refresh['rounds']}; "
+              f"{refresh['merges']} merges, {refresh['full_reads_after_first']} full reads)")
         print(f"  peak RSS {numbers['peak_rss_bytes'] / 2**20:.0f} MB")
     if args.views and RESULTS.exists():
         old = json.loads(RESULTS.read_text())

@@ -16,6 +16,7 @@ from optunagui import analysis
 from optunagui.analysis import TrialFrame
 
 __all__ = [
+    "FEATURE_DRAWERS",
     "TITLES",
     "build_figure",
     "default_axes",
@@ -35,6 +36,14 @@ TITLES = {
     "pruning": "Pruning efficiency",
     "workers": "Workers",
     "pareto": "Pareto front",
+    "feature_importance": "Built-in feature importance of the best trial's model",
+    "shap_bar": "Mean |SHAP value| per column",
+    "shap_beeswarm": "SHAP values per row",
+}
+FEATURE_DRAWERS = {
+    "feature_importance": analysis.draw_model_importance,
+    "shap_bar": analysis.draw_shap_bar,
+    "shap_beeswarm": analysis.draw_shap_beeswarm,
 }
 NO_TRIALS = "No complete trials yet: this view fills in once trials finish."
 
@@ -120,6 +129,11 @@ def build_figure(name: str, run_id: int, frame: TrialFrame, *, objective: Any = 
     (a verdict, or what the figure was computed on)."""
     if name not in TITLES:
         raise KeyError(name)
+    if name in FEATURE_DRAWERS:
+        record = analysis_state().features.latest(run_id)
+        if record is None:
+            return empty_figure("Feature impact has not been computed yet."), ""
+        return FEATURE_DRAWERS[name](record), record.note
     metric = objective_name(frame, objective)
     if name == "workers":
         return _diagnosis(name, run_id, frame, metric)

@@ -6,6 +6,7 @@ __all__ = [
     "ALL_PARAMS_FIGURES",
     "AXES_FIGURES",
     "DIAGNOSIS_FIGURES",
+    "FEATURE_FIGURES",
     "FIGURES",
     "PARAM_FIGURES",
     "ids",
@@ -34,6 +35,12 @@ class ids:
     pruning_verdict = "analysis-pruning-verdict"
     workers_verdict = "analysis-workers-verdict"
     pareto_note = "analysis-pareto-note"
+    features_note = "analysis-features-note"
+    features_poll = "analysis-features-poll"
+    features_rerun = "analysis-features-rerun"
+    features_drop = "analysis-features-drop"
+    features_link = "analysis-features-rerun-link"
+    features_hint = "analysis-features-rerun-hint"
     download = "analysis-download"
     download_button = "analysis-download-button"  # pattern-matching type, with "figure"
 
@@ -47,4 +54,5 @@ AXES_FIGURES = ("scatter", "contour")  # drawn for the chosen X and Y parameters
 ALL_PARAMS_FIGURES = ("parallel", "slice", "history")  # every parameter at once
 PARAM_FIGURES = (*AXES_FIGURES, *ALL_PARAMS_FIGURES)
 DIAGNOSIS_FIGURES = ("convergence", "exploration", "pruning", "workers")
-FIGURES = (*PARAM_FIGURES, "importance", *DIAGNOSIS_FIGURES, "pareto")
+FEATURE_FIGURES = ("feature_importance", "shap_bar", "shap_beeswarm")  # the best trial's model
+FIGURES = (*PARAM_FIGURES, "importance", *DIAGNOSIS_FIGURES, "pareto", *FEATURE_FIGURES)

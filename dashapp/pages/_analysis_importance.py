@@ -1,5 +1,9 @@
 """The Importance tab: the cached result at once (with what it was computed on), a newer one
-computed in the background when the run has grown, and the refinement advice it supports."""
+computed in the background when the run has grown, and the refinement advice it supports.
+
+Editors and owners also get, with the advice, links that open the wizard with it applied and,
+while the run is not finished, a button that applies a numeric range to the running run
+(``_analysis_advice.py``); viewers and share links see the advice only."""
 
 from __future__ import annotations
 
@@ -10,6 +14,13 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashapp.analysis_state import analysis_state
+from dashapp.guard import Access
+from dashapp.pages._analysis_advice import (
+    AdviceActions,
+    advice_actions,
+    advice_links,
+    item_actions,
+)
 from dashapp.pages._analysis_figures import NO_TRIALS, empty_figure, objective_name
 from optunagui import analysis
 from optunagui.analysis import Advice, TrialFrame
@@ -27,7 +38,8 @@ NO_ADVICE = (
 )
 
 
-def render_advice(advice: list[Advice]) -> Any:
+def render_advice(advice: list[Advice], actions: AdviceActions | None = None) -> Any:
+    """The advice list; ``actions`` (for editors and owners) adds its links and buttons."""
     if not advice:
         return html.P(NO_ADVICE, className="text-muted mb-0", id="analysis-no-advice")
     items = [
@@ -42,17 +54,23 @@ def render_advice(advice: list[Advice]) -> Any:
                     ["Proposed: ", html.Code(json.dumps(item.proposed, default=str))],
                     className="small text-muted mt-1",
                 ),
+                item_actions(item, actions),
             ],
             class_name="analysis-advice-item",
         )
         for item in advice
     ]
-    return dbc.ListGroup(items, flush=True)
+    return html.Div([dbc.ListGroup(items, flush=True), advice_links(advice, actions)])
 
 
-def importance_view(run_id: int, frame: TrialFrame, objective: Any, method: Any
-                    ) -> tuple[Any, str, Any, bool]:
-    """(figure, note, advice, whether polling can stop) for the run's importance."""
+def importance_view(run_id: int, frame: TrialFrame, objective: Any, method: Any,
+                    access: Access | None = None) -> tuple[Any, str, Any, bool]:
+    """(figure, note, advice, whether polling can stop) for the run's importance.
+
+    Args:
+        access: the checked user; editors and owners get the advice's actions (without it the
+            advice is read-only).
+    """
     metric = objective_name(frame, objective)
     method = method if method == "ped_anova" else "fanova"
     if frame.complete(metric).size < 2 or not frame.params:
@@ -70,4 +88,5 @@ def importance_view(run_id: int, frame: TrialFrame, objective: Any, method: Any
     if pending is not None:
         note += " — a newer result with the latest trials is being computed."
     advice = analysis.compute_advice(frame, record, objective=metric)
-    return analysis.draw_importance(record), note, render_advice(advice), pending is None
+    shown = render_advice(advice, advice_actions(access) if advice else None)
+    return analysis.draw_importance(record), note, shown, pending is None

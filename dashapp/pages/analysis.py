@@ -1,4 +1,5 @@
-"""Run analysis page (/runs/<run_id>/analysis): parameter space, importance, diagnosis, Pareto.
+"""Run analysis page (/runs/<run_id>/analysis): parameter space, importance, diagnosis, Pareto
+and the feature impact of the best trial.
 
 The layout holds only the id from the URL. Each tab's callback checks the user's role on the
 run's experiment (viewers read), reads the run's frame from the app's ``FrameCache`` (a run
@@ -19,15 +20,19 @@ from dashapp import components, guard, services
 from dashapp.analysis_state import load_run_frame
 from dashapp.downloads import download_button, html_download
 from dashapp.guard import Access, Denial
+from dashapp.pages._analysis_advice import register_advice_callbacks
+from dashapp.pages._analysis_features import features_tab, features_view, rerun_link
 from dashapp.pages._analysis_figures import TITLES, build_figure, default_axes
 from dashapp.pages._analysis_ids import (
     ALL_PARAMS_FIGURES,
     AXES_FIGURES,
     DIAGNOSIS_FIGURES,
+    FEATURE_FIGURES,
     FIGURES,
     ids,
 )
 from dashapp.pages._analysis_importance import METHODS, importance_view
+from dashapp.pages._analysis_tradeoff import register_tradeoff_callbacks, tradeoff_tab
 from dashapp.permissions import Role
 from optunagui.store import runs as run_store
 
@@ -115,6 +120,8 @@ def layout(run_id: str | None = None, **_query: Any) -> html.Div:
             dbc.Tab(_params_tab(), label="Parameter space", tab_id="params"),
             dbc.Tab(_importance_tab(), label="Importance", tab_id="importance"),
             dbc.Tab(_diagnosis_tab(), label="Diagnosis", tab_id="diagnosis"),
+            dbc.Tab(features_tab(_figure_card), label="Features", tab_id="features"),
+            dbc.Tab(tradeoff_tab(), label="Trade-offs", tab_id="tradeoffs"),
             dbc.Tab(
                 [html.Div(id=ids.pareto_note, className="small mb-2"), _figure_card("pareto")],
                 label="Pareto",
@@ -204,6 +211,7 @@ def register(app: dash.Dash) -> None:
         with services.database().session() as session:
             run = run_store.get_run(session, access.run_id)
             name = run.name if run is not None else None
+            quick = run is not None and bool((run.spec or {}).get("quick"))
         if name is None:
             return _denied(Denial("not-found"))
         frame = load_run_frame(access.run_id)
@@ -215,7 +223,8 @@ def register(app: dash.Dash) -> None:
         return (
             None,
             SHOWN,
-            f"{name} · analysis",
+            [f"{name} · analysis", components.quick_badge(id="analysis-quick-badge")]
+            if quick else f"{name} · analysis",
             links,
             _summary(frame),
             _options(frame.metric_names),
@@ -285,7 +294,8 @@ def register(app: dash.Dash) -> None:
                         run_id: Any) -> Any:
         if tab != "importance":
             raise dash.exceptions.PreventUpdate
-        return importance_view(access.run_id, load_run_frame(access.run_id), objective, method)
+        return importance_view(access.run_id, load_run_frame(access.run_id), objective, method,
+                               access=access)
 
     verdict_ids = [ids.convergence_verdict, ids.exploration_verdict, ids.pruning_verdict,
                    ids.workers_verdict]
@@ -323,6 +333,39 @@ def register(app: dash.Dash) -> None:
     @guard.guarded_callback(
         app,
         requires=guard.run(Role.viewer, "run_id"),
+        output=[
+            *(Output(ids.graph(name), "figure") for name in FEATURE_FIGURES),
+            Output(ids.features_note, "children"),
+            Output(ids.features_poll, "disabled"),
+            Output(ids.features_drop, "options"),
+            Output(ids.features_rerun, "style"),
+        ],
+        inputs={"tab": Input(ids.tabs, "active_tab"),
+                "tick": Input(ids.features_poll, "n_intervals")},
+        state={"run_id": State(ids.run, "data")},
+    )
+    def show_features(access: Access, tab: Any, tick: Any, run_id: Any) -> Any:
+        if tab != "features":
+            raise dash.exceptions.PreventUpdate
+        return features_view(access)
+
+    @guard.guarded_callback(
+        app,
+        requires=guard.run(Role.editor, "run_id"),
+        output=[
+            Output(ids.features_link, "href"),
+            Output(ids.features_link, "style"),
+            Output(ids.features_hint, "children"),
+        ],
+        inputs={"drop": Input(ids.features_drop, "value")},
+        state={"run_id": State(ids.run, "data")},
+    )
+    def show_rerun_link(access: Access, drop: Any, run_id: Any) -> Any:
+        return rerun_link(access, drop)
+
+    @guard.guarded_callback(
+        app,
+        requires=guard.run(Role.viewer, "run_id"),
         output=Output(ids.download, "data"),
         inputs={"clicks": Input({"type": ids.download_button, "figure": ALL}, "n_clicks")},
         state={
@@ -345,3 +388,6 @@ def register(app: dash.Dash) -> None:
                               y=y_param, method=method)
         title = f"Run {access.run_id} · {TITLES[name]}"
         return html_download(fig, f"run-{access.run_id}-{name}", title)
+
+    register_tradeoff_callbacks(app)
+    register_advice_callbacks(app)

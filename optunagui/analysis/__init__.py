@@ -41,6 +41,15 @@ from optunagui.analysis.efficiency import (
     pruning_steps,
 )
 from optunagui.analysis.export import to_html
+from optunagui.analysis.feature_impact import (
+    FeatureImpactError,
+    FeatureImpactRecord,
+    compute_feature_impact,
+    draw_model_importance,
+    draw_shap_bar,
+    draw_shap_beeswarm,
+    source_columns,
+)
 from optunagui.analysis.frame import (
     STATES,
     LazyAttrs,
@@ -49,6 +58,7 @@ from optunagui.analysis.frame import (
     build_frame,
     build_frame_from_columns,
 )
+from optunagui.analysis.frame_cache import FrameCache
 from optunagui.analysis.importance import (
     FANOVA_MAX_TRIALS,
     PED_ANOVA_MAX_TRIALS,
@@ -60,7 +70,6 @@ from optunagui.analysis.importance import (
     plot_importance,
 )
 from optunagui.analysis.load import (
-    FrameCache,
     load_final_metrics,
     load_frame,
     load_intermediate,
@@ -117,6 +126,8 @@ __all__ = [
     "ContourRecord",
     "ConvergenceRecord",
     "ExplorationRecord",
+    "FeatureImpactError",
+    "FeatureImpactRecord",
     "FrameCache",
     "HistoryRecord",
     "ImportanceCache",
@@ -146,6 +157,7 @@ __all__ = [
     "compute_contour",
     "compute_convergence",
     "compute_exploration",
+    "compute_feature_impact",
     "compute_history",
     "compute_importance",
     "compute_overlay",
@@ -162,11 +174,14 @@ __all__ = [
     "draw_exploration",
     "draw_history",
     "draw_importance",
+    "draw_model_importance",
     "draw_overlay",
     "draw_parallel",
     "draw_pareto",
     "draw_pruning",
     "draw_scatter",
+    "draw_shap_bar",
+    "draw_shap_beeswarm",
     "draw_side_by_side",
     "draw_slice",
     "draw_workers",
@@ -194,5 +209,6 @@ __all__ = [
     "pruning_steps",
     "rows_from_study",
     "run_space",
+    "source_columns",
     "to_html",
 ]

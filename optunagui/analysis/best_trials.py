@@ -49,6 +49,7 @@ def compare_best_trials(
                          "runs' best trials.")
         return [], notes
     if baseline is not None and baseline not in scores:
-        notes.append(f"The baseline {baseline} cannot take part: every pair is compared instead.")
+        notes.append(f"The baseline {baseline} cannot be tested: every pair of the other runs "
+                     "is compared instead.")
         baseline = None
     return compare_many(scores, metric=metric, direction=direction, baseline=baseline), notes

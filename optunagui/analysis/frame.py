@@ -24,6 +24,7 @@ __all__ = [
     "build_frame",
     "build_frame_from_columns",
     "frame_from_spec",
+    "numeric_column",
 ]
 
 STATES = ("complete", "pruned", "failed", "running")
@@ -213,7 +214,12 @@ def _param_column(name: str, raw: list[Any], spec: dict[str, Any]) -> ParamColum
             codes[i] = index[key]
         return ParamColumn(name, "categorical", codes, 0.0, float(max(len(choices) - 1, 0)),
                            choices=tuple(choices), spec=spec)
-    values = _numbers(raw)
+    return numeric_column(name, kind, _numbers(raw), spec)
+
+
+def numeric_column(name: str, kind: str, values: np.ndarray, spec: dict[str, Any]
+                   ) -> ParamColumn:
+    """A float/int parameter from its values, its range the spec's widened to cover them."""
     seen = values[np.isfinite(values)]
     low, high = spec.get("low"), spec.get("high")
     low = float(low) if low is not None else (float(seen.min()) if seen.size else 0.0)
@@ -244,6 +250,16 @@ class LazyAttrs(Sequence[dict[str, Any] | None]):
             text = self._texts[index]
             self._decoded[index] = json.loads(text) if text else None
         return self._decoded[index]
+
+    def updated(self, texts: Mapping[int, str | None], appended: Sequence[str | None]
+                ) -> LazyAttrs:
+        """A copy with the texts at some positions replaced and more texts at the end;
+        what was already decoded elsewhere is kept."""
+        copy = LazyAttrs([*self._texts, *appended])
+        copy._decoded = {i: v for i, v in self._decoded.items() if i not in texts}
+        for index, text in texts.items():
+            copy._texts[index] = text
+        return copy
 
 
 def _numbers(raw: Sequence[Any]) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 `load_frame` reads a run's trials with one SQLAlchemy Core query (JSON as text decoded in one
 `json.loads`, timestamps turned into POSIX seconds by the database) and builds a `TrialFrame`
-with the run's space and metrics. 100,000 trials load in about a second. `FrameCache` keeps
-frames per run and reloads one only when a cheap aggregate over its trials has changed.
+with the run's space and metrics. 100,000 trials load in about a second. `FrameCache`
+(``frame_cache.py``) keeps frames per run and refreshes them incrementally.
 
 Intermediate values come from the run's "result" events; the metric is extracted by the
 database (JSON path), and only the steps asked for are read.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import json
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,11 +25,14 @@ from optunagui.analysis.efficiency import (
     intermediate_from_arrays,
     pruning_steps,
 )
-from optunagui.analysis.frame import LazyAttrs, TrialFrame, build_frame_from_columns
+from optunagui.analysis.frame import (
+    LazyAttrs,
+    TrialFrame,
+    build_frame_from_columns,
+)
 from optunagui.store.tables import Run, Trial, TrialEvent
 
 __all__ = [
-    "FrameCache",
     "load_final_metrics",
     "load_frame",
     "load_intermediate",
@@ -40,6 +42,7 @@ __all__ = [
 
 _T = Trial.__table__
 _E = TrialEvent.__table__
+_PLAIN = frozenset({type(None), int, float})
 
 
 def _epoch(session: Session, column: Any) -> Any:
@@ -72,6 +75,35 @@ def run_space(spec: Mapping[str, Any], current: Mapping[str, Any] | None = None
     return space, list(data.get("metrics") or [])
 
 
+def _trial_query(session: Session, run_id: int, attrs: bool) -> Any:
+    columns = [_T.c.number, _T.c.state, cast(_T.c["values"], Text), cast(_T.c.params, Text),
+               _epoch(session, _T.c.started_at), _epoch(session, _T.c.finished_at),
+               _T.c.duration_s, _T.c.last_step, _T.c.worker]
+    if attrs:
+        columns.append(cast(_T.c.user_attrs, Text))
+    return select(*columns).where(_T.c.run_id == run_id).order_by(_T.c.number)
+
+
+def _read(session: Session, queries: Sequence[Any], attrs: bool) -> list[Sequence[Any]]:
+    """The rows of the queries, one after the other, as columns (number, state, ...)."""
+    # Hundreds of thousands of acyclic objects: the cycle collector would only slow this down.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        rows = [row for query in queries for row in session.execute(query).all()]
+    finally:
+        if collecting:
+            gc.enable()
+    return list(zip(*rows, strict=True)) if rows else [()] * (10 if attrs else 9)
+
+
+def _decoded(cols: Sequence[Sequence[Any]]) -> tuple[list[Any], list[Any]]:
+    """The values and params columns decoded, in one `json.loads`."""
+    n = len(cols[0])
+    decoded = json.loads("[" + ",".join(t or "null" for t in (*cols[2], *cols[3])) + "]")
+    return decoded[:n], decoded[n:]
+
+
 def load_frame(session: Session, run_id: int, *, attrs: bool = True,
                spec: Mapping[str, Any] | None = None) -> TrialFrame:
     """A run's trials as a `TrialFrame`.
@@ -87,30 +119,16 @@ def load_frame(session: Session, run_id: int, *, attrs: bool = True,
     if run is None:
         raise LookupError(f"run {run_id} not found")
     space, metrics = run_space(spec if spec is not None else run.spec, run.current_space)
-    columns = [_T.c.number, _T.c.state, cast(_T.c["values"], Text), cast(_T.c.params, Text),
-               _epoch(session, _T.c.started_at), _epoch(session, _T.c.finished_at),
-               _T.c.duration_s, _T.c.last_step, _T.c.worker]
-    if attrs:
-        columns.append(cast(_T.c.user_attrs, Text))
-    query = select(*columns).where(_T.c.run_id == run_id).order_by(_T.c.number)
-    # Hundreds of thousands of acyclic objects: the cycle collector would only slow this down.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _frame_from_rows(session.execute(query).all(), attrs, space, metrics)
-    finally:
-        if collecting:
-            gc.enable()
+    cols = _read(session, [_trial_query(session, run_id, attrs)], attrs)
+    return _frame_from_columns(cols, *_decoded(cols), attrs, space, metrics)
 
 
-def _frame_from_rows(rows: Sequence[Any], attrs: bool, space: Mapping[str, Any],
-                     metrics: Sequence[Any]) -> TrialFrame:
-    width = 10 if attrs else 9
-    cols = list(zip(*rows, strict=True)) if rows else [()] * width
-    n = len(rows)
-    decoded = json.loads("[" + ",".join(t or "null" for t in (*cols[2], *cols[3])) + "]")
+def _frame_from_columns(cols: Sequence[Sequence[Any]], values: list[Any], params: list[Any],
+                        attrs: bool, space: Mapping[str, Any],
+                        metrics: Sequence[Any]) -> TrialFrame:
+    n = len(cols[0])
     data: dict[str, Sequence[Any]] = {
-        "number": cols[0], "state": cols[1], "values": decoded[:n], "params": decoded[n:],
+        "number": cols[0], "state": cols[1], "values": values, "params": params,
         "started_at": np.array(cols[4], dtype=float), "finished_at": np.array(cols[5], dtype=float),
         "duration_s": cols[6], "last_step": cols[7], "worker": cols[8],
         "user_attrs": LazyAttrs(cols[9]) if attrs else (None,) * n,
@@ -176,41 +194,3 @@ def load_pruning_values(session: Session, run_id: int, frame: TrialFrame, *,
                                         np.empty(0))
     return load_intermediate(session, run_id, frame, metric=frame.metric_names[k], steps=steps,
                              numbers=frame.number[complete].tolist())
-
-
-class FrameCache:
-    """Frames per run, reloaded only when the run's trials have changed.
-
-    The check is one aggregate query (count, states, steps, finish times) over the run's
-    trials: a few milliseconds where reloading 100,000 trials takes about a second.
-    """
-
-    def __init__(self, max_runs: int = 8) -> None:
-        self.max_runs = max_runs
-        self._frames: dict[int, tuple[tuple[Any, ...], TrialFrame]] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def signature(session: Session, run_id: int) -> tuple[Any, ...]:
-        done = func.sum(func.length(cast(_T.c["values"], Text)))
-        row = session.execute(select(
-            func.count(), func.max(_T.c.number), func.sum(func.coalesce(_T.c.last_step, 0)),
-            func.sum(func.length(_T.c.state)), done, func.max(_T.c.finished_at),
-        ).where(_T.c.run_id == run_id)).one()
-        run = session.get(Run, run_id)
-        space = json.dumps(run.current_space, sort_keys=True) if run is not None else None
-        return (*(str(v) for v in row), space)
-
-    def get(self, session: Session, run_id: int) -> TrialFrame:
-        signature = self.signature(session, run_id)
-        with self._lock:
-            cached = self._frames.get(run_id)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-        frame = load_frame(session, run_id)
-        with self._lock:
-            self._frames.pop(run_id, None)
-            self._frames[run_id] = (signature, frame)
-            while len(self._frames) > self.max_runs:
-                self._frames.pop(next(iter(self._frames)))
-        return frame

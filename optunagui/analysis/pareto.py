@@ -18,6 +18,7 @@ from optunagui.analysis._sampling import pick, shown_note
 from optunagui.analysis.frame import TrialFrame
 
 __all__ = [
+    "OPERATORS",
     "ParetoRecord",
     "TradeoffPick",
     "compute_pareto",
@@ -27,7 +28,7 @@ __all__ = [
     "plot_pareto",
 ]
 
-_OPS = {"<=": np.less_equal, "<": np.less, ">=": np.greater_equal, ">": np.greater}
+OPERATORS = {"<=": np.less_equal, "<": np.less, ">=": np.greater_equal, ">": np.greater}
 
 
 def pareto_mask(scores: np.ndarray) -> np.ndarray:
@@ -133,12 +134,12 @@ def pick_tradeoff(frame: TrialFrame, optimise: str, bounds: Mapping[str, tuple[s
     ok = frame.state_mask("complete") & np.isfinite(target)
     columns = {optimise: target}
     for name, (op, limit) in bounds.items():
-        if op not in _OPS:
-            raise ValueError(f"unknown operator {op!r}; use one of {', '.join(_OPS)}")
+        if op not in OPERATORS:
+            raise ValueError(f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
         column = frame.metric_column(name)
         columns[name] = column
         with np.errstate(invalid="ignore"):
-            ok &= _OPS[op](column, limit)
+            ok &= OPERATORS[op](column, limit)
     text = " and ".join(f"{n} {op} {limit:g}" for n, (op, limit) in bounds.items()) or "no bound"
     feasible = np.flatnonzero(ok)
     if feasible.size == 0:
