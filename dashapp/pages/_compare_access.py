@@ -12,8 +12,10 @@ from typing import Any
 
 from dashapp import services
 from dashapp.permissions import Principal, Role, effective_role, parse_id
+from optunagui.store import experiments as experiment_store
 
-__all__ = ["MAX_RUNS", "Selection", "may_read", "select_runs"]
+__all__ = ["MAX_RUNS", "Baselines", "Selection", "find_baselines", "include_baseline",
+           "may_read", "select_runs"]
 
 MAX_RUNS = 8
 
@@ -58,3 +60,43 @@ def select_runs(principal: Principal, raw: Any) -> Selection:
         else:
             refused.append(str(run_id))
     return Selection(tuple(readable), tuple(refused))
+
+
+@dataclass(frozen=True)
+class Baselines:
+    """The pinned baselines of the selected runs' experiments that the user may read.
+
+    Attributes:
+        pinned: every such baseline, in the order of the runs' experiments; the first is the
+            one the statistics compare the other runs against.
+        added: those not in the selection, which the comparison adds.
+    """
+
+    pinned: tuple[int, ...] = ()
+    added: tuple[int, ...] = ()
+
+    @property
+    def reference(self) -> int | None:
+        return self.pinned[0] if self.pinned else None
+
+
+def include_baseline(raw: Any) -> bool:
+    """The "Include the baseline" switch, or the URL's ``baseline=0`` (off); on by default."""
+    if isinstance(raw, str):
+        return raw.strip().lower() not in ("0", "false", "off", "no")
+    return raw is None or bool(raw)
+
+
+def find_baselines(principal: Principal, run_ids: tuple[int, ...]) -> Baselines:
+    """The baselines pinned in the experiments of ``run_ids`` (already checked readable)."""
+    experiment_ids = list(dict.fromkeys(
+        found for found in (services.run_experiment_id(run_id) for run_id in run_ids)
+        if found is not None))
+    pinned: list[int] = []
+    with services.database().session() as session:
+        for experiment_id in experiment_ids:
+            experiment = experiment_store.get_experiment(session, experiment_id)
+            if experiment is not None and experiment.baseline_run_id is not None:
+                pinned.append(experiment.baseline_run_id)
+    readable = tuple(run_id for run_id in dict.fromkeys(pinned) if may_read(principal, run_id))
+    return Baselines(readable, tuple(run_id for run_id in readable if run_id not in run_ids))

@@ -18,6 +18,15 @@ class ids:
     stats_graph = "compare-stats-graph"
     download = "compare-download"
     download_button = "compare-download-button"  # pattern-matching type, with "figure"
+    include_baseline = "compare-include-baseline"
+    baseline_box = "compare-baseline-box"
+    baseline_note = "compare-baseline-note"
+    seeds = "compare-reevaluate-seeds"
+    reevaluate = "compare-reevaluate-button"
+    reevaluate_feedback = "compare-reevaluate-feedback"
+    reevaluate_job = "compare-reevaluate-job"
+    reevaluate_poll = "compare-reevaluate-poll"
+    reevaluate_result = "compare-reevaluate-result"
 
 
 FIGURES = {

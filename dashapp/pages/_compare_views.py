@@ -15,10 +15,15 @@ from dashapp import components, services
 from dashapp.analysis_state import load_run_frame
 from optunagui import analysis
 from optunagui.analysis import PairedComparison, RunInput, SideBySideRecord
+from optunagui.analysis.best_trials import compare_best_trials
 from optunagui.store import runs as run_store
 
-__all__ = ["Comparison", "build_comparison", "comparison_figure", "side_by_side_table",
-           "stats_notes", "stats_table"]
+__all__ = ["BASELINE_MARK", "QUICK_MARK", "Comparison", "build_comparison", "comparison_figure",
+           "run_label", "side_by_side_table", "stats_notes", "stats_table"]
+
+
+BASELINE_MARK = " (baseline)"
+QUICK_MARK = " [quick]"
 
 
 @dataclass(frozen=True)
@@ -27,9 +32,16 @@ class Comparison:
     record: SideBySideRecord
     results: tuple[PairedComparison, ...]
     notes: tuple[str, ...]  # why some runs are left out of the statistics
+    run_ids: tuple[int, ...] = ()  # in the order of `runs`
+    baseline: str | None = None  # the label the statistics compare the others against
 
 
-def _run_input(run_id: int) -> RunInput | None:
+def run_label(run_id: int, name: str, is_baseline: bool, *, quick: bool = False) -> str:
+    return (f"#{run_id} {name}" + (QUICK_MARK if quick else "")
+            + (BASELINE_MARK if is_baseline else ""))
+
+
+def _run_input(run_id: int, is_baseline: bool = False) -> RunInput | None:
     with services.database().session() as session:
         run = run_store.get_run(session, run_id)
         if run is None:
@@ -41,43 +53,25 @@ def _run_input(run_id: int) -> RunInput | None:
     if best is not None:
         with services.database().session() as session:
             final = analysis.load_final_metrics(session, run_id, [int(frame.number[best])])
-    return RunInput(f"#{run_id} {name}", frame, spec, final)
+    label = run_label(run_id, name, is_baseline, quick=bool(spec.get("quick")))
+    return RunInput(label, frame, spec, final)
 
 
-def _statistics(runs: list[RunInput]) -> tuple[list[PairedComparison], list[str]]:
-    first = runs[0].frame
-    metric, direction = first.metric_names[0], first.directions[0]
-    scores: dict[str, list[float]] = {}
-    notes = []
-    for run in runs:
-        if run.frame.metric_names[0] != metric:
-            notes.append(f"{run.label} optimises {run.frame.metric_names[0]}, not {metric}: "
-                         "left out of the statistical comparison.")
-            continue
-        if run.frame.best_index(0) is None:
-            notes.append(f"{run.label} has no complete trial yet.")
-            continue
-        found = analysis.best_fold_scores(run.frame, metric)
-        if not found:
-            notes.append(f"Fold scores were not recorded for run {run.label}: its best trial "
-                         "cannot be tested against the others.")
-            continue
-        scores[run.label] = found
-    if len(scores) < 2:
-        if len(runs) > 1:
-            notes.append("The statistical comparison needs the per-fold scores of at least two "
-                         "runs' best trials.")
-        return [], notes
-    return analysis.compare_many(scores, metric=metric, direction=direction), notes
-
-
-def build_comparison(run_ids: tuple[int, ...]) -> Comparison | None:
-    runs = [found for found in (_run_input(run_id) for run_id in run_ids) if found is not None]
-    if not runs:
+def build_comparison(run_ids: tuple[int, ...], baselines: tuple[int, ...] = (),
+                     reference: int | None = None) -> Comparison | None:
+    """The comparison of ``run_ids``; ``baselines`` are marked, and the statistics test each
+    run against ``reference`` (one of them) instead of all pairs."""
+    found = [(run_id, _run_input(run_id, run_id in baselines)) for run_id in run_ids]
+    kept = [(run_id, run) for run_id, run in found if run is not None]
+    if not kept:
         return None
+    runs = [run for _, run in kept]
+    baseline = next((run.label for run_id, run in kept if run_id == reference), None)
     record = analysis.compute_side_by_side(runs)
-    results, notes = _statistics(runs)
-    return Comparison(tuple(runs), record, tuple(results), tuple(notes))
+    results, notes = compare_best_trials(runs, baseline=baseline)
+    tested_against = baseline if any(r.label_a == baseline for r in results) else None
+    return Comparison(tuple(runs), record, tuple(results), tuple(notes),
+                      tuple(run_id for run_id, _ in kept), tested_against)
 
 
 def comparison_figure(comparison: Comparison, name: str) -> go.Figure:

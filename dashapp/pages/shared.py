@@ -15,6 +15,7 @@ from dash import Input, Output, State, dcc, html
 from dashapp import components, guard, queries, services
 from dashapp.guard import Access, Denial
 from dashapp.html_pages import SHARE_PROBLEMS
+from optunagui.store import experiments as experiment_store
 
 __all__ = ["ids", "layout", "register"]
 
@@ -86,6 +87,8 @@ def register(app: dash.Dash) -> None:
         with services.database().session() as session:
             header = queries.get_experiment_header(session, access.experiment_id)
             runs = queries.list_run_rows(session, access.experiment_id)
+            found = experiment_store.get_experiment(session, access.experiment_id)
+            baseline_id = found.baseline_run_id if found is not None else None
         if header is None:
             return _denied(Denial("unknown"))
         return (
@@ -93,5 +96,5 @@ def register(app: dash.Dash) -> None:
             {},
             header.name,
             header.description,
-            components.runs_table(runs, link_runs=False),
+            components.runs_table(runs, link_runs=False, baseline_id=baseline_id),
         )
