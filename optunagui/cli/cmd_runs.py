@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optunagui.cli._runs import (
+    QUICK_LINE,
     CliError,
     format_summary,
     open_database,
@@ -20,7 +21,7 @@ from optunagui.cli._runs import (
 if TYPE_CHECKING:
     from optunagui.config import Settings
 
-__all__ = ["register", "save_model"]
+__all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     train = subparsers.add_parser(
         "train-best",
-        help="refit the best trial's pipeline on all training data, score it on the test split",
+        help="refit the best trial's pipeline on all training data, score it on the test split "
+             "and package it as the run's next model version",
     )
     train.add_argument("run_id", type=int, metavar="RUN_ID")
     train.add_argument("--output", metavar="PATH",
@@ -57,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "best_model.skops, or .joblib when skops cannot save it)")
     train.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                        help="train XGBoost / the MLP on this device (default cpu)")
+    train.add_argument("--zip", action="store_true",
+                       help="also write the model package as a .zip next to its directory")
     train.add_argument("--json", action="store_true", help="print one JSON object")
     train.set_defaults(handler=_train_best)
 
@@ -146,6 +150,8 @@ def _best(args: argparse.Namespace) -> int:
                           "best_value": summary.best_value, "best_params": summary.best_params}))
         return 0
     print(f"best value: {summary.best_value} (trial {summary.best_trial})")
+    if summary.quick:
+        print(QUICK_LINE)
     for name, value in summary.best_params.items():
         print(f"  {name} = {value!r}")
     print(f"written to {path}")
@@ -153,79 +159,31 @@ def _best(args: argparse.Namespace) -> int:
 
 
 def _train_best(args: argparse.Namespace) -> int:
-    from optunagui.objective import fit_best, load_run_dataset, prepare_data
-    from optunagui.spec import ExperimentSpec
+    from optunagui.training import TrainingError, train_best
 
     settings = _settings()
     with open_database(settings) as database:
-        run = require_run(database, args.run_id)
-        summary = summarize_run(database, args.run_id)
-    if summary.best_params is None:
-        raise CliError(f"run {args.run_id} has no complete trial to train ({summary.status})")
-    spec = ExperimentSpec.model_validate(run["spec"])
-    try:
-        dataset = load_run_dataset(spec, settings)
-    except (OSError, ValueError) as error:
-        raise CliError(f"dataset of run {args.run_id}: {error}") from None
-    data = prepare_data(spec, dataset)
-    print(f"run {args.run_id}: fitting trial {summary.best_trial}'s pipeline on "
-          f"{len(data.y_train)} rows", file=sys.stderr, flush=True)
-    pipeline, scores = fit_best(spec, summary.best_params, data, device=args.device)
-    default = settings.runs_dir / str(args.run_id) / "best_model.skops"
-    path, fmt = save_model(pipeline, Path(args.output) if args.output else default)
-    primary = spec.metrics[0].name if spec.metrics else next(iter(scores), None)
-    document = {
-        "run_id": args.run_id,
-        "trial_number": summary.best_trial,
-        "params": summary.best_params,
-        "test_metric": primary,
-        "test_score": _finite(scores.get(primary)) if primary else None,
-        "test_scores": {k: _finite(v) for k, v in scores.items()},
-        "n_test_rows": len(data.y_test),
-        "model_path": str(path),
-        "model_format": fmt,
-    }
-    path.with_name(path.stem + ".json").write_text(json.dumps(document, indent=2) + "\n")
+        require_run(database, args.run_id)
+        try:
+            document = train_best(
+                database, settings, args.run_id, device=args.device,
+                output=Path(args.output) if args.output else None, zip=args.zip,
+                log=lambda text: print(text, file=sys.stderr, flush=True))
+        except TrainingError as error:
+            raise CliError(str(error)) from None
     if args.json:
         print(json.dumps(document))
         return 0
-    print(f"test {primary}: {document['test_score']:.6g} on {len(data.y_test)} held-out rows")
+    primary, scores = document["test_metric"], document["test_scores"]
+    print(f"test {primary}: {document['test_score']:.6g} on {document['n_test_rows']} "
+          "held-out rows")
     for name, value in scores.items():
-        if name != primary:
+        if name != primary and value is not None:
             print(f"  {name}: {value:.6g}")
-    print(f"model saved to {path} ({fmt})")
+    print(f"model saved to {document['model_path']} ({document['model_format']})")
+    print(f"model version {document['version']} packaged in {document['package_path']}"
+          + (f" and {document['package_zip']}" if document["package_zip"] else ""))
     return 0
-
-
-def save_model(pipeline: Any, path: Path) -> tuple[Path, str]:
-    """Save with skops when it can (a format loaded without running code), else joblib.
-
-    Returns:
-        The path written and its format ("skops" or "joblib").
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix != ".joblib":
-        import skops.io
-
-        target = path if path.suffix == ".skops" else path.with_suffix(".skops")
-        try:
-            skops.io.dump(pipeline, target)
-            return target, "skops"
-        except Exception as error:  # a type skops cannot write: fall back to joblib
-            target.unlink(missing_ok=True)
-            print(f"skops cannot save this model ({type(error).__name__}: {error}); "
-                  "saving with joblib", file=sys.stderr)
-    import joblib
-
-    target = path.with_suffix(".joblib")
-    joblib.dump(pipeline, target)
-    return target, "joblib"
-
-
-def _finite(value: Any) -> float | None:
-    import math
-
-    return float(value) if value is not None and math.isfinite(float(value)) else None
 
 
 def _iso(moment: Any) -> str | None:

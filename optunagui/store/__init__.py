@@ -12,6 +12,7 @@ Repository functions take the session first; callers own the transaction::
 
 from optunagui.store import (
     accounts,  # noqa: F401  (its tables join Base.metadata)
+    models,  # noqa: F401  (its table joins Base.metadata)
     notes,  # noqa: F401  (its table joins Base.metadata)
 )
 from optunagui.store.control import (
@@ -52,6 +53,7 @@ from optunagui.store.runs import (
     get_run_by_study_name,
     list_runs,
     list_runs_in_group,
+    set_run_environment,
     set_run_process,
     update_run_status,
 )
@@ -146,6 +148,7 @@ __all__ = [
     "set_baseline_run",
     "set_current_space",
     "set_member_role",
+    "set_run_environment",
     "set_run_process",
     "set_user_active",
     "update_experiment_description",

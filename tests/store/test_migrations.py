@@ -16,6 +16,7 @@ OUR_TABLES = {
     "trial_events",
     "dataset_versions",
     "notes",
+    "model_versions",
 }
 
 

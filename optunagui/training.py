@@ -1,0 +1,169 @@
+"""Training a run's best trial: refit its pipeline on all search data, score it on the
+held-out test split, save it, and package it as the run's next model version.
+
+Shared by `optunagui train-best` and the run page's "Train the best model".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+    from optunagui.config import Settings
+    from optunagui.objective import PreparedData
+    from optunagui.packaging import BuiltPackage
+    from optunagui.spec import ExperimentSpec
+    from optunagui.store import Database
+
+__all__ = ["TrainingError", "models_dir", "package_next_version", "save_model", "train_best"]
+
+
+class TrainingError(ValueError):
+    """The best trial cannot be trained: no such run, no complete trial, data or model gone."""
+
+
+def models_dir(settings: Settings, run_id: int) -> Path:
+    return settings.runs_dir / str(run_id) / "models"
+
+
+def _finite(value: Any) -> float | None:
+    return float(value) if value is not None and math.isfinite(float(value)) else None
+
+
+def save_model(pipeline: Any, path: Path) -> tuple[Path, str]:
+    """Save with skops when it can (a format loaded without running code), else joblib.
+
+    Returns:
+        The path written and its format ("skops" or "joblib").
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix != ".joblib":
+        import skops.io
+
+        target = path if path.suffix == ".skops" else path.with_suffix(".skops")
+        try:
+            skops.io.dump(pipeline, target)
+            return target, "skops"
+        except Exception as error:  # a type skops cannot write: fall back to joblib
+            target.unlink(missing_ok=True)
+            print(f"skops cannot save this model ({type(error).__name__}: {error}); "
+                  "saving with joblib", file=sys.stderr)
+    import joblib
+
+    target = path.with_suffix(".joblib")
+    joblib.dump(pipeline, target)
+    return target, "joblib"
+
+
+def package_next_version(
+    database: Database,
+    settings: Settings,
+    run: dict[str, Any],
+    best: dict[str, Any],
+    spec: ExperimentSpec,
+    pipeline: Pipeline,
+    data: PreparedData,
+    test_scores: dict[str, float],
+    *,
+    zip: bool = False,
+    created_by: int | None = None,
+) -> BuiltPackage:
+    """Number the run's next model version and write its package to ``models/v<N>``.
+
+    ``best`` is the best trial as ``optunagui.exports.best_params_document`` describes it.
+    A package that cannot be written leaves no version behind.
+    """
+    from optunagui.packaging import PackageError, PackageSource, build_package
+    from optunagui.store.models import create_model_version, delete_model_version
+
+    with database.session() as session:
+        row = create_model_version(session, run["id"], trial_number=best["trial_number"],
+                                   models_dir=models_dir(settings, run["id"]),
+                                   metrics=test_scores, created_by=created_by)
+        version, path = row.version, Path(row.path)
+    source = PackageSource(run_id=run["id"], run_name=run["name"],
+                           trial_number=best["trial_number"], params=best["params"],
+                           validation_metrics=best["metrics"], version=version)
+    try:
+        return build_package(source, spec, pipeline, data, test_scores, path, zip=zip)
+    except (PackageError, OSError) as error:
+        with database.session() as session:
+            delete_model_version(session, run["id"], version)
+        raise TrainingError(f"run {run['id']}: cannot package the model: {error}") from None
+
+
+def train_best(
+    database: Database,
+    settings: Settings,
+    run_id: int,
+    *,
+    device: str = "cpu",
+    output: Path | None = None,
+    zip: bool = False,
+    created_by: int | None = None,
+    log: Any = None,
+) -> dict[str, Any]:
+    """Train, save and package the run's best trial; the document written as best_model.json.
+
+    Raises:
+        TrainingError: no such run, no complete trial, a dataset that cannot be read, a
+            package that cannot be written.
+    """
+    from pydantic import ValidationError
+
+    from optunagui.exports import ExportError, best_params_document
+    from optunagui.objective import fit_best, load_run_dataset, prepare_data
+    from optunagui.spec import ExperimentSpec
+    from optunagui.store import get_run
+
+    with database.session() as session:
+        found = get_run(session, run_id)
+        if found is None:
+            raise TrainingError(f"run {run_id} does not exist")
+        run = {"id": found.id, "name": found.name, "spec": dict(found.spec or {}),
+               "status": found.status}
+        try:
+            best = best_params_document(session, run_id)
+        except ExportError:
+            raise TrainingError(
+                f"run {run_id} has no complete trial to train ({run['status']})") from None
+    try:
+        spec = ExperimentSpec.model_validate(run["spec"])
+    except ValidationError as error:
+        raise TrainingError(f"run {run_id}'s stored spec is not valid: {error}") from None
+    try:
+        dataset = load_run_dataset(spec, settings)
+    except (OSError, ValueError) as error:
+        raise TrainingError(f"dataset of run {run_id}: {error}") from None
+    data = prepare_data(spec, dataset)
+    if log is not None:
+        log(f"run {run_id}: fitting trial {best['trial_number']}'s pipeline on "
+            f"{len(data.y_train)} rows")
+    pipeline, scores = fit_best(spec, best["params"], data, device=device)
+    default = settings.runs_dir / str(run_id) / "best_model.skops"
+    path, fmt = save_model(pipeline, output or default)
+    package = package_next_version(database, settings, run, best, spec, pipeline, data, scores,
+                                   zip=zip, created_by=created_by)
+    primary = spec.metrics[0].name if spec.metrics else next(iter(scores), None)
+    document = {
+        "run_id": run_id,
+        "trial_number": best["trial_number"],
+        "params": best["params"],
+        "test_metric": primary,
+        "test_score": _finite(scores.get(primary)) if primary else None,
+        "test_scores": {k: _finite(v) for k, v in scores.items()},
+        "n_test_rows": len(data.y_test),
+        "model_path": str(path),
+        "model_format": fmt,
+        "version": package.manifest["version"],
+        "package_path": str(package.directory),
+        "package_zip": str(package.zip_path) if package.zip_path else None,
+    }
+    path.with_name(path.stem + ".json").write_text(json.dumps(document, indent=2) + "\n")
+    return document
