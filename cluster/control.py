@@ -181,7 +181,8 @@ def handle_request(
     """
     kind = request.get("kind")
     payload = request.get("payload") or {}
-    detail: dict[str, Any] = {"request_id": request.get("id"), "kind": kind}
+    detail: dict[str, Any] = {"request_id": request.get("id"), "kind": kind,
+                              "requested_by": request.get("requested_by")}
     searcher = context.searcher
     space: dict[str, Any] | None = None
     if kind == "ranges":

@@ -51,7 +51,8 @@ if TYPE_CHECKING:
     from optunagui.config import Settings
     from optunagui.store import Database
 
-__all__ = ["ORPHAN_MESSAGE", "ensure_ray", "main", "mark_orphans", "run_driver"]
+__all__ = ["ORPHAN_MESSAGE", "cluster_snapshot", "ensure_ray", "main", "mark_orphans",
+           "run_driver"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,25 @@ def _prepare_space(db: Database, run_id: int, spec: ExperimentSpec) -> None:
         space_from_dict(space)  # refuse a broken stored space before any trial starts
         if space != stored:
             store.set_current_space(session, run_id, space)
+
+
+def cluster_snapshot() -> dict[str, Any]:
+    """The Ray cluster this driver runs on: its total resources and its live nodes."""
+    nodes = [node for node in ray.nodes() if node.get("Alive")]
+    resources = {name: float(amount) for name, amount in ray.cluster_resources().items()
+                 if not name.startswith(("node:", "accelerator_type:"))}
+    return {"resources": resources, "nodes": len(nodes),
+            "address": ray.get_runtime_context().gcs_address}
+
+
+def _record_environment(db: Database, run_id: int) -> None:
+    """Store the package versions and the cluster of this start on the run (resumes add one)."""
+    from optunagui.reports.facts import package_versions
+    from optunagui.store.runs import set_run_environment
+
+    with db.session() as session:
+        set_run_environment(session, run_id, packages=package_versions(),
+                            cluster=cluster_snapshot())
 
 
 def _set_status(db: Database, run_id: int, status: str, reason: str | None = None) -> None:
@@ -211,6 +231,7 @@ def _execute(
 
     _quiet_tune()
     ensure_ray(settings)
+    _record_environment(db, run_id)
     plan = plan_resources(spec.resources, spec.budget.max_concurrent, ray.cluster_resources())
     if not plan.ok:
         return "failed", "; ".join(plan.problems)

@@ -13,7 +13,10 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 __all__ = [
+    "BASELINE_BUTTON",
     "STATUS_COLORS",
+    "baseline_badge",
+    "quick_badge",
     "empty_note",
     "format_time",
     "format_value",
@@ -84,16 +87,57 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], **kwargs: Any) 
     )
 
 
-def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None = None) -> Any:
+BASELINE_BUTTON = "experiment-baseline"  # pattern-matching type, with "run" and "action"
+
+
+def baseline_badge() -> dbc.Badge:
+    return dbc.Badge("baseline", color="info", pill=True, class_name="ms-2 run-baseline-badge")
+
+
+def quick_badge(**kwargs: Any) -> dbc.Badge:
+    """Marks a quick-mode run: few trials on a subsample, so its results are a first look."""
+    return dbc.Badge("quick", color="warning", text_color="dark", pill=True,
+                     class_name="ms-2 run-quick-badge", **kwargs)
+
+
+def _baseline_cells(run_id: int, baseline_id: int | None, can_pin: bool,
+                    link: bool) -> list[Any]:
+    """A link comparing the run with the baseline, and (editors) the pin / unpin button."""
+    cells: list[Any] = []
+    is_baseline = run_id == baseline_id
+    if link and baseline_id is not None and not is_baseline:
+        cells.append(dcc.Link("Compare with baseline", className="me-3",
+                              href=f"/compare?runs={baseline_id},{run_id}",
+                              id={"type": "experiment-compare-baseline", "run": run_id}))
+    if can_pin:
+        action = "unpin" if is_baseline else "pin"
+        cells.append(dbc.Button(
+            "Unpin" if is_baseline else "Pin as baseline",
+            id={"type": BASELINE_BUTTON, "run": run_id, "action": action},
+            color="link", size="sm", class_name="p-0 align-baseline"))
+    return cells
+
+
+def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None = None,
+               baseline_id: int | None = None, can_pin: bool = False) -> Any:
     """The runs of an experiment: status, best value, trials done/pruned/failed, who, when.
 
+    A run with a true ``quick`` attribute gets a "quick" badge next to its name.
+
     Args:
-        link_runs: each run's name links to its page.
+        link_runs: each run's name links to its page (and, with a baseline, to its comparison
+            with the baseline).
         clone_into: the experiment whose wizard a "Clone" link per run opens (editors only).
+        baseline_id: the experiment's baseline run, marked "baseline"; the other runs get a
+            "Compare with baseline" link.
+        can_pin: a "Pin as baseline" / "Unpin" button per run (editors only).
     """
     if not runs:
         return empty_note("No runs yet.")
     headers = ["Run", "Status", "Best value", "Trials done / pruned / failed", "Started by", "When"]
+    with_baseline = baseline_id is not None or can_pin
+    if with_baseline:
+        headers.append("Baseline")
     if clone_into is not None:
         headers.append("")
     rows = []
@@ -101,6 +145,13 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
         name: Any = run.name
         if link_runs:
             name = dcc.Link(run.name, href=f"/runs/{run.id}")
+        badges = []
+        if getattr(run, "quick", False):
+            badges.append(quick_badge())
+        if run.id == baseline_id:
+            badges.append(baseline_badge())
+        if badges:
+            name = html.Span([name, *badges])
         row = [
             name,
             status_badge(run.status),
@@ -109,6 +160,8 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
             run.started_by or "—",
             format_time(run.started_at or run.created_at),
         ]
+        if with_baseline:
+            row.append(_baseline_cells(run.id, baseline_id, can_pin, link_runs) or "—")
         if clone_into is not None:
             row.append(
                 dcc.Link(

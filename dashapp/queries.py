@@ -80,6 +80,7 @@ class RunRow:
     started_by: str | None
     started_at: datetime | None
     created_at: datetime | None
+    quick: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ def list_run_rows(session: Session, experiment_id: int) -> list[RunRow]:
             started_by=authors.get(run.created_by) if run.created_by is not None else None,
             started_at=run.started_at,
             created_at=run.created_at,
+            quick=bool((run.spec or {}).get("quick")),
         )
         for run in runs
     ]

@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 QUICK_MAX_ROWS = 2000
+QUICK_TARGET_BINS = 10
 
 
 class Reporter(Protocol):
@@ -125,24 +126,45 @@ def prepare_data(spec: ExperimentSpec, dataset: LoadedDataset) -> PreparedData:
 
 
 def _subsample(indices: np.ndarray, y: np.ndarray, task: str, seed: int) -> np.ndarray:
-    from sklearn.model_selection import train_test_split
+    """QUICK_MAX_ROWS of `indices`, stratified: each class (classification) or each decile of
+    the target (regression) keeps its share, and every class keeps at least one row."""
+    values = y[indices]
+    if task == "classification":
+        strata = values
+    else:
+        edges = np.quantile(values, np.linspace(0, 1, QUICK_TARGET_BINS + 1)[1:-1])
+        strata = np.searchsorted(edges, values, side="right")
+    rng = np.random.default_rng(seed)
+    groups, inverse = np.unique(strata, return_inverse=True)
+    quotas = _stratum_quotas(np.bincount(inverse, minlength=len(groups)), QUICK_MAX_ROWS)
+    kept = [rng.choice(indices[inverse == g], size=quota, replace=False)
+            for g, quota in enumerate(quotas) if quota]
+    return np.sort(np.concatenate(kept))
 
-    stratify = y[indices] if task == "classification" else None
-    try:
-        kept, _ = train_test_split(indices, train_size=QUICK_MAX_ROWS, random_state=seed,
-                                   stratify=stratify)
-    except ValueError:
-        kept, _ = train_test_split(indices, train_size=QUICK_MAX_ROWS, random_state=seed)
-    return np.sort(kept)
+
+def _stratum_quotas(counts: np.ndarray, size: int) -> np.ndarray:
+    """Rows to take from each stratum: proportional shares rounded by largest remainder,
+    at least one per stratum, never more than it holds, `size` in all."""
+    exact = counts * size / counts.sum()
+    quotas = np.minimum(np.maximum(np.floor(exact).astype(int), 1), counts)
+    remainder = exact - np.floor(exact)
+    while quotas.sum() < size:
+        room = np.where(quotas < counts, remainder + (quotas < exact), -np.inf)
+        quotas[int(np.argmax(room))] += 1
+        remainder[int(np.argmax(room))] = 0.0
+    while quotas.sum() > size:
+        largest = int(np.argmax(quotas))
+        quotas[largest] -= 1
+    return quotas
 
 
 def _build_pipeline(spec: ExperimentSpec, params: Mapping[str, Any], X: pd.DataFrame,
-                    device: str) -> Pipeline:
+                    task: str, device: str) -> Pipeline:
     model = get_model(spec.model)
     preprocessor = build_preprocessor(
         X, list(X.columns), spec.features.transforms, needs_scaling=model.needs_scaling
     )
-    estimator = model.build(dict(params), spec.task or "classification", device=device,
+    estimator = model.build(dict(params), task, device=device,
                             n_jobs=int(spec.resources.cpu), seed=spec.split.seed)
     return Pipeline([("features", preprocessor), ("model", estimator)])
 
@@ -175,7 +197,7 @@ class _Fold:
 
 def _setup_folds(spec: ExperimentSpec, params: Mapping[str, Any], data: PreparedData,
                  device: str) -> list[_Fold]:
-    template = _build_pipeline(spec, params, data.X_train, device)
+    template = _build_pipeline(spec, params, data.X_train, data.task, device)
     folds = []
     for fit_idx, valid_idx in data.folds:
         pipeline = clone(template)
@@ -289,7 +311,7 @@ def fit_best(
     spec: ExperimentSpec, params: Mapping[str, Any], data: PreparedData, device: str = "cpu"
 ) -> tuple[Pipeline, dict[str, float]]:
     """Refit the pipeline on all search data and score it on the hold-out test part."""
-    pipeline = _build_pipeline(spec, params, data.X_train, device)
+    pipeline = _build_pipeline(spec, params, data.X_train, data.task, device)
     with threadpool_limits(limits=int(spec.resources.cpu)):
         pipeline.fit(data.X_train, data.y_train)
     preprocessor, estimator = pipeline.named_steps["features"], pipeline.named_steps["model"]

@@ -18,6 +18,9 @@ __all__ = [
     "MetricSpec",
     "ParamSpec",
     "PrunerSpec",
+    "QUICK_GRACE_PERIOD",
+    "QUICK_MAX_TRIALS",
+    "QUICK_REDUCTION_FACTOR",
     "ResourcesSpec",
     "SamplerSpec",
     "SplitSpec",
@@ -37,6 +40,12 @@ TRANSFORMS = (
     "passthrough",
 )
 Task = Literal["classification", "regression"]
+
+# Quick mode: a small first look. `validate_spec` caps the budget at QUICK_MAX_TRIALS and,
+# when trials report several steps, prunes with ASHA at this grace period and reduction factor.
+QUICK_MAX_TRIALS = 20
+QUICK_GRACE_PERIOD = 1
+QUICK_REDUCTION_FACTOR = 4
 Scalar = bool | int | float | str
 
 

@@ -10,7 +10,15 @@ from pydantic import ValidationError
 from optunagui.features import NUMERIC_ONLY_TRANSFORMS, is_numeric
 from optunagui.metrics import DEFAULT_METRIC, METRICS
 from optunagui.search_space import ordered_names, preset_space
-from optunagui.spec import TRANSFORMS, MetricSpec, ParamSpec
+from optunagui.spec import (
+    QUICK_GRACE_PERIOD,
+    QUICK_MAX_TRIALS,
+    QUICK_REDUCTION_FACTOR,
+    TRANSFORMS,
+    MetricSpec,
+    ParamSpec,
+    PrunerSpec,
+)
 
 if TYPE_CHECKING:
     from optunagui.datasets import LoadedDataset
@@ -213,3 +221,42 @@ def check_resources(spec: ExperimentSpec, model: ModelDef | None, add: Add) -> N
     if spec.resources.gpu > 0 and model is not None and not model.gpu_capable:
         add("resources.gpu", f"{model.name} trains on the CPU only; set gpu to 0, or use a "
                              "GPU-capable model (xgboost, mlp)")
+
+
+def reports_several_steps(spec: ExperimentSpec, model: ModelDef | None) -> bool:
+    """Whether a trial reports its score more than once: an iterative model (boosting
+    chunks, MLP epochs) or a split with several folds (one report per fold)."""
+    iterative = model is not None and model.fit_steps is not None
+    return iterative or spec.split.method != "holdout"
+
+
+def quick_pruner(spec: ExperimentSpec, model: ModelDef | None) -> PrunerSpec:
+    """The pruner a quick run uses.
+
+    The rule: with several metrics nothing is pruned (there is no single score to compare);
+    when a trial reports only once there is nothing to prune between steps, so the spec's
+    pruner stays; otherwise the spec's pruner stays only if it is ASHA at least as aggressive
+    as quick mode's (grace period QUICK_GRACE_PERIOD, reduction factor QUICK_REDUCTION_FACTOR
+    or more), and is replaced by that ASHA in every other case.
+    """
+    pruner = spec.pruner
+    if spec.is_multi_objective or not reports_several_steps(spec, model):
+        return pruner
+    if (pruner.name == "asha" and pruner.grace_period <= QUICK_GRACE_PERIOD
+            and pruner.reduction_factor >= QUICK_REDUCTION_FACTOR):
+        return pruner
+    return PrunerSpec(name="asha", grace_period=QUICK_GRACE_PERIOD,
+                      reduction_factor=QUICK_REDUCTION_FACTOR,
+                      min_samples_required=pruner.min_samples_required)
+
+
+def quick_updates(spec: ExperimentSpec, model: ModelDef | None) -> dict[str, object]:
+    """What quick mode changes in a spec, so the stored spec states the effective budget:
+    at most QUICK_MAX_TRIALS trials and the pruner of `quick_pruner`. Empty when not quick."""
+    if not spec.quick:
+        return {}
+    n_trials = min(spec.budget.n_trials, QUICK_MAX_TRIALS)
+    return {
+        "budget": spec.budget.model_copy(update={"n_trials": n_trials}),
+        "pruner": quick_pruner(spec, model),
+    }

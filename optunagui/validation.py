@@ -18,6 +18,7 @@ from optunagui.spec_checks import (
     check_resources,
     check_sampler_and_pruner,
     check_space,
+    quick_updates,
 )
 
 if TYPE_CHECKING:
@@ -115,8 +116,9 @@ def validate_spec(
 
     Normalised means: a relative dataset path made absolute (against `base_dir`), the task
     inferred from the data when omitted, metrics defaulted and their directions filled in,
-    and `space` holding the whole search space (the preset with the spec's entries on top),
-    so the stored spec alone says what was searched.
+    `space` holding the whole search space (the preset with the spec's entries on top),
+    so the stored spec alone says what was searched, and, in quick mode, the budget and
+    pruner quick mode runs with (`optunagui.spec_checks.quick_updates`).
 
     Raises:
         SpecError: listing every problem with its path, what is wrong and what is valid.
@@ -176,7 +178,8 @@ def validate_spec(
     if problems:
         raise SpecError(problems)
 
-    return spec.model_copy(update={"task": task, "metrics": metrics, "space": space})
+    spec = spec.model_copy(update={"task": task, "metrics": metrics, "space": space})
+    return spec.model_copy(update=quick_updates(spec, model))
 
 
 def _models_for(task: str) -> list[str]:

@@ -33,6 +33,7 @@ class HeaderRecord:
     workers: tuple[str, ...] = field(default_factory=tuple)
     pending: str | None = None
     advice: str | None = None
+    quick: bool = False
 
     @property
     def percent(self) -> float | None:
@@ -80,6 +81,7 @@ def header_record(
     best_params: Mapping[str, Any],
     workers: Iterable[str],
     now: datetime,
+    quick: bool = False,
 ) -> HeaderRecord:
     done = sum(counts.get(state, 0) for state in ("complete", "pruned", "failed"))
     running = counts.get("running", 0)
@@ -116,4 +118,5 @@ def header_record(
         workers=tuple(sorted(set(workers))),
         pending=pending,
         advice=status_advice(run.status, run.status_reason),
+        quick=quick,
     )

@@ -25,7 +25,7 @@ from dashapp.live.timeline import timeline_patch
 from dashapp.pages._run_header import render_header
 from dashapp.pages._run_ranges import ranges_form
 from dashapp.permissions import Role
-from optunagui.store import count_trials_by_state
+from optunagui.store import count_trials_by_state, get_run
 
 __all__ = ["FINISHED", "HIDDEN", "SHOWN", "clock", "header", "is_editor", "poll_outputs",
            "trial_detail"]
@@ -33,6 +33,8 @@ __all__ = ["FINISHED", "HIDDEN", "SHOWN", "clock", "header", "is_editor", "poll_
 HIDDEN = {"display": "none"}
 SHOWN: dict[str, str] = {}
 FINISHED = frozenset({"completed", "stopped", "failed"})
+QUICK_NOTE = ("Quick mode: few trials with aggressive pruning on a stratified subsample; "
+              "a first look, not a final result.")
 
 
 def clock(run: Any) -> dict[str, str | None]:
@@ -56,8 +58,22 @@ def header(run: Any, counts: dict[str, int], state: LiveState) -> list[Any]:
         best_params=state.best_params,
         workers=state.running.values(),
         now=datetime.now(UTC),
+        quick=_is_quick(run.id),
     )
-    return render_header(record)
+    children = render_header(record)
+    if record.quick:
+        children.insert(0, html.Div(
+            [components.quick_badge(id="run-quick-badge"),
+             html.Span(QUICK_NOTE, className="ms-2 small text-muted")],
+            className="mb-2",
+        ))
+    return children
+
+
+def _is_quick(run_id: int) -> bool:
+    with services.database().session() as session:
+        run = get_run(session, run_id)
+        return bool(run is not None and (run.spec or {}).get("quick"))
 
 
 def trial_detail(trial: Any) -> Any:

@@ -76,6 +76,24 @@ class Estimate:
                 f"{self.concurrent_total} trials at once")
 
 
+def _quick_notes(specs: Sequence[ExperimentSpec]) -> list[str]:
+    """What quick mode did to the budgets: the specs are validated, so their numbers are the
+    ones the runs use."""
+    from optunagui.objective import QUICK_MAX_ROWS
+
+    notes = []
+    for spec in specs:
+        if not spec.quick:
+            continue
+        pruner = spec.pruner
+        pruning = (f"ASHA pruning (grace period {pruner.grace_period}, reduction factor "
+                   f"{pruner.reduction_factor})" if pruner.name == "asha"
+                   else "median pruning" if pruner.name == "median" else "no pruning")
+        notes.append(f"{spec.model}: quick mode, {spec.budget.n_trials} trials with {pruning} "
+                     f"on a stratified subsample of at most {QUICK_MAX_ROWS:,} rows")
+    return notes
+
+
 def estimate_launch(specs: Sequence[ExperimentSpec], capacity: Capacity) -> Estimate:
     """Total trials and concurrency of launching ``specs`` together on ``capacity``."""
     from cluster.resources import plan_resources
@@ -95,6 +113,7 @@ def estimate_launch(specs: Sequence[ExperimentSpec], capacity: Capacity) -> Esti
         if plan.capped:
             notes.append(f"{spec.model}: {plan.fit} trials fit at once "
                          f"({plan.cpu} CPU, {plan.gpu:g} GPU each), not {wanted}")
+    notes.extend(_quick_notes(specs))
     timeouts = {spec.budget.timeout_s for spec in specs if spec.budget.timeout_s}
     if timeouts:
         notes.append(f"each run stops after {max(timeouts):g} s even if trials are left")

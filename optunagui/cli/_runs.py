@@ -102,6 +102,7 @@ class RunSummary:
     n_failed: int
     n_running: int
     n_budget: int | None
+    quick: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The fields `optunagui run --json` prints."""
@@ -148,6 +149,7 @@ def summarize_run(database: Database, run_id: int) -> RunSummary:
             n_failed=counts.get("failed", 0),
             n_running=counts.get("running", 0),
             n_budget=run.n_trials_budget,
+            quick=bool((run.spec or {}).get("quick")),
         )
 
 
@@ -172,11 +174,16 @@ def write_best_params(settings: Settings, summary: RunSummary) -> Path | None:
     return path
 
 
+QUICK_LINE = ("quick: a quick-mode run (few trials, aggressive pruning, a stratified "
+              "subsample of the data): a first look, not a final result")
+
+
 def format_summary(summary: RunSummary) -> str:
     """The human-readable end of a run."""
     lines = [
         f"run {summary.run_id} ({summary.study_name}): {summary.status}"
         + (f" - {summary.status_reason}" if summary.status_reason else ""),
+        *([QUICK_LINE] if summary.quick else []),
         f"trials: {summary.n_complete} complete, {summary.n_pruned} pruned, "
         f"{summary.n_failed} failed"
         + (f", {summary.n_running} running" if summary.n_running else "")

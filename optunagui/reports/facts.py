@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from optunagui.config import Settings
+from optunagui.pipeline import dataset_facts
 from optunagui.store import (
     TrialEvent,
     count_trials_by_state,
     get_best_trial,
-    get_dataset_version,
     get_experiment,
     get_run,
     get_user,
@@ -77,6 +77,8 @@ class RunFacts:
     gpu_ids: list[Any] = field(default_factory=list)
     trial_seconds: list[float] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
+    environment_recorded: bool = False
+    environment_entries: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def metric_names(self) -> list[str]:
@@ -103,36 +105,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return found
-
-
-def _dataset(session: Session, run: Any) -> dict[str, Any]:
-    spec_dataset = dict((run.spec or {}).get("dataset") or {})
-    facts: dict[str, Any] = {
-        "source": spec_dataset.get("builtin") and f"built-in {spec_dataset['builtin']}"
-        or spec_dataset.get("path"),
-        "target": spec_dataset.get("target"),
-        "version": spec_dataset.get("version"),
-    }
-    if spec_dataset.get("builtin"):
-        from optunagui.datasets import load_builtin
-
-        try:
-            loaded = load_builtin(spec_dataset["builtin"], **(spec_dataset.get("options") or {}))
-        except (KeyError, ValueError, TypeError):
-            loaded = None
-        if loaded is not None:
-            rows, columns = loaded.frame.shape
-            facts.update(rows=rows, columns=columns, version=loaded.sha256,
-                         target=loaded.target)
-    if run.dataset_version_id is not None:
-        version = get_dataset_version(session, run.dataset_version_id)
-        if version is not None:
-            facts.update(
-                source=f"{version.name} ({version.original_filename or 'uploaded file'})",
-                version=version.sha256, rows=version.n_rows, columns=version.n_columns,
-                size_bytes=version.size_bytes,
-            )
-    return facts
 
 
 def _fold_spread(attrs: dict[str, Any] | None) -> list[FoldSpread]:
@@ -189,7 +161,7 @@ def collect_run_facts(session: Session, run_id: int, settings: Settings | None =
         created_at=run.created_at, started_at=run.started_at, finished_at=run.finished_at,
         spec=spec, space=dict(spec.get("space") or {}),
         current_space=dict(run.current_space) if run.current_space else None,
-        dataset=_dataset(session, run), counts=count_trials_by_state(session, run_id),
+        dataset=dataset_facts(session, run), counts=count_trials_by_state(session, run_id),
     )
     best = get_best_trial(session, run_id)
     if best is not None:
@@ -206,5 +178,19 @@ def collect_run_facts(session: Session, run_id: int, settings: Settings | None =
         session, run.experiment_id, run_id=run_id)
     facts.control_events = _control_events(session, run_id)
     facts.test_result = _test_result(settings, run_id)
-    facts.environment = package_versions()
+    _set_environment(facts, run.environment)
     return facts
+
+
+def _set_environment(facts: RunFacts, recorded: Any) -> None:
+    """The packages and cluster the driver recorded when the run first started; the packages
+    of this process when the run has no record (it never started, or predates the record)."""
+    entries = [e for e in recorded or [] if isinstance(e, dict)]
+    facts.environment_entries = entries
+    first = entries[0] if entries else {}
+    packages = first.get("packages")
+    if isinstance(packages, dict) and packages:
+        facts.environment = {str(k): str(v) for k, v in packages.items()}
+        facts.environment_recorded = True
+    else:
+        facts.environment = package_versions()

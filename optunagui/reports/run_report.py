@@ -227,8 +227,11 @@ def _timeline_and_environment(page: Page, facts: RunFacts, started: float) -> No
     page.heading("Environment")
     cluster = [("Workers seen", ", ".join(facts.workers) or "—"),
                ("GPUs used", ", ".join(facts.gpu_ids) or "none")]
+    cluster += _recorded_cluster(facts)
     page.raw(table(["Cluster", "Value"], cluster))
-    page.raw(table(["Package", "Version"], facts.environment.items()))
+    recorded = ("when the run started" if facts.environment_recorded
+                else "when this report was made")
+    page.raw(table(["Package", "Version"], [("Recorded", recorded), *facts.environment.items()]))
     page.heading("Timings")
     seconds = facts.trial_seconds
     rows = [
@@ -239,6 +242,27 @@ def _timeline_and_environment(page: Page, facts: RunFacts, started: float) -> No
         ("This report took (s)", round(time.perf_counter() - started, 2)),
     ]
     page.raw(table(["Timing", "Value"], rows))
+
+
+def _recorded_cluster(facts: RunFacts) -> list[tuple[str, Any]]:
+    """The Ray cluster's resources as the driver saw them at the start, and at each resume."""
+    rows: list[tuple[str, Any]] = []
+    for number, entry in enumerate(facts.environment_entries):
+        cluster = entry.get("cluster") if isinstance(entry.get("cluster"), dict) else {}
+        if not cluster:
+            continue
+        when = "at the start" if number == 0 else f"at resume {number} ({fmt(entry.get('at'))})"
+        resources = cluster.get("resources") or {}
+        rows.append((f"Nodes {when}", cluster.get("nodes")))
+        rows.append((f"Resources {when}", ", ".join(
+            f"{name} {_amount(name, amount)}" for name, amount in sorted(resources.items()))))
+    return rows
+
+
+def _amount(name: str, amount: Any) -> str:
+    if "memory" in name and isinstance(amount, int | float):
+        return f"{amount / 2**30:.1f} GiB"
+    return fmt(amount)
 
 
 def render_run_report(session: Session, facts: RunFacts, settings: Settings | None = None,

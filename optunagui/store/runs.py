@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ __all__ = [
     "get_run_by_study_name",
     "list_runs",
     "list_runs_in_group",
+    "set_run_environment",
     "set_run_process",
     "update_run_status",
 ]
@@ -173,3 +175,36 @@ def set_run_process(
         run.driver_pid = driver_pid
     session.flush()
     return run
+
+
+def set_run_environment(
+    session: Session,
+    run_id: int,
+    *,
+    packages: Mapping[str, str],
+    cluster: Mapping[str, Any],
+    at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Record the environment a driver runs the run in; each start (a resume too) adds an entry.
+
+    Args:
+        packages: package name -> version (python included).
+        cluster: the Ray cluster as the driver saw it (resources, number of nodes).
+        at: when the driver started (default: now).
+
+    Returns:
+        Every entry recorded so far, oldest first: ``{at, packages, cluster}``.
+
+    Raises:
+        NotFound: no such run.
+    """
+    run = require(session, Run, run_id, "run")
+    entry = {
+        "at": (at or utcnow()).isoformat(),
+        "packages": {str(name): str(version) for name, version in packages.items()},
+        "cluster": dict(cluster),
+    }
+    # A new list, so the JSON column is seen as changed.
+    run.environment = [*(run.environment or []), entry]
+    session.flush()
+    return list(run.environment)

@@ -149,6 +149,8 @@ class Run(Base):
     n_trials_budget: Mapped[int | None] = mapped_column(Integer)
     best_value: Mapped[float | None] = mapped_column(Float)
     best_trial_number: Mapped[int | None] = mapped_column(Integer)
+    # One entry per driver start: {at, packages, cluster}; a resumed run adds another.
+    environment: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONValue)
 
     def __repr__(self) -> str:
         return f"Run(id={self.id!r}, name={self.name!r}, status={self.status!r})"

@@ -68,11 +68,38 @@ def test_run_report_states_setup_results_and_history(db, people, tmp_settings):
     assert "Held-out test score" in page and "0.9667" in page
     assert "control: ranges" in page and "applied" in page
     assert re.search(r"<td>scikit-learn</td><td>\d+\.\d+", page)
+    # No driver recorded this planted run's environment: the report's own is shown, and said so.
+    assert _cells(page, "Recorded") == "when this report was made"
     assert _cells(page, "Wall time of the run (s)") == "600"
     assert _cells(page, "Trial time, summed (s)") == "360"
     # Convergence, history, importance, pruning and workers are drawn.
     assert page.count('class="report-figure"') == 5
     assert "Not computed for this report" in page
+
+
+def test_report_shows_the_environment_the_run_started_in(db, people, tmp_settings):
+    from optunagui.store.runs import set_run_environment
+
+    user_id, experiment_id = people
+    run_id = write_run(db, experiment_id, user_id, "recorded", n_trials=5)
+    with db.session() as session:
+        set_run_environment(session, run_id, packages={"python": "3.11.9", "optuna": "3.6.0",
+                                                       "scikit-learn": "1.4.2"},
+                            cluster={"resources": {"CPU": 16.0, "GPU": 2.0,
+                                                   "memory": 8 * 2**30}, "nodes": 3})
+        set_run_environment(session, run_id, packages={"python": "3.12.0", "optuna": "4.0.0"},
+                            cluster={"resources": {"CPU": 4.0}, "nodes": 1})
+    with db.session() as session:
+        page = build_run_report(session, run_id, tmp_settings, FAST)
+    assert _cells(page, "Recorded") == "when the run started"
+    # The first start's versions, not this process's nor the resume's.
+    assert _cells(page, "optuna") == "3.6.0" and _cells(page, "scikit-learn") == "1.4.2"
+    assert _cells(page, "python") == "3.11.9"
+    assert "<td>plotly</td>" not in page
+    assert _cells(page, "Nodes at the start") == "3"
+    assert _cells(page, "Resources at the start") == "CPU 16, GPU 2, memory 8.0 GiB"
+    assert re.search(r"<td>Nodes at resume 1 \([^)]*\)</td><td>1</td>", page)
+    assert re.search(r"<td>Resources at resume 1 \([^)]*\)</td><td>CPU 4</td>", page)
 
 
 def test_notes_are_rendered_without_running_anything(db, people, tmp_settings):
