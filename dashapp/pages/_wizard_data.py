@@ -1,5 +1,6 @@
 """The wizard's callbacks around the data: the preview and target of the chosen dataset, the
-metrics and group columns it allows, uploads, the free resources, and resetting the ranges.
+metrics and group columns it allows, uploads and the choice among an upload's versions, the
+free resources, and resetting the ranges.
 Each is checked like every callback: an editor (or owner) of the experiment in the URL."""
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from dashapp.permissions import Role
 from dashapp.wizard import data as wizard_data
 from dashapp.wizard.estimate import local_capacity
 from dashapp.wizard.form import AUTO_TASK, chosen_models, merge_space_rows
-from dashapp.wizard.upload import UploadError, max_upload_bytes, receive_upload
+from dashapp.wizard.upload import (
+    UploadError,
+    accessible_version,
+    max_upload_bytes,
+    receive_upload,
+    upload_form,
+    usable_versions,
+)
+from optunagui.cli.cmd_datasets import human_size
 from optunagui.metrics import METRICS
 
 __all__ = ["register_data_callbacks"]
@@ -40,6 +49,38 @@ def _task_options(inferred: str | None) -> list[dict[str, str]]:
     return [{"label": auto, "value": AUTO_TASK}] + [
         {"label": label, "value": value} for value, label in TASK_LABELS.items()
     ]
+
+
+def _version_label(version: Any, newest: bool) -> str:
+    who = version.added_by_name or "unknown"
+    label = (f"{version.short_hash} — {version.n_rows} rows × {version.n_columns} columns, "
+             f"{human_size(version.size_bytes)}, added by {who}, "
+             f"{components.format_time(version.created_at)}")
+    return label + (" (newest)" if newest else "")
+
+
+def _secret() -> str:
+    return services.state().settings.secret_key
+
+
+def _version_choices(access: Access, upload: Any) -> tuple[Any, ...]:
+    """The dropdown of the uploaded name's versions this user may use here."""
+    if not isinstance(upload, dict) or not isinstance(upload.get("name"), str):
+        return [], None, HIDDEN
+    user_id = access.principal.user_id
+    chosen = upload.get("version_id")
+    with services.database().session() as session:
+        proven = accessible_version(session, chosen, user_id=user_id,
+                                    experiment_id=access.experiment_id,
+                                    proof=upload.get("proof"), secret=_secret())
+        versions = usable_versions(session, upload["name"], user_id=user_id,
+                                   experiment_id=access.experiment_id,
+                                   proven=[proven.id] if proven is not None else [])
+    options = [{"label": _version_label(v, i == 0), "value": v.id}
+               for i, v in enumerate(versions)]
+    if chosen not in {v.id for v in versions}:
+        return [], None, HIDDEN
+    return options, chosen, {}
 
 
 def register_data_callbacks(app: dash.Dash) -> None:
@@ -89,7 +130,8 @@ def register_data_callbacks(app: dash.Dash) -> None:
                 "options": options if isinstance(options, dict) else {}}
         with services.database().session() as session:
             ref = wizard_data.resolve_dataset(session, form, user_id=access.principal.user_id,
-                                              experiment_id=access.experiment_id)
+                                              experiment_id=access.experiment_id,
+                                              secret=_secret())
         if ref is None:
             note = "Upload a file first." if source == "upload" else "Choose a dataset."
             return (components.empty_note(note), [], None, _task_options(None), None, "")
@@ -174,12 +216,43 @@ def register_data_callbacks(app: dash.Dash) -> None:
         try:
             stored = receive_upload(
                 services.database(), settings.data_dir, contents, filename,
-                user_id=access.principal.user_id, limit=max_upload_bytes(),
+                user_id=access.principal.user_id, limit=max_upload_bytes(), secret=_secret(),
             )
         except UploadError as error:
             return dash.no_update, components.message(str(error), "danger"), dash.no_update
         text = (f"Stored {stored.filename}: {stored.n_rows} rows, {stored.n_columns} columns.")
         return stored.as_form(), components.message(text, "success"), "upload"
+
+    @guard.guarded_callback(
+        app,
+        requires=editor,
+        output=[
+            Output(ids.upload_version, "options"),
+            Output(ids.upload_version, "value"),
+            Output(ids.upload_versions, "style"),
+            Output(ids.upload_data, "data", allow_duplicate=True),
+        ],
+        inputs={
+            "upload": Input(ids.upload_data, "data"),
+            "chosen": Input(ids.upload_version, "value"),
+        },
+        state={"experiment_id": State(ids.experiment, "data")},
+        prevent_initial_call="initial_duplicate",
+    )
+    def choose_version(access: Access, upload: Any, chosen: Any, experiment_id: Any) -> Any:
+        """Lists the uploaded name's versions; picking one makes the wizard read it."""
+        current = upload.get("version_id") if isinstance(upload, dict) else None
+        if dash.ctx.triggered_id != ids.upload_version:
+            return (*_version_choices(access, upload), dash.no_update)
+        if chosen is None or chosen == current:
+            raise dash.exceptions.PreventUpdate
+        with services.database().session() as session:
+            version = accessible_version(session, chosen, user_id=access.principal.user_id,
+                                         experiment_id=access.experiment_id)
+            picked = upload_form(version) if version is not None else None
+        if picked is None:
+            return (*_version_choices(access, upload), dash.no_update)
+        return dash.no_update, dash.no_update, dash.no_update, picked
 
     @guard.guarded_callback(
         app,

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 MAX_DRAFTS = 20
-EXTRA_KEYS = ("space_presets", "features_from_spec", "cloned_from")
+EXTRA_KEYS = ("space_presets", "features_from_spec", "cloned_from", "prefill_key")
 
 
 # Keeps the draft in step with every edit, in the browser (so a reload between Back/Next loses

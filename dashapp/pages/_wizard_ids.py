@@ -15,6 +15,7 @@ __all__ = ["FIELDS", "SPACE_ATTRS", "ids"]
 class ids:
     experiment = "new-run-experiment"
     clone = "new-run-clone"
+    prefill = "new-run-prefill"  # the link's changes: {"drop", "adjust", "version"} URL tokens
     draft = "new-run-draft"
     restored = "new-run-restored"
     step = "new-run-step"
@@ -35,6 +36,8 @@ class ids:
     builtin = "new-run-builtin"
     upload = "new-run-upload"
     upload_status = "new-run-upload-status"
+    upload_versions = "new-run-upload-versions"
+    upload_version = "new-run-upload-version"
     target = "new-run-target"
     task = "new-run-task"
     dataset_status = "new-run-dataset-status"

@@ -87,6 +87,12 @@ def _data_panel(form: dict[str, Any]) -> list[Any]:
                     max_size=limit,
                 ),
                 html.Div(id=ids.upload_status, className="small mt-1"),
+                html.Div([
+                    dbc.Label("Version of this dataset", html_for=ids.upload_version,
+                              class_name="small mb-0"),
+                    dcc.Dropdown(id=ids.upload_version, options=[], clearable=False,
+                                 searchable=False, className="small"),
+                ], id=ids.upload_versions, className="mt-1", style=HIDDEN),
             ], md=6, class_name="mb-2"),
         ]),
         error("dataset"),
@@ -225,7 +231,8 @@ def _budget_panel(form: dict[str, Any]) -> list[Any]:
         ]),
         html.Div(id=ids.resources, className="small text-muted mb-2"),
         dbc.Checkbox(id=ids.quick, value=form["quick"],
-                     label="Quick mode (a sample of the rows, for a first look)"),
+                     label="Quick mode (at most 20 trials, aggressive pruning, a stratified "
+                           "sample of 2,000 rows: a first look)"),
         error("quick"),
     ]
 

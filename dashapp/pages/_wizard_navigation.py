@@ -9,10 +9,11 @@ back into the components after a reload.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, ctx
+from dash import ALL, Input, Output, State, ctx, html
 
 from dashapp import components, guard, services
 from dashapp.guard import Access
@@ -31,12 +32,14 @@ from dashapp.wizard import data as wizard_data
 from dashapp.wizard.estimate import estimate_launch, local_capacity
 from dashapp.wizard.form import (
     chosen_models,
+    default_form,
     feature_rows,
     merge_feature_rows,
     merge_space_rows,
     spec_to_form,
 )
 from dashapp.wizard.launch import launch_runs
+from dashapp.wizard.prefill import Prefill, apply_prefill, decode_prefill, describe_changes
 from dashapp.wizard.steps import LAST_STEP, Check, check_form
 from optunagui.store import get_dataset_version, get_run
 
@@ -122,8 +125,17 @@ def _principal_can_read(access: Access, experiment_id: int) -> bool:
     return effective_role(access.principal, experiment_id, member_role) is not None
 
 
-def _clone_form(access: Access, run_id: int) -> dict[str, Any] | None:
-    """The form of an earlier run the user may read, or None."""
+@dataclass(frozen=True)
+class ClonedForm:
+    """A cloned run's form, what the link's changes did to it, and what could not be done."""
+
+    form: dict[str, Any]
+    changes: list[str]
+    notes: list[str]
+
+
+def _clone_form(access: Access, run_id: int, prefill: Prefill | None = None) -> ClonedForm | None:
+    """The form of an earlier run the user may read, with the link's changes applied, or None."""
     with services.database().session() as session:
         run = get_run(session, run_id)
         if run is None:
@@ -138,14 +150,53 @@ def _clone_form(access: Access, run_id: int) -> dict[str, Any] | None:
                           "n_rows": version.n_rows, "n_columns": version.n_columns}
     if not _principal_can_read(access, experiment_id):
         return None
+    prefill = prefill or Prefill()
+    changed, notes = apply_prefill(spec, prefill)
     try:
-        form = spec_to_form(spec, upload=upload)
+        form = spec_to_form(changed, upload=upload)
     except (ValueError, TypeError, KeyError, AttributeError):
-        return None
+        if prefill.empty:
+            return None
+        try:  # the changes do not fit this run: clone it as it was and say so
+            form = spec_to_form(spec, upload=upload)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        changed = spec
+        notes.append("the link's changes do not fit this run and were left out")
     form["name"] = f"{form.get('name') or 'run'} (copy)"[:160]
     form["space_presets"] = dict(form["presets"])
     form["cloned_from"] = run_id
-    return form
+    form["prefill_key"] = prefill.key()
+    return ClonedForm(form, describe_changes(spec, changed), notes)
+
+
+def _clone_feedback(clone_id: int, cloned: ClonedForm | None) -> Any:
+    if cloned is None:
+        return components.message("That run does not exist, or you have no access to it; "
+                                  "starting from a fresh wizard.", "warning")
+    if cloned.changes:
+        text = (f"Pre-filled from run {clone_id} with the advice applied: "
+                f"{'; '.join(cloned.changes)}. Change what you need and launch.")
+    else:
+        text = f"Pre-filled from run {clone_id}: change what you need and launch."
+    if not cloned.notes:
+        return components.message(text, "info", id="new-run-prefill-text")
+    body = [html.P(text, className="mb-1"), html.P("Not applied:", className="mb-0"),
+            html.Ul([html.Li(note) for note in cloned.notes], className="mb-0")]
+    return components.message(body, "warning", id="new-run-prefill-text")
+
+
+def _with_version(access: Access, form: dict[str, Any], version: str,
+                  link_key: str) -> tuple[dict[str, Any], Any]:
+    """The form switched to the dataset version the link names (``?version=``), and the note
+    that says which version it reads now, or why it could not."""
+    with services.database().session() as session:
+        swap = wizard_data.swap_version(session, form, parse_id(version),
+                                        user_id=access.principal.user_id,
+                                        experiment_id=access.experiment_id)
+    swapped = {**swap.form, "prefill_key": link_key}
+    color = "info" if swap.applied else "warning"
+    return swapped, components.message(swap.text, color, id="new-run-version-text")
 
 
 def register_navigation(app: dash.Dash) -> None:
@@ -188,8 +239,9 @@ def register_navigation(app: dash.Dash) -> None:
         slots = _slots(ctx.outputs_list)
         user_id = access.principal.user_id
         with services.database().session() as session:
-            dataset_ref = wizard_data.resolve_dataset(session, form, user_id=user_id,
-                                                      experiment_id=experiment)
+            dataset_ref = wizard_data.resolve_dataset(
+                session, form, user_id=user_id, experiment_id=experiment,
+                secret=services.state().settings.secret_key)
         _refresh_tables(form, dataset_ref)
         if trigger == ids.back:
             form["step"] = max(1, step - 1)
@@ -255,38 +307,49 @@ def register_navigation(app: dash.Dash) -> None:
             "draft": State(ids.draft, "data"),
             "restored": State(ids.restored, "data"),
             "clone": State(ids.clone, "data"),
+            "prefill": State(ids.prefill, "data"),
             "model_ids": State({"type": ids.model_use, "model": ALL}, "id"),
             "preset_ids": State({"type": ids.preset, "model": ALL}, "id"),
         },
     )
     def restore(access: Access, stamp: Any, experiment_id: Any, draft: Any, restored: Any,
-                clone: Any, model_ids: Any, preset_ids: Any) -> Any:
+                clone: Any, prefill: Any, model_ids: Any, preset_ids: Any) -> Any:
         if restored:
             raise dash.exceptions.PreventUpdate
         feedback: Any = None
         form = None
         clone_id = parse_id(clone)
         saved = draft_form(draft, access.experiment_id)
-        if clone_id is not None and saved is not None and saved.get("cloned_from") == clone_id:
+        tokens = prefill if isinstance(prefill, dict) else {}
+        changes = decode_prefill(tokens.get("drop"), tokens.get("adjust"))
+        version = tokens.get("version") if isinstance(tokens.get("version"), str) else None
+        link_key = changes.key() + (f";version={version}" if version else "")
+        same_link = (saved is not None and saved.get("cloned_from") == clone_id
+                     and saved.get("prefill_key", Prefill().key()) == link_key)
+        fresh = False
+        if clone_id is not None and same_link:
             form, clone_id = saved, None  # a reload after cloning: keep the edits made since
         elif clone_id is not None:
-            form = _clone_form(access, clone_id)
-            if form is None:
-                feedback = components.message("That run does not exist, or you have no access "
-                                              "to it; starting from a fresh wizard.", "warning")
-            else:
-                feedback = components.message(f"Pre-filled from run {clone_id}: change what you "
-                                              "need and launch.", "info")
-        elif isinstance(stamp, int | float) and stamp > 0:
-            form = saved
-        else:
+            cloned = _clone_form(access, clone_id, changes)
+            form = cloned.form if cloned is not None else None
+            feedback = _clone_feedback(clone_id, cloned)
+            if form is not None and version:
+                form, note = _with_version(access, form, version, link_key)
+                feedback = html.Div([feedback, note])
+        elif not (isinstance(stamp, int | float) and stamp > 0):
             raise dash.exceptions.PreventUpdate  # the browser's storage has not been read yet
+        elif version and not same_link:
+            form, feedback = _with_version(access, saved or default_form(), version, link_key)
+            fresh = True
+        else:
+            form = saved
         if form is None:
             unchanged = _no_updates(ctx.outputs_list)
             return (*unchanged[: len(field_outputs()) + 3], True, feedback, dash.no_update)
         form = read_form(form, {})
         models = chosen_models(form)
-        new_draft = save_draft(draft, access.experiment_id, form) if clone_id else dash.no_update
+        new_draft = (save_draft(draft, access.experiment_id, form) if clone_id or fresh
+                     else dash.no_update)
         return (
             *field_values(form, model_ids or [], preset_ids or []),
             render.features_table(form["features"], {}),

@@ -1,5 +1,13 @@
 """New run wizard (/experiments/<experiment_id>/new-run, ``?clone=<run_id>`` to pre-fill).
 
+``version=<dataset version id>`` makes the wizard read that stored dataset version instead
+(with or without ``clone``): "revert" to earlier data. The restore callback checks that the
+user may use the version in this experiment, or says why not.
+
+``drop`` and ``adjust`` next to ``clone`` carry changes to make to the cloned spec (features to
+switch off, new parameter ranges: see ``dashapp.wizard.prefill``); the restore callback applies
+them and says what it changed.
+
 Seven steps with Back/Next: data, features, model(s), search space, split and metric, budget,
 review and launch. Each Next checks the form with the spec's own validation and shows every
 message next to its field; Launch checks it all again, creates one run per model (grouped when
@@ -48,11 +56,18 @@ def _experiment_href(experiment_id: Any) -> str:
     return f"/experiments/{checked}" if checked is not None else "/experiments"
 
 
-def layout(experiment_id: str | None = None, clone: str | None = None, **_query: Any) -> html.Div:
+def _token(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def layout(experiment_id: str | None = None, clone: str | None = None, drop: Any = None,
+           adjust: Any = None, version: Any = None, **_query: Any) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.experiment, data=experiment_id),
             dcc.Store(id=ids.clone, data=clone),
+            dcc.Store(id=ids.prefill, data={"drop": _token(drop), "adjust": _token(adjust),
+                                            "version": _token(version)}),
             dcc.Store(id=ids.draft, storage_type="local"),
             dcc.Store(id=ids.restored, data=False),
             dcc.Store(id=ids.step, data=1),

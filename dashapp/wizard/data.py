@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dashapp.wizard.upload import accessible_version
+from dashapp.wizard.upload import accessible_version, upload_form, version_summary
 from optunagui.datasets import BUILTIN_DATASETS, LoadedDataset, load_builtin, load_file
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 
     from dashapp.wizard.form import DatasetRef
 
-__all__ = ["clear_cache", "load_cached", "load_for_preview", "resolve_dataset"]
+__all__ = ["VersionSwap", "clear_cache", "load_cached", "load_for_preview", "resolve_dataset",
+           "swap_version"]
 
 _CACHE_SIZE = 4
 _MAX_TARGET_TRIES = 8
@@ -29,9 +31,14 @@ _lock = threading.Lock()
 
 
 def resolve_dataset(
-    session: Session, form: Mapping[str, Any], *, user_id: int | None, experiment_id: int
+    session: Session, form: Mapping[str, Any], *, user_id: int | None, experiment_id: int,
+    secret: str | None = None,
 ) -> DatasetRef | None:
-    """The spec's ``dataset`` for the form's choice, or None when nothing usable is chosen."""
+    """The spec's ``dataset`` for the form's choice, or None when nothing usable is chosen.
+
+    Args:
+        secret: checks the upload's proof that the user sent its content (``upload_proof``).
+    """
     from dashapp.wizard.form import DatasetRef
 
     if form.get("source") == "upload":
@@ -39,7 +46,8 @@ def resolve_dataset(
         if not isinstance(upload, Mapping):
             return None
         version = accessible_version(
-            session, upload.get("version_id"), user_id=user_id, experiment_id=experiment_id
+            session, upload.get("version_id"), user_id=user_id, experiment_id=experiment_id,
+            proof=upload.get("proof"), secret=secret,
         )
         if version is None:
             return None
@@ -56,6 +64,32 @@ def resolve_dataset(
     if options:
         spec["options"] = dict(options)
     return DatasetRef(spec=spec)
+
+
+@dataclass(frozen=True)
+class VersionSwap:
+    """The form after asking for a dataset version, and what to tell the person."""
+
+    form: dict[str, Any]
+    text: str
+    applied: bool
+
+
+def swap_version(
+    session: Session, form: Mapping[str, Any], version_id: int | None, *, user_id: int | None,
+    experiment_id: int
+) -> VersionSwap:
+    """The form reading the given dataset version instead of its data, when this user may use
+    that version in this experiment (``accessible_version``); else the form unchanged."""
+    version = (accessible_version(session, version_id, user_id=user_id,
+                                  experiment_id=experiment_id)
+               if version_id is not None else None)
+    if version is None:
+        return VersionSwap(dict(form), "That dataset version does not exist, or you may not use it "
+                           "in this experiment; the data was left as it was.", False)
+    swapped = {**form, "source": "upload", "builtin": None, "options": {},
+               "upload": upload_form(version)}
+    return VersionSwap(swapped, f"Using {version_summary(version)}.", True)
 
 
 def _key(dataset: Mapping[str, Any]) -> str:

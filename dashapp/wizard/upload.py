@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,7 @@ from sqlalchemy import select
 
 from optunagui.datasets import SUPPORTED_SUFFIXES, store_dataset_file
 from optunagui.store import add_dataset_version, get_dataset_version
+from optunagui.store.datasets import SHORT_HASH, VersionUsage, list_versions_by_name
 from optunagui.store.tables import Run
 
 if TYPE_CHECKING:
@@ -35,7 +38,12 @@ __all__ = [
     "UploadedFile",
     "accessible_version",
     "max_upload_bytes",
+    "may_use_version",
+    "upload_proof",
     "receive_upload",
+    "upload_form",
+    "usable_versions",
+    "version_summary",
 ]
 
 DEFAULT_MAX_UPLOAD_MB = 200
@@ -56,10 +64,25 @@ class UploadedFile:
     filename: str
     n_rows: int
     n_columns: int
+    proof: str | None = None
 
     def as_form(self) -> dict[str, Any]:
-        return {"version_id": self.version_id, "name": self.name, "filename": self.filename,
+        form = {"version_id": self.version_id, "name": self.name, "filename": self.filename,
                 "n_rows": self.n_rows, "n_columns": self.n_columns}
+        return {**form, "proof": self.proof} if self.proof else form
+
+
+def upload_proof(secret: str, user_id: int, version_id: int) -> str:
+    """What shows that this user sent the version's content: the same name and content as an
+    earlier upload by someone else is that person's version, which the sender may use too."""
+    message = f"dataset-version:{user_id}:{version_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _proven(proof: Any, secret: str | None, user_id: int | None, version_id: int) -> bool:
+    if not isinstance(proof, str) or not secret or user_id is None:
+        return False
+    return hmac.compare_digest(proof, upload_proof(secret, user_id, version_id))
 
 
 def max_upload_bytes(environ: Mapping[str, str] | None = None) -> int:
@@ -123,8 +146,12 @@ def receive_upload(
     *,
     user_id: int | None,
     limit: int,
+    secret: str | None = None,
 ) -> UploadedFile:
     """Check and store one uploaded file, and record it as a dataset version.
+
+    The same name and content again is the same version; changed content is a new one. With
+    ``secret``, the result carries ``upload_proof`` for the version (see ``accessible_version``).
 
     Raises:
         UploadError: too large, not CSV/Parquet, damaged, or unreadable (the message of
@@ -157,24 +184,64 @@ def receive_upload(
             size_bytes=len(data), original_filename=Path(str(filename)).name[:255],
             added_by=user_id,
         )
+        proof = (upload_proof(secret, user_id, version.id)
+                 if secret and user_id is not None else None)
         return UploadedFile(version.id, version.name, Path(str(filename)).name[:255],
-                            version.n_rows, version.n_columns)
+                            version.n_rows, version.n_columns, proof)
+
+
+def upload_form(version: DatasetVersion | VersionUsage) -> dict[str, Any]:
+    """The wizard's ``form["upload"]`` for a stored version."""
+    return UploadedFile(version.id, version.name, version.original_filename or version.name,
+                        version.n_rows, version.n_columns).as_form()
+
+
+def version_summary(version: DatasetVersion | VersionUsage) -> str:
+    """"version <short hash> of <name> (<rows> rows), uploaded <when>"."""
+    from dashapp.components import format_time
+
+    return (f"version {version.sha256[:SHORT_HASH]} of {version.name} ({version.n_rows} rows), "
+            f"uploaded {format_time(version.created_at)}")
+
+
+def may_use_version(added_by: int | None, used_here: bool, user_id: int | None) -> bool:
+    """Who may use a version in an experiment: its uploader, or anyone there once a run of the
+    experiment used it."""
+    return used_here or (user_id is not None and added_by == user_id)
 
 
 def accessible_version(
-    session: Session, version_id: Any, *, user_id: int | None, experiment_id: int
+    session: Session, version_id: Any, *, user_id: int | None, experiment_id: int,
+    proof: Any = None, secret: str | None = None,
 ) -> DatasetVersion | None:
-    """The dataset version, if this user may use it in this experiment: they uploaded it, or a
-    run of this experiment used it. None otherwise (an id from the browser proves nothing)."""
+    """The dataset version, if this user may use it in this experiment: they uploaded it (it
+    is theirs, or ``proof`` is their ``upload_proof`` for it), or a run of this experiment used
+    it. None otherwise (an id from the browser proves nothing)."""
     if isinstance(version_id, bool) or not isinstance(version_id, int) or version_id < 1:
         return None
     version = get_dataset_version(session, version_id)
     if version is None:
         return None
-    if user_id is not None and version.added_by == user_id:
+    if (may_use_version(version.added_by, False, user_id)
+            or _proven(proof, secret, user_id, version_id)):
         return version
     used_here = session.scalar(
         select(Run.id).where(Run.experiment_id == experiment_id,
                              Run.dataset_version_id == version_id).limit(1)
     )
-    return version if used_here is not None else None
+    return version if may_use_version(version.added_by, used_here is not None, user_id) else None
+
+
+def usable_versions(
+    session: Session, name: str, *, user_id: int | None, experiment_id: int,
+    proven: Collection[int] = (),
+) -> list[VersionUsage]:
+    """The versions of a dataset name this user may use in this experiment (the rule of
+    ``accessible_version``), newest first, each with the experiment's runs that used it.
+
+    Args:
+        proven: versions the user showed an ``upload_proof`` for.
+    """
+    versions = list_versions_by_name(session, name, experiment_ids=[experiment_id])
+    return [v for v in versions
+            if v.id in proven or may_use_version(v.added_by, bool(v.runs), user_id)]

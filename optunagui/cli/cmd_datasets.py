@@ -1,8 +1,10 @@
-"""`optunagui datasets list|add`: the bundled datasets and the registered dataset versions."""
+"""`optunagui datasets list|add|versions`: the bundled datasets, the registered dataset versions,
+and one name's versions with the runs that used each."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from dataclasses import asdict
@@ -38,6 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--target", help="the column to predict (default: 'target' if present, else the last)"
     )
     add.set_defaults(handler=_add)
+
+    versions = commands.add_parser(
+        "versions", help="one dataset name's versions, newest first, and the runs that used each"
+    )
+    versions.add_argument("name", help="the dataset's name")
+    versions.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    versions.set_defaults(handler=_versions)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -190,4 +199,59 @@ def _add(args: argparse.Namespace) -> int:
     print(f"rows:    {len(dataset.frame)}")
     print(f"columns: {len(dataset.frame.columns)} (target {dataset.target}, {dataset.task})")
     print(f"stored:  {stored}")
+    return 0
+
+
+def _version_record(version: Any) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "name": version.name,
+        "sha256": version.sha256,
+        "original_filename": version.original_filename,
+        "rows": version.n_rows,
+        "columns": version.n_columns,
+        "size_bytes": version.size_bytes,
+        "added_by": version.added_by_name,
+        "added_at": version.created_at.isoformat() if version.created_at else None,
+        "runs": [
+            {"id": run.run_id, "name": run.name, "experiment_id": run.experiment_id,
+             "status": run.status}
+            for run in version.runs
+        ],
+    }
+
+
+def _versions(args: argparse.Namespace) -> int:
+    from optunagui.store import StoreError
+    from optunagui.store.datasets import list_versions_by_name
+
+    name = args.name.strip()
+    try:
+        _settings, database = _open_database()
+        with database.session() as session:
+            versions = list_versions_by_name(session, name)
+            records = [_version_record(v) for v in versions]
+    except StoreError as error:
+        return _error(str(error))
+    if not records:
+        return _error(f"no dataset named {name!r}; 'optunagui datasets list' shows the names")
+    if args.json:
+        print(json.dumps(records, indent=2))
+        return 0
+    rows = [
+        (
+            r["sha256"][:VERSION_PREFIX],
+            str(r["rows"]),
+            str(r["columns"]),
+            human_size(r["size_bytes"]),
+            r["added_by"] or "-",
+            _when(v.created_at),
+            ", ".join(f"#{run['id']} {run['name']} ({run['status']}, experiment "
+                      f"{run['experiment_id']})" for run in r["runs"]) or "-",
+        )
+        for r, v in zip(records, versions, strict=True)
+    ]
+    print(f"{name}: {len(rows)} version(s), newest first")
+    header = ("VERSION", "ROWS", "COLUMNS", "SIZE", "ADDED BY", "ADDED", "RUNS")
+    print("\n".join(_table(header, rows, {1, 2, 3})))
     return 0

@@ -139,3 +139,73 @@ def test_human_size_units() -> None:
     assert human_size(512) == "512 B"
     assert human_size(2048) == "2.0 KB"
     assert human_size(5 * 1024**3) == "5.0 GB"
+
+
+def _run_on_each_version(name: str) -> dict[str, int]:
+    """A run on each version of the dataset name (oldest first); run ids by version hash."""
+    from optunagui.config import load_settings
+    from optunagui.store import (
+        Database,
+        create_experiment,
+        create_run,
+        create_user,
+        list_dataset_versions,
+    )
+
+    database = Database(load_settings().database_url)
+    try:
+        with database.session() as session:
+            user = create_user(session, "ada", "hash-ada")
+            experiment = create_experiment(session, "shop study", user.id)
+            runs = {}
+            for version in reversed(list_dataset_versions(session, name)):
+                run = create_run(session, experiment.id, f"run on {version.sha256[:6]}",
+                                 {"name": "r"}, dataset_version_id=version.id)
+                runs[version.sha256] = run.id
+            return runs
+    finally:
+        database.dispose()
+
+
+def test_datasets_versions_lists_versions_with_their_runs(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from optunagui.datasets import file_sha256
+
+    source = write_csv(tmp_path / "shop.csv")
+    assert main(["datasets", "add", str(source), "--name", "shop"]) == 0
+    first = file_sha256(source)
+    write_csv(source, extra_rows=3)
+    second = file_sha256(source)
+    assert main(["datasets", "add", str(source), "--name", "shop"]) == 0
+    runs = _run_on_each_version("shop")
+    capsys.readouterr()
+    assert main(["datasets", "versions", "shop"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "shop: 2 version(s), newest first"
+    newest, oldest = lines[2], lines[3]
+    assert newest.split()[:3] == [second[:12], "7", "3"]
+    assert oldest.split()[:3] == [first[:12], "4", "3"]
+    assert f"#{runs[second]} run on {second[:6]} (queued, experiment 1)" in newest
+    assert f"#{runs[first]} run on {first[:6]}" in oldest and f"#{runs[second]} " not in oldest
+
+    assert main(["datasets", "versions", "shop", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["sha256"] for r in records] == [second, first]
+    assert [r["rows"] for r in records] == [7, 4]
+    assert records[1]["runs"] == [{"id": runs[first], "name": f"run on {first[:6]}",
+                                   "experiment_id": 1, "status": "queued"}]
+
+
+def test_datasets_versions_of_an_unknown_name_fails_with_message(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["datasets", "versions", "nothing-here"]) == 1
+    err = capsys.readouterr().err
+    assert "no dataset named 'nothing-here'" in err and "datasets list" in err
+    assert main(["datasets", "versions", "nothing-here", "--json"]) == 1
+    with pytest.raises(SystemExit):
+        main(["datasets", "versions"])
