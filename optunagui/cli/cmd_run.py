@@ -66,6 +66,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="print the summary as one JSON object on the last line")
     run.set_defaults(handler=_run)
 
+    replay = subparsers.add_parser(
+        "replay",
+        help="run a run again with its exact settings (spec, dataset version, seeds)",
+        description="Start a new run with another run's spec, dataset version and seeds, in "
+                    "the same experiment, and follow it. With a seeded sampler and one trial "
+                    "at a time the same parameters are suggested in the same order.",
+    )
+    replay.add_argument("run_id", type=int, metavar="RUN_ID", help="the run to replay")
+    replay.add_argument("--detach", action="store_true",
+                        help="start the replay and return without following it")
+    replay.add_argument("--json", action="store_true",
+                        help="print the summary as one JSON object on the last line")
+    replay.set_defaults(handler=_replay)
+
 
 def build_run_spec(
     path: str,
@@ -117,11 +131,34 @@ def _run(args: argparse.Namespace) -> int:
             require_run(database, run_id)
         else:
             run_id = _create_run(database, args)
-        _launch(run_id, settings, database, resume=args.resume is not None)
-        if args.detach:
-            print(f"run {run_id} started; `optunagui status {run_id}` follows it")
-            return 0
-        summary = _follow(run_id, settings, database, quiet=args.json)
+        return _launch_and_follow(run_id, settings, database, args,
+                                  resume=args.resume is not None)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from optunagui.config import load_settings
+    from optunagui.replay import ReplayError, create_replay
+
+    settings = load_settings()
+    with open_database(settings, upgrade=True) as database:
+        try:
+            with database.session() as session:
+                replay = create_replay(session, args.run_id, created_by=_cli_user(session))
+        except ReplayError as error:
+            raise CliError(str(error)) from None
+        print(f"run {replay.run_id} replays run {args.run_id}", file=sys.stderr)
+        for warning in replay.warnings:
+            print(f"note: {warning}", file=sys.stderr)
+        return _launch_and_follow(replay.run_id, settings, database, args, resume=False)
+
+
+def _launch_and_follow(run_id: int, settings: Settings, database: Database,
+                       args: argparse.Namespace, *, resume: bool) -> int:
+    _launch(run_id, settings, database, resume=resume)
+    if args.detach:
+        print(f"run {run_id} started; `optunagui status {run_id}` follows it")
+        return 0
+    summary = _follow(run_id, settings, database, quiet=args.json)
     path = write_best_params(settings, summary)
     if args.json:
         print(json.dumps(summary.to_json()), flush=True)
