@@ -10,7 +10,7 @@ import dash._pages
 from flask import Flask
 
 import optunagui.store.accounts  # noqa: F401  (its tables join the store's metadata)
-from dashapp import shell
+from dashapp import api, shell
 from dashapp.auth import init_auth
 from dashapp.pages import page_modules
 from dashapp.services import EXTENSION_KEY, AppState
@@ -50,6 +50,7 @@ def create_app(
         settings=settings, database=database or Database(settings.database_url)
     )
     init_auth(server, throttle)
+    server.register_blueprint(api.blueprint)
 
     # Pages register into Dash's module-level registry: start each app from an empty one.
     dash._pages.PAGE_REGISTRY.clear()

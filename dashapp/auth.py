@@ -44,6 +44,7 @@ MAX_NAME_LENGTH = 64
 MAX_PASSWORD_LENGTH = 1024
 _PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico"})
 _PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+API_PATH_PREFIX = "/api/"
 _DASH_ENDPOINTS = frozenset(
     {"/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash"}
 )
@@ -198,6 +199,8 @@ def guard_request() -> ResponseReturnValue | None:
         return None
     if path.startswith("/s/"):
         return _guard_share_page(path[len("/s/") :])
+    if path.startswith(API_PATH_PREFIX):
+        return None  # the API authenticates every request with a personal token itself
     signed_in = flask_login.current_user.is_authenticated
     if path in _DASH_ENDPOINTS:
         if not signed_in and not session.get("share"):

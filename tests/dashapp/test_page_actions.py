@@ -27,6 +27,15 @@ ROUTE_TABLE = {
     "/_favicon.ico": 200,
     "/": 302,
     "/<path:path>": 302,
+    # The REST API: a personal token in every request, never a session (test_api.py).
+    "/api/v1/runs/<int:run_id>": 401,
+    "/api/v1/runs/<int:run_id>/report": 401,
+    "/api/v1/runs/<int:run_id>/best-params": 401,
+    "/api/v1/runs/<int:run_id>/spec": 401,
+    "/api/v1/runs/<int:run_id>/trials": 401,
+    "/api/v1/runs/<int:run_id>/models": 401,
+    "/api/v1/runs/<int:run_id>/models/<int:version>/package": 401,
+    "/api/v1/experiments/<int:experiment_id>/report": 401,
 }
 
 
@@ -40,6 +49,9 @@ def test_route_table_holds_for_anonymous_visitors(app):
     examples = {
         "/assets/<path:filename>": "/assets/optunagui.css",
         "/<path:path>": "/experiments/1",
+        **{rule: rule.replace("<int:run_id>", "1").replace("<int:version>", "1")
+           .replace("<int:experiment_id>", "1") for rule in ROUTE_TABLE
+           if rule.startswith("/api/")},
     }
     for rule, expected in ROUTE_TABLE.items():
         if expected is None:
