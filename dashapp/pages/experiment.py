@@ -1,4 +1,4 @@
-"""Experiment page (/experiments/<experiment_id>): runs, members and roles, share links, settings.
+"""Experiment page (/experiments/<experiment_id>): runs, data, members, share links, settings.
 
 The layout carries only the id from the URL; every callback checks the user's role on that id
 (viewers read, owners manage). Members and share links live in ``_experiment_members.py`` and
@@ -11,22 +11,29 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from dashapp import buttons, components, guard, queries, services
 from dashapp.guard import Access, Denial
 from dashapp.pages import _experiment_members, _experiment_sharing
+from dashapp.pages._experiment_data import data_card, register_data_callbacks
 from dashapp.pages._experiment_ids import ids
+from dashapp.pages._experiment_report import register_report_callbacks, report_menu
+from dashapp.pages._notes import NoteIds, notes_card, register_notes
 from dashapp.permissions import Role, parse_id
+from optunagui.store import experiments as experiment_store
+from optunagui.store.errors import NotFound
 
 __all__ = ["ids", "layout", "register"]
 
 HIDDEN = {"display": "none"}
+NOTE_IDS = NoteIds("experiment")
 SHOWN: dict[str, str] = {}
 NOT_AVAILABLE = "This experiment does not exist, or you have no access to it."
 COMPARE_RUNS = "experiment-compare-runs"
 COMPARE_LINK = "experiment-compare-link"
 COMPARE_BOX = "experiment-compare"
+BASELINE_FEEDBACK = "experiment-baseline-feedback"
 
 # The "Compare selected" link follows the ticked runs in the browser (no server round trip).
 COMPARE_HREF = """
@@ -65,6 +72,7 @@ def layout(experiment_id: str | None = None, **_query: Any) -> html.Div:
                             html.H2(id=ids.title, className="mb-1"),
                             html.Span(id=ids.role, className="me-2"),
                             html.Span(id=ids.description, className="text-muted"),
+                            report_menu(),
                         ],
                         className="mb-3",
                     ),
@@ -78,11 +86,14 @@ def layout(experiment_id: str | None = None, **_query: Any) -> html.Div:
                                 className="mb-2 d-inline-block",
                                 style=HIDDEN,
                             ),
+                            html.Div(id=BASELINE_FEEDBACK),
                             html.Div(id=ids.runs),
                             _compare_box(),
                         ],
                         "experiment-runs-card",
                     ),
+                    data_card(),
+                    notes_card(NOTE_IDS, trials=False),
                     _card("Members", _experiment_members.body(), "experiment-members-card"),
                     _card("Share links", _experiment_sharing.body(), ids.share_card, True),
                     _card("Settings", _settings_body(), ids.settings_card, True),
@@ -154,6 +165,29 @@ def _denied(_denial: Denial) -> tuple[Any, ...]:
     )
 
 
+def _set_baseline(experiment_id: Any, run_id: int, action: Any) -> Any:
+    """Pin the run as the experiment's baseline, or unpin it if it is the baseline."""
+    if action not in ("pin", "unpin"):
+        raise dash.exceptions.PreventUpdate
+    with services.database().session() as session:
+        experiment = experiment_store.get_experiment(session, experiment_id)
+        if experiment is None:
+            raise dash.exceptions.PreventUpdate
+        if action == "unpin":
+            if experiment.baseline_run_id != run_id:
+                return components.message(f"Run #{run_id} is not the baseline.", "warning")
+            experiment_store.set_baseline_run(session, experiment_id, None)
+            return components.message(f"Run #{run_id} is no longer the baseline.", "success")
+        try:
+            experiment_store.set_baseline_run(session, experiment_id, run_id)
+        except (NotFound, ValueError):
+            return components.message(f"Run #{run_id} is not a run of this experiment.",
+                                      "danger")
+    return components.message(
+        f"Run #{run_id} is now the baseline: comparisons of this experiment's runs include it.",
+        "success")
+
+
 def register(app: dash.Dash) -> None:
     dash.register_page(
         __name__,
@@ -187,6 +221,8 @@ def register(app: dash.Dash) -> None:
         with services.database().session() as session:
             header = queries.get_experiment_header(session, access.experiment_id)
             runs = queries.list_run_rows(session, access.experiment_id)
+            found = experiment_store.get_experiment(session, access.experiment_id)
+            baseline_id = found.baseline_run_id if found is not None else None
         if header is None:
             return _denied(Denial("not-found"))
         owner = SHOWN if access.role is not None and access.role >= Role.owner else HIDDEN
@@ -198,7 +234,8 @@ def register(app: dash.Dash) -> None:
             header.name,
             components.role_badge(access.role.name if access.role else None),
             header.description,
-            components.runs_table(runs, link_runs=True, clone_into=clone_into),
+            components.runs_table(runs, link_runs=True, clone_into=clone_into,
+                                  baseline_id=baseline_id, can_pin=editor),
             owner,
             owner,
             owner,
@@ -253,6 +290,26 @@ def register(app: dash.Dash) -> None:
         queries.delete_studies(services.database(), study_names)
         return components.message("Deleted.", "success"), "/experiments"
 
+    @guard.guarded_callback(
+        app,
+        requires=guard.experiment(Role.editor, "experiment_id"),
+        output=[
+            Output(BASELINE_FEEDBACK, "children"),
+            Output(ids.refresh, "data", allow_duplicate=True),
+        ],
+        inputs={"clicks": Input({"type": components.BASELINE_BUTTON, "run": ALL,
+                                 "action": ALL}, "n_clicks")},
+        state={
+            "experiment_id": State(ids.experiment, "data"),
+            "refresh": State(ids.refresh, "data"),
+        },
+        prevent_initial_call=True,
+    )
+    def pin_baseline(access: Access, clicks: Any, experiment_id: Any, refresh: Any) -> Any:
+        run_id = buttons.clicked_id(clicks, "run")
+        action = ctx.triggered_id.get("action")
+        return _set_baseline(access.experiment_id, run_id, action), buttons.bump(refresh)
+
     app.clientside_callback(
         COMPARE_HREF,
         Output(COMPARE_LINK, "href"),
@@ -263,3 +320,6 @@ def register(app: dash.Dash) -> None:
     )
     _experiment_members.register_callbacks(app)
     _experiment_sharing.register_callbacks(app)
+    register_report_callbacks(app)
+    register_data_callbacks(app)
+    register_notes(app, NOTE_IDS, scope="experiment", source_id=ids.experiment)

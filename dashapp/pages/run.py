@@ -25,6 +25,7 @@ from dashapp.pages._notes import NoteIds, notes_card, register_notes
 from dashapp.pages._run_controls import controls_card, register_control_callbacks
 from dashapp.pages._run_exports import exports_menu, register_export_callbacks
 from dashapp.pages._run_ids import ids
+from dashapp.pages._run_models import models_card, register_model_callbacks
 from dashapp.pages._run_poll import (
     FINISHED,
     HIDDEN,
@@ -149,6 +150,7 @@ def layout(run_id: str | None = None, **_query: Any) -> html.Div:
                             html.Div(id=ids.detail, className="mt-2"),
                         ],
                     ),
+                    models_card(),
                     notes_card(NOTE_IDS, trials=True),
                 ],
                 id=ids.body,
@@ -330,4 +332,5 @@ def register(app: dash.Dash) -> None:
 
     register_control_callbacks(app)
     register_export_callbacks(app)
+    register_model_callbacks(app)
     register_notes(app, NOTE_IDS, scope="run", source_id=ids.run)

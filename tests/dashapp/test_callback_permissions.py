@@ -17,6 +17,8 @@ from dashapp import guard
 from dashapp.guard import Access, Check, Denial, requirement_of
 from dashapp.permissions import Role
 from optunagui.store import accounts
+from optunagui.store.models import ModelVersion
+from optunagui.store.notes import Note
 from optunagui.store.tables import DatasetVersion, Experiment, Membership, Run, User
 from tests.dashapp.conftest import RUN_NAME, World, callback_key, post_callback
 
@@ -225,6 +227,81 @@ CASES = [
             method="fanova",
         ),
     ),
+    Case(
+        "analysis-shap_bar-graph.figure",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, tab="features", tick=None),
+    ),
+    Case(
+        "analysis-features-rerun-link.href",
+        Check.run,
+        Role.editor,
+        lambda w: _run(w, drop=["noise"]),
+    ),
+    Case(
+        "analysis-tradeoff-optimise.options",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, tab="tradeoffs", chosen=None),
+    ),
+    Case(
+        "analysis-tradeoff-result.children",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, optimise="accuracy", direction="maximize", column1=None, op1="<=",
+                       limit1=None, column2=None, op2="<=", limit2=None),
+    ),
+    Case(
+        "analysis-advice-feedback",
+        Check.run,
+        Role.editor,
+        lambda w: _run(w, clicks=[({"type": "analysis-advice-apply", "param": "depth"}, 1)]),
+    ),
+    # Notes and exports on the run page: viewers read, editors write.
+    Case("run-notes-list.children", Check.run, Role.viewer, lambda w: _run(w, refresh=0)),
+    Case(
+        "..run-notes-refresh.data...run-notes-feedback.children...run-notes-text.value...",
+        Check.run,
+        Role.editor,
+        lambda w: _run(w, save=1, text="a note", editing=None, refresh=0, trial=None),
+    ),
+    Case(
+        "..run-notes-text.value@",
+        Check.run,
+        Role.editor,
+        lambda w: _run(w, edit=[({"type": "run-note-edit", "note": 1}, 1)], cancel=None),
+    ),
+    Case(
+        "..run-notes-refresh.data@",
+        Check.run,
+        Role.editor,
+        lambda w: _run(w, delete=[({"type": "run-note-delete", "note": 1}, 1)], refresh=0),
+    ),
+    Case(
+        "..run-models-table.children...run-models-train.style...",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, refresh=0, tick=None),
+    ),
+    Case(
+        "..run-models-refresh.data...run-models-poll.disabled@",
+        Check.run,
+        Role.editor,
+        lambda w: _run(w, clicks=1, refresh=0),
+    ),
+    Case(
+        "run-models-download.data",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, clicks=[({"type": "run-model-download", "version": 1}, 1)]),
+    ),
+    Case(
+        "run-export-download.data",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, clicks=[({"type": "run-export-item", "what": "params"}, 1)]),
+    ),
     # The compare page: any signed-in user; each run id is then checked on its own
     # (test_compare_page.py: outsiders get a refusal and nothing of the run).
     Case("compare-problem.children", Check.signed_in, None, lambda w: {"runs": str(w.run_id)}),
@@ -236,6 +313,58 @@ CASES = [
             "clicks": [({"type": "compare-download-button", "figure": "table"}, 1)],
             "runs": str(w.run_id),
         },
+    ),
+    Case(
+        "experiment-baseline-feedback.children",
+        Check.experiment,
+        Role.editor,
+        lambda w: _alpha(w, clicks=[({"type": "experiment-baseline", "run": w.run_id,
+                                      "action": "pin"}, 1)]),
+    ),
+    Case(
+        "new-run-upload-version.options",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, upload={"version_id": 1, "name": "upload"}, chosen=None),
+    ),
+    Case(
+        "experiment-report-download.data",
+        Check.experiment,
+        Role.viewer,
+        lambda w: _alpha(w, clicks=[({"type": "experiment-report-item", "format": "html"}, 1)]),
+    ),
+    Case("experiment-data.children", Check.experiment, Role.viewer, lambda w: _alpha(w)),
+    Case("experiment-notes-list.children", Check.experiment, Role.viewer, lambda w: _alpha(w)),
+    Case(
+        "..experiment-notes-refresh.data...experiment-notes-feedback.children...",
+        Check.experiment,
+        Role.editor,
+        lambda w: _alpha(w, save=1, text="a note", editing=None),
+    ),
+    Case(
+        "..experiment-notes-text.value@",
+        Check.experiment,
+        Role.editor,
+        lambda w: _alpha(w, edit=[({"type": "experiment-note-edit", "note": 1}, 1)],
+                         cancel=None),
+    ),
+    Case(
+        "..experiment-notes-refresh.data@",
+        Check.experiment,
+        Role.editor,
+        lambda w: _alpha(w, delete=[({"type": "experiment-note-delete", "note": 1}, 1)]),
+    ),
+    Case(
+        "compare-reevaluate-feedback.children",
+        Check.signed_in,
+        None,
+        lambda w: {"clicks": 1, "runs": str(w.run_id), "include": True, "seeds": 2},
+    ),
+    Case(
+        "compare-reevaluate-result.children@",
+        Check.signed_in,
+        None,
+        lambda w: {"tick": 1, "job": {"runs": [w.run_id], "baselines": [], "seeds": 2}},
     ),
     Case(
         "shared-problem.children",
@@ -269,7 +398,8 @@ def expected_allowed(case: Case, who: str) -> bool:
 def _snapshot(database) -> tuple[Any, ...]:
     with database.session() as session:
         return (
-            sorted(session.execute(select(Experiment.id, Experiment.name)).all()),
+            sorted(session.execute(
+                select(Experiment.id, Experiment.name, Experiment.baseline_run_id)).all()),
             sorted(
                 session.execute(
                     select(Membership.experiment_id, Membership.user_id, Membership.role)
@@ -282,6 +412,8 @@ def _snapshot(database) -> tuple[Any, ...]:
             sorted(session.execute(select(accounts.ApiToken.id)).all()),
             sorted(session.execute(select(Run.id, Run.status, Run.control)).all(), key=str),
             sorted(session.execute(select(DatasetVersion.id)).all()),
+            sorted(session.execute(select(Note.id, Note.body)).all()),
+            sorted(session.execute(select(ModelVersion.id)).all()),
         )
 
 

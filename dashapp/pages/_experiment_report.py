@@ -1,0 +1,65 @@
+"""The experiment page's "Report" menu: the experiment report as HTML or PDF, for its readers."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, ctx, dcc, html
+
+from dashapp import components, guard, services
+from dashapp.guard import Access
+from dashapp.pages._experiment_ids import ids
+from dashapp.permissions import Role
+from optunagui.reports import PdfError, build_experiment_report, html_to_pdf
+
+__all__ = ["register_report_callbacks", "report_menu"]
+
+MENU_ITEM = "experiment-report-item"  # pattern-matching type, with "format"
+DOWNLOAD = "experiment-report-download"
+FEEDBACK = "experiment-report-feedback"
+FORMATS = {"html": "Report (HTML)", "pdf": "Report (PDF)"}
+
+
+def report_menu() -> html.Span:
+    items = [dbc.DropdownMenuItem(label, id={"type": MENU_ITEM, "format": fmt})
+             for fmt, label in FORMATS.items()]
+    return html.Span(
+        [
+            dbc.DropdownMenu(items, label="Report", size="sm", color="secondary",
+                             class_name="d-inline-block", id="experiment-report-menu"),
+            dcc.Download(id=DOWNLOAD),
+            html.Div(id=FEEDBACK, className="mt-2"),
+        ],
+        className="ms-2",
+    )
+
+
+def register_report_callbacks(app: dash.Dash) -> None:
+    @guard.guarded_callback(
+        app,
+        requires=guard.experiment(Role.viewer, "experiment_id"),
+        output=[Output(DOWNLOAD, "data"), Output(FEEDBACK, "children")],
+        inputs={"clicks": Input({"type": MENU_ITEM, "format": ALL}, "n_clicks")},
+        state={"experiment_id": State(ids.experiment, "data")},
+        prevent_initial_call=True,
+    )
+    def download_report(access: Access, clicks: Any, experiment_id: Any) -> Any:
+        trigger = ctx.triggered_id
+        fmt = trigger.get("format") if isinstance(trigger, dict) else None
+        if fmt not in FORMATS or not any(isinstance(c, int) and c > 0 for c in clicks or []):
+            raise dash.exceptions.PreventUpdate
+        with services.database().session() as session:
+            page = build_experiment_report(session, access.experiment_id)
+        name = f"experiment-{access.experiment_id}-report"
+        if fmt == "html":
+            return {"content": page, "filename": f"{name}.html", "type": "text/html",
+                    "base64": False}, None
+        try:
+            pdf = html_to_pdf(page)
+        except PdfError as error:
+            return dash.no_update, components.message(f"Cannot make the PDF: {error}", "warning")
+        return {"content": base64.b64encode(pdf).decode("ascii"), "filename": f"{name}.pdf",
+                "type": "application/pdf", "base64": True}, None
