@@ -9,7 +9,7 @@ from dash import ctx
 
 from dashapp.permissions import parse_id
 
-__all__ = ["bump", "clicked_id"]
+__all__ = ["bump", "clicked_choice", "clicked_id"]
 
 
 def bump(counter: Any) -> int:
@@ -30,3 +30,20 @@ def clicked_id(clicks: Any, key: str) -> int:
     if row_id is None:
         raise dash.exceptions.PreventUpdate
     return row_id
+
+
+def clicked_choice(clicks: Any, key: str, allowed: Any = None) -> str:
+    """The text under `key` of the pattern-matched button or menu item that fired this
+    callback (one of `allowed` when given).
+
+    Raises PreventUpdate when nothing was pressed (the items were only drawn) or the value is
+    not an allowed one.
+    """
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(isinstance(c, int) and c > 0
+                                                for c in clicks or []):
+        raise dash.exceptions.PreventUpdate
+    value = trigger.get(key)
+    if not isinstance(value, str) or not value or (allowed is not None and value not in allowed):
+        raise dash.exceptions.PreventUpdate
+    return value

@@ -23,7 +23,7 @@ MAX_NAME = 200
 
 
 class ReplayError(ValueError):
-    """The run cannot be replayed (it does not exist)."""
+    """The run cannot be replayed (it does not exist, or its stored spec is not valid)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,13 @@ def create_replay(session: Session, run_id: int, *, created_by: int | None) -> R
     if run is None:
         raise ReplayError(f"run {run_id} does not exist")
     spec = dict(run.spec or {})
+    try:
+        ExperimentSpec.model_validate(spec)
+    except ValidationError as error:
+        problem = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(p) for p in problem.get("loc", ())) or "spec"
+        raise ReplayError(f"run {run_id}'s stored spec cannot run again "
+                          f"({where}: {problem.get('msg', 'invalid')})") from None
     warnings = []
     sampler = spec.get("sampler") or {}
     if sampler.get("seed") is None:

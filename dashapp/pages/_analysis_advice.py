@@ -20,6 +20,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import analysis_state, load_run_frame
+from dashapp.buttons import clicked_choice
 from dashapp.guard import Access
 from dashapp.pages._analysis_figures import objective_name
 from dashapp.pages._analysis_ids import ids as page_ids
@@ -188,13 +189,7 @@ def apply_advised_range(access: Access, param: str, objective: Any,
 
 def _clicked_param(clicks: Any) -> str:
     """The parameter of the pressed button (PreventUpdate when the buttons only appeared)."""
-    trigger = ctx.triggered_id
-    if not isinstance(trigger, Mapping) or not any(clicks or []):
-        raise dash.exceptions.PreventUpdate
-    param = trigger.get("param")
-    if not isinstance(param, str) or not param:
-        raise dash.exceptions.PreventUpdate
-    return param
+    return clicked_choice(clicks, "param")
 
 
 def register_advice_callbacks(app: dash.Dash) -> None:

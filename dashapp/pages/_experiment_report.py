@@ -7,9 +7,10 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from dashapp import components, guard, services
+from dashapp.buttons import clicked_choice
 from dashapp.guard import Access
 from dashapp.pages._experiment_ids import ids
 from dashapp.permissions import Role
@@ -47,10 +48,7 @@ def register_report_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def download_report(access: Access, clicks: Any, experiment_id: Any) -> Any:
-        trigger = ctx.triggered_id
-        fmt = trigger.get("format") if isinstance(trigger, dict) else None
-        if fmt not in FORMATS or not any(isinstance(c, int) and c > 0 for c in clicks or []):
-            raise dash.exceptions.PreventUpdate
+        fmt = clicked_choice(clicks, "format", FORMATS)
         with services.database().session() as session:
             page = build_experiment_report(session, access.experiment_id)
         name = f"experiment-{access.experiment_id}-report"

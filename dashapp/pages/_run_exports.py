@@ -11,9 +11,10 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from dashapp import components, guard, services
+from dashapp.buttons import clicked_choice
 from dashapp.guard import Access
 from dashapp.pages._run_ids import ids
 from dashapp.permissions import Role
@@ -103,10 +104,7 @@ def register_export_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def download_export(access: Access, clicks: Any, run_id: Any) -> Any:
-        trigger = ctx.triggered_id
-        what = trigger.get("what") if isinstance(trigger, dict) else None
-        if what not in EXPORTS or not any(isinstance(c, int) and c > 0 for c in clicks or []):
-            raise dash.exceptions.PreventUpdate
+        what = clicked_choice(clicks, "what", EXPORTS)
         try:
             return export_file(access.run_id, what), None
         except ExportError as error:

@@ -14,10 +14,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import load_run_frame
+from dashapp.buttons import clicked_choice
 from dashapp.downloads import download_button, html_download
 from dashapp.guard import Access, Denial
 from dashapp.pages._analysis_advice import register_advice_callbacks
@@ -379,10 +380,7 @@ def register(app: dash.Dash) -> None:
     )
     def download(access: Access, clicks: Any, run_id: Any, objective: Any, x_param: Any,
                  y_param: Any, method: Any) -> Any:
-        trigger = ctx.triggered_id
-        name = trigger.get("figure") if isinstance(trigger, dict) else None
-        if name not in FIGURES or not any(isinstance(c, int) and c > 0 for c in clicks or []):
-            raise dash.exceptions.PreventUpdate
+        name = clicked_choice(clicks, "figure", FIGURES)
         frame = load_run_frame(access.run_id)
         fig, _ = build_figure(name, access.run_id, frame, objective=objective, x=x_param,
                               y=y_param, method=method)

@@ -18,9 +18,10 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from dashapp import components, guard
+from dashapp.buttons import clicked_choice
 from dashapp.downloads import download_button, html_download
 from dashapp.guard import Access, Denial
 from dashapp.pages import _compare_reevaluate as reevaluation
@@ -255,10 +256,7 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def download(access: Access, clicks: Any, runs: Any, include: Any) -> Any:
-        trigger = ctx.triggered_id
-        name = trigger.get("figure") if isinstance(trigger, dict) else None
-        if name not in FIGURES or not any(isinstance(c, int) and c > 0 for c in clicks or []):
-            raise dash.exceptions.PreventUpdate
+        name = clicked_choice(clicks, "figure", FIGURES)
         _, _, run_ids, used = _compared(access.principal, runs, include)
         comparison = _build(run_ids, used)
         if comparison is None:

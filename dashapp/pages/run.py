@@ -37,6 +37,7 @@ from dashapp.pages._run_poll import (
     trial_detail,
 )
 from dashapp.pages._run_ranges import ranges_form
+from dashapp.pages._run_replay import register_replay_callbacks, replay_button, replay_slots
 from dashapp.permissions import Role
 
 __all__ = ["ids", "layout", "register"]
@@ -84,6 +85,7 @@ def layout(run_id: str | None = None, **_query: Any) -> html.Div:
                             html.H2(id=ids.title, className="mb-1 d-inline me-3"),
                             html.Span(id=ids.links),
                             exports_menu(),
+                            replay_slots(),
                         ],
                         className="mb-2",
                     ),
@@ -205,6 +207,7 @@ def _links(access: Access, run: Any) -> list[Any]:
                 id="run-rerun-link",
             )
         )
+        links.append(replay_button())
     return links
 
 
@@ -333,4 +336,5 @@ def register(app: dash.Dash) -> None:
     register_control_callbacks(app)
     register_export_callbacks(app)
     register_model_callbacks(app)
+    register_replay_callbacks(app)
     register_notes(app, NOTE_IDS, scope="run", source_id=ids.run)

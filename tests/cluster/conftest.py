@@ -37,3 +37,14 @@ def ray_local() -> Iterator[Any]:
     finally:
         if started:
             ray.shutdown()
+
+
+@pytest.fixture
+def sqlite_db(tmp_settings: Any) -> Iterator[Any]:
+    """A migrated SQLite database in the test's data directory (the driver's default)."""
+    from optunagui.store import Database
+
+    database = Database(tmp_settings.database_url)
+    database.upgrade()
+    yield database
+    database.dispose()

@@ -24,14 +24,6 @@ from tests.cluster._runs import make_run, make_spec, steps_objective
 pytestmark = pytest.mark.ray
 
 
-@pytest.fixture
-def sqlite_db(tmp_settings) -> Database:
-    database = Database(tmp_settings.database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
-
-
 def _finished(db: Database, run_id: int) -> int:
     with db.session() as session:
         counts = store.count_trials_by_state(session, run_id)

@@ -13,14 +13,6 @@ from tests.cluster._runs import make_run, make_spec, steps_objective
 pytestmark = pytest.mark.ray
 
 
-@pytest.fixture
-def sqlite_db(tmp_settings, request) -> Database:
-    database = Database(tmp_settings.database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
-
-
 def _study(db: Database, study_name: str) -> optuna.Study:
     return optuna.load_study(study_name=study_name, storage=db.optuna_storage())
 

@@ -15,19 +15,11 @@ from optunagui import store
 from optunagui.pipeline import pipeline_log
 from optunagui.reports import ReportOptions, build_run_report
 from optunagui.reports.facts import collect_run_facts
-from optunagui.store import Database, Run
+from optunagui.store import Run
 from tests.cluster._runs import make_run, make_spec, steps_objective
 from tests.cluster.conftest import RAY_TEST_CPUS, RAY_TEST_GPUS
 
 pytestmark = pytest.mark.ray
-
-
-@pytest.fixture
-def sqlite_db(tmp_settings) -> Database:
-    database = Database(tmp_settings.database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 def test_driver_records_packages_and_cluster_and_a_resume_adds_an_entry(

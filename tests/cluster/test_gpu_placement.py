@@ -23,14 +23,6 @@ from tests.cluster._runs import make_run, make_spec
 pytestmark = pytest.mark.ray
 
 
-@pytest.fixture
-def sqlite_db(tmp_settings):
-    database = Database(tmp_settings.database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
-
-
 def _gpu_spec(gpu: float, n_trials: int):
     return make_spec(
         dataset={"builtin": "breast_cancer"},

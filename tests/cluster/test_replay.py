@@ -14,14 +14,6 @@ from tests.cluster._runs import make_run, make_spec
 pytestmark = pytest.mark.ray
 
 
-@pytest.fixture
-def sqlite_db(tmp_settings):
-    database = Database(tmp_settings.database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
-
-
 def _params(db: Database, run_id: int) -> list[dict]:
     with db.session() as session:
         return [t.params for t in store.list_trials(session, run_id)]

@@ -297,6 +297,12 @@ CASES = [
         lambda w: _run(w, clicks=[({"type": "run-model-download", "version": 1}, 1)]),
     ),
     Case(
+        "..run-replay-redirect.href...run-replay-feedback.children..",
+        Check.run,
+        Role.editor,
+        lambda w: _run(w, clicks=[({"type": "run-replay", "index": 0}, 1)]),
+    ),
+    Case(
         "run-export-download.data",
         Check.run,
         Role.viewer,
