@@ -17,7 +17,7 @@ from dashapp.pages import _wizard_render as render
 from dashapp.pages._wizard_form import draft_form, read_form
 from dashapp.pages._wizard_ids import ids
 from dashapp.pages._wizard_layout import HIDDEN
-from dashapp.permissions import Role
+from dashapp.permissions import Role, parse_id
 from dashapp.wizard import data as wizard_data
 from dashapp.wizard.estimate import local_capacity
 from dashapp.wizard.form import AUTO_TASK, chosen_models, merge_space_rows
@@ -76,11 +76,11 @@ def _version_choices(access: Access, upload: Any) -> tuple[Any, ...]:
         versions = usable_versions(session, upload["name"], user_id=user_id,
                                    experiment_id=access.experiment_id,
                                    proven=[proven.id] if proven is not None else [])
-    options = [{"label": _version_label(v, i == 0), "value": v.id}
+    options = [{"label": _version_label(v, i == 0), "value": str(v.id)}
                for i, v in enumerate(versions)]
     if chosen not in {v.id for v in versions}:
         return [], None, HIDDEN
-    return options, chosen, {}
+    return options, str(chosen), {}
 
 
 def register_data_callbacks(app: dash.Dash) -> None:
@@ -244,6 +244,7 @@ def register_data_callbacks(app: dash.Dash) -> None:
         current = upload.get("version_id") if isinstance(upload, dict) else None
         if dash.ctx.triggered_id != ids.upload_version:
             return (*_version_choices(access, upload), dash.no_update)
+        chosen = parse_id(chosen)
         if chosen is None or chosen == current:
             raise dash.exceptions.PreventUpdate
         with services.database().session() as session:

@@ -17,6 +17,7 @@ class ids:
     clone = "new-run-clone"
     prefill = "new-run-prefill"  # the link's changes: {"drop", "adjust", "version"} URL tokens
     draft = "new-run-draft"
+    draft_saved = "new-run-draft-saved"
     restored = "new-run-restored"
     step = "new-run-step"
     options = "new-run-options"

@@ -90,8 +90,7 @@ def _data_panel(form: dict[str, Any]) -> list[Any]:
                 html.Div([
                     dbc.Label("Version of this dataset", html_for=ids.upload_version,
                               class_name="small mb-0"),
-                    dcc.Dropdown(id=ids.upload_version, options=[], clearable=False,
-                                 searchable=False, className="small"),
+                    dbc.Select(id=ids.upload_version, options=[], size="sm"),
                 ], id=ids.upload_versions, className="mt-1", style=HIDDEN),
             ], md=6, class_name="mb-2"),
         ]),
@@ -260,7 +259,7 @@ def layout_body() -> list[Any]:
         _split_panel(form), _budget_panel(form), _review_panel(form),
     ]
     return [
-        html.Div(id=ids.progress, className="mb-3"),
+        html.Div(f"Step 1 of {len(STEPS)}: {STEPS[0]}", id=ids.progress, className="mb-3"),
         html.Div(id=ids.feedback),
         *[
             dbc.Card(
@@ -270,7 +269,7 @@ def layout_body() -> list[Any]:
             for step, (title, body) in enumerate(zip(STEPS, panels, strict=True), start=1)
         ],
         html.Div([
-            dbc.Button("Back", id=ids.back, color="secondary", class_name="me-2"),
+            dbc.Button("Back", id=ids.back, color="secondary", class_name="me-2", disabled=True),
             dbc.Button("Next", id=ids.next, color="primary"),
         ], className="mb-4"),
     ]

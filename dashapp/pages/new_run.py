@@ -51,6 +51,33 @@ function(step) {
 """.replace("TITLES", json.dumps(list(STEPS)))
 
 
+# The drafts live in the browser's local storage. The page keeps them in a memory store and
+# copies them to and from local storage itself: a local-storage dcc.Store written by the
+# draft callback on every edit sends the page into an endless re-render.
+DRAFTS_KEY = "optunagui-wizard-drafts"
+LOAD_DRAFTS = """
+function(experiment) {
+    try {
+        var drafts = JSON.parse(window.localStorage.getItem(KEY) || "{}");
+        return (drafts && typeof drafts === "object") ? drafts : {};
+    } catch (error) {
+        return {};
+    }
+}
+""".replace("KEY", json.dumps(DRAFTS_KEY))
+KEEP_DRAFTS = """
+function(drafts) {
+    if (drafts === null || drafts === undefined) { return window.dash_clientside.no_update; }
+    try {
+        window.localStorage.setItem(KEY, JSON.stringify(drafts));
+    } catch (error) {
+        return false;
+    }
+    return true;
+}
+""".replace("KEY", json.dumps(DRAFTS_KEY))
+
+
 def _experiment_href(experiment_id: Any) -> str:
     checked = parse_id(experiment_id)
     return f"/experiments/{checked}" if checked is not None else "/experiments"
@@ -68,7 +95,8 @@ def layout(experiment_id: str | None = None, clone: str | None = None, drop: Any
             dcc.Store(id=ids.clone, data=clone),
             dcc.Store(id=ids.prefill, data={"drop": _token(drop), "adjust": _token(adjust),
                                             "version": _token(version)}),
-            dcc.Store(id=ids.draft, storage_type="local"),
+            dcc.Store(id=ids.draft),
+            dcc.Store(id=ids.draft_saved),
             dcc.Store(id=ids.restored, data=False),
             dcc.Store(id=ids.step, data=1),
             dcc.Store(id=ids.options, data={}),
@@ -117,6 +145,13 @@ def register(app: dash.Dash) -> None:
         ],
         Input(ids.step, "data"),
     )
+    app.clientside_callback(
+        LOAD_DRAFTS,
+        Output(ids.draft, "data", allow_duplicate=True),
+        Input(ids.experiment, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    app.clientside_callback(KEEP_DRAFTS, Output(ids.draft_saved, "data"), Input(ids.draft, "data"))
     app.clientside_callback(
         SAVE_DRAFT_JS,
         Output(ids.draft, "data", allow_duplicate=True),

@@ -73,8 +73,9 @@ def test_version_dropdown_lists_the_names_versions_the_user_may_use(
     upload(client_for("otto"), app, world.bravo, OTTO_CSV)  # same name, someone else's
     response = choose(ed, app, world, new, None).json["response"]
     listed = response[ids.upload_version]
-    assert [o["value"] for o in listed["options"]] == [new["version_id"], old["version_id"]]
-    assert listed["value"] == new["version_id"]
+    assert [o["value"] for o in listed["options"]] == [str(new["version_id"]),
+                                                        str(old["version_id"])]
+    assert listed["value"] == str(new["version_id"])
     assert response[ids.upload_versions]["style"] == {}
     newest, older = (o["label"] for o in listed["options"])
     assert "140 rows × 4 columns" in newest and "added by ed" in newest
@@ -102,8 +103,9 @@ def test_choosing_a_version_the_user_may_not_use_changes_nothing(
     response = choose(ed, app, world, mine, ottos["version_id"], picked=True)
     payload = response.json["response"]
     assert ids.upload_data not in payload
-    assert [o["value"] for o in payload[ids.upload_version]["options"]] == [mine["version_id"]]
-    assert payload[ids.upload_version]["value"] == mine["version_id"]
+    assert [o["value"] for o in payload[ids.upload_version]["options"]] == \
+        [str(mine["version_id"])]
+    assert payload[ids.upload_version]["value"] == str(mine["version_id"])
     for who in ("vic", "otto"):
         refused = choose(client_for(who), app, world, mine, mine["version_id"], picked=True)
         assert refused.status_code == 204 and "churn" not in refused.get_data(as_text=True)
@@ -148,7 +150,8 @@ def test_same_file_uploaded_by_someone_else_is_the_same_version_and_usable_by_th
     values = {"upload": ottos, "chosen": None, "experiment_id": str(world.bravo)}
     response = post_callback(otto, app, callback_key(app, CHOOSE), values,
                              changed=[f"{ids.upload_data}.data"]).json["response"]
-    assert [o["value"] for o in response[ids.upload_version]["options"]] == [ottos["version_id"]]
+    assert [o["value"] for o in response[ids.upload_version]["options"]] == \
+        [str(ottos["version_id"])]
 
 
 @pytest.mark.parametrize("forgery", ["eds proof", "other version", "no proof", "garbage"])

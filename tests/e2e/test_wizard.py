@@ -144,7 +144,6 @@ def test_wizard_walk_on_a_builtin_dataset_to_a_launched_run(server, browser):
     expect(page.locator("#new-run-progress")).to_contain_text("Step 6 of 7")
     page.fill("#new-run-n-trials", str(N_TRIALS))
     page.fill("#new-run-max-concurrent", "1")
-    page.locator("#new-run-quick").check()
     _next(page, 7)
     expect(page.locator(_slot("n_trials"))).to_be_empty()
 
