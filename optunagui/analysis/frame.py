@@ -23,6 +23,7 @@ __all__ = [
     "LazyAttrs",
     "build_frame",
     "build_frame_from_columns",
+    "encode_choices",
     "frame_from_spec",
     "numeric_column",
 ]
@@ -200,21 +201,29 @@ def _param_column(name: str, raw: list[Any], spec: dict[str, Any]) -> ParamColum
         kind = "float" if numeric else "categorical"
     if kind == "categorical":
         choices = list(spec.get("choices") or [])
-        index = {repr(c): i for i, c in enumerate(choices)}
-        codes = np.full(len(raw), np.nan)
-        for i, value in enumerate(raw):
-            if isinstance(value, np.generic):
-                value = value.item()
-            if value is None and None not in choices:
-                continue
-            key = repr(value)
-            if key not in index:
-                index[key] = len(choices)
-                choices.append(value)
-            codes[i] = index[key]
+        codes = encode_choices(raw, choices)
         return ParamColumn(name, "categorical", codes, 0.0, float(max(len(choices) - 1, 0)),
                            choices=tuple(choices), spec=spec)
     return numeric_column(name, kind, _numbers(raw), spec)
+
+
+def encode_choices(raw: Sequence[Any], choices: list[Any]) -> np.ndarray:
+    """Each value's index in ``choices`` (values first seen are appended to it, in order);
+    a missing value is NaN unless None is itself one of the choices."""
+    index = {repr(c): i for i, c in enumerate(choices)}
+    coded_none = None in choices
+    codes = np.full(len(raw), np.nan)
+    for i, value in enumerate(raw):
+        if isinstance(value, np.generic):
+            value = value.item()
+        if value is None and not coded_none:
+            continue
+        key = repr(value)
+        if key not in index:
+            index[key] = len(choices)
+            choices.append(value)
+        codes[i] = index[key]
+    return codes
 
 
 def numeric_column(name: str, kind: str, values: np.ndarray, spec: dict[str, Any]

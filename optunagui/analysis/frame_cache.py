@@ -23,6 +23,7 @@ from optunagui.analysis.frame import (
     LazyAttrs,
     ParamColumn,
     TrialFrame,
+    encode_choices,
     numeric_column,
 )
 from optunagui.analysis.load import (
@@ -172,21 +173,12 @@ def _merged_param(name: str, old: ParamColumn | None, raw: list[Any], spec: dict
         return numeric_column(name, kind, put(before, np.array(raw, dtype=float)), spec)
     kept = len(spec.get("choices") or ())
     choices = list(old.choices) if old is not None else list(spec.get("choices") or [])
-    index = {repr(c): i for i, c in enumerate(choices)}
     coded_none = None in choices
-    codes = np.full(len(raw), np.nan)
-    for i, value in enumerate(raw):
-        if value is None and not coded_none:
-            continue
-        key = repr(value)
-        if key not in index:
-            index[key] = len(choices)
-            choices.append(value)
-        codes[i] = index[key]
+    codes = encode_choices(raw, choices)
     if old is not None:
         before = old.values
     else:
-        before = np.full(n_old, index[repr(None)] if coded_none else np.nan)
+        before = np.full(n_old, choices.index(None) if coded_none else np.nan)
     merged, choices = _first_seen(put(before, codes), choices, kept)
     if spec.get("type") != "categorical" and all(_is_number(c) for c in choices):
         return None  # the last non-number went: the column turns numeric
