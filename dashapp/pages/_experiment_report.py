@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import dash
-import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, html
 
 from dashapp import components, guard, services
 from dashapp.buttons import clicked_choice
+from dashapp.downloads import download_menu, file_download
 from dashapp.guard import Access
 from dashapp.pages._experiment_ids import ids
 from dashapp.permissions import Role
@@ -25,17 +24,9 @@ FORMATS = {"html": "Report (HTML)", "pdf": "Report (PDF)"}
 
 
 def report_menu() -> html.Span:
-    items = [dbc.DropdownMenuItem(label, id={"type": MENU_ITEM, "format": fmt})
-             for fmt, label in FORMATS.items()]
-    return html.Span(
-        [
-            dbc.DropdownMenu(items, label="Report", size="sm", color="secondary",
-                             class_name="d-inline-block", id="experiment-report-menu"),
-            dcc.Download(id=DOWNLOAD),
-            html.Div(id=FEEDBACK, className="mt-2"),
-        ],
-        className="ms-2",
-    )
+    return download_menu("Report", FORMATS, item_type=MENU_ITEM, key="format",
+                         menu_id="experiment-report-menu", download_id=DOWNLOAD,
+                         feedback_id=FEEDBACK)
 
 
 def register_report_callbacks(app: dash.Dash) -> None:
@@ -53,11 +44,9 @@ def register_report_callbacks(app: dash.Dash) -> None:
             page = build_experiment_report(session, access.experiment_id)
         name = f"experiment-{access.experiment_id}-report"
         if fmt == "html":
-            return {"content": page, "filename": f"{name}.html", "type": "text/html",
-                    "base64": False}, None
+            return file_download(page, f"{name}.html", "text/html"), None
         try:
             pdf = html_to_pdf(page)
         except PdfError as error:
             return dash.no_update, components.message(f"Cannot make the PDF: {error}", "warning")
-        return {"content": base64.b64encode(pdf).decode("ascii"), "filename": f"{name}.pdf",
-                "type": "application/pdf", "base64": True}, None
+        return file_download(pdf, f"{name}.pdf", "application/pdf"), None

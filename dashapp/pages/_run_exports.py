@@ -6,20 +6,20 @@ Readers of the run may download; the file is made on the server for the checked 
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import dash
-import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, html
 
 from dashapp import components, guard, services
+from dashapp.analysis_state import analysis_state
 from dashapp.buttons import clicked_choice
+from dashapp.downloads import download_menu, file_download
 from dashapp.guard import Access
 from dashapp.pages._run_ids import ids
 from dashapp.permissions import Role
 from optunagui.exports import ExportError, best_params_json, spec_yaml, trials_bytes
-from optunagui.reports import PdfError, build_run_report, html_to_pdf
+from optunagui.reports import PdfError, ReportOptions, build_run_report, html_to_pdf
 
 __all__ = ["EXPORTS", "export_file", "exports_menu", "register_export_callbacks"]
 
@@ -37,17 +37,8 @@ EXPORTS = {
 
 
 def exports_menu() -> html.Span:
-    items = [dbc.DropdownMenuItem(label, id={"type": MENU_ITEM, "what": what})
-             for what, label in EXPORTS.items()]
-    return html.Span(
-        [
-            dbc.DropdownMenu(items, label="Export", size="sm", color="secondary",
-                             class_name="d-inline-block", id="run-export-menu"),
-            dcc.Download(id=DOWNLOAD),
-            html.Div(id=FEEDBACK, className="mt-2"),
-        ],
-        className="ms-3",
-    )
+    return download_menu("Export", EXPORTS, item_type=MENU_ITEM, key="what",
+                         menu_id="run-export-menu", download_id=DOWNLOAD, feedback_id=FEEDBACK)
 
 
 def export_file(run_id: int, what: str) -> dict[str, Any]:
@@ -60,38 +51,35 @@ def export_file(run_id: int, what: str) -> dict[str, Any]:
         return _report(run_id, what)
     with services.database().session() as session:
         if what == "params":
-            text = best_params_json(session, run_id)
-            return {"content": text, "filename": f"run-{run_id}-best-params.json",
-                    "type": "application/json", "base64": False}
+            return file_download(best_params_json(session, run_id),
+                                 f"run-{run_id}-best-params.json", "application/json")
         if what == "spec":
-            text = spec_yaml(session, run_id, services.state().settings)
-            return {"content": text, "filename": f"run-{run_id}-spec.yaml",
-                    "type": "application/yaml", "base64": False}
+            return file_download(spec_yaml(session, run_id, services.state().settings),
+                                 f"run-{run_id}-spec.yaml", "application/yaml")
         if what in ("trials-csv", "trials-parquet"):
             fmt = what.removeprefix("trials-")
-            data = trials_bytes(session, run_id, fmt)
-    if what not in ("trials-csv", "trials-parquet"):
-        raise ExportError(f"export: expected one of {', '.join(EXPORTS)}, got {what!r}")
-    return {"content": base64.b64encode(data).decode("ascii"),
-            "filename": f"run-{run_id}-trials.{fmt}", "base64": True,
-            "type": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet"}
+            return file_download(trials_bytes(session, run_id, fmt),
+                                 f"run-{run_id}-trials.{fmt}",
+                                 "text/csv" if fmt == "csv" else "application/vnd.apache.parquet")
+    raise ExportError(f"export: expected one of {', '.join(EXPORTS)}, got {what!r}")
 
 
 def _report(run_id: int, what: str) -> dict[str, Any]:
     with services.database().session() as session:
         try:
-            page = build_run_report(session, run_id, services.state().settings)
+            # The Features tab may have refitted the best model already: no second refit.
+            known = analysis_state().features.latest(run_id)
+            page = build_run_report(session, run_id, services.state().settings,
+                                    ReportOptions(known_feature_impact=known))
         except LookupError as error:
             raise ExportError(str(error)) from None
     if what == "report-html":
-        return {"content": page, "filename": f"run-{run_id}-report.html", "type": "text/html",
-                "base64": False}
+        return file_download(page, f"run-{run_id}-report.html", "text/html")
     try:
         pdf = html_to_pdf(page)
     except PdfError as error:
         raise ExportError(str(error)) from None
-    return {"content": base64.b64encode(pdf).decode("ascii"), "base64": True,
-            "filename": f"run-{run_id}-report.pdf", "type": "application/pdf"}
+    return file_download(pdf, f"run-{run_id}-report.pdf", "application/pdf")
 
 
 def register_export_callbacks(app: dash.Dash) -> None:

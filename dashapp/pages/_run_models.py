@@ -7,7 +7,6 @@ goes on and reports the new version or why it failed.
 
 from __future__ import annotations
 
-import base64
 import io
 import threading
 import zipfile
@@ -22,6 +21,7 @@ from flask import current_app
 
 from dashapp import components, guard, services
 from dashapp.buttons import bump, clicked_id
+from dashapp.downloads import file_download
 from dashapp.guard import Access
 from dashapp.pages._run_ids import ids
 from dashapp.permissions import Role
@@ -198,7 +198,5 @@ def register_model_callbacks(app: dash.Dash) -> None:
         if path is None or not path.resolve().is_relative_to(root) or not path.is_dir():
             text = f"Version {version} of this run has no package files any more."
             return dash.no_update, components.message(text, "warning")
-        data = zip_package(path)
-        return {"content": base64.b64encode(data).decode("ascii"), "base64": True,
-                "filename": f"run-{access.run_id}-model-v{version}.zip",
-                "type": "application/zip"}, None
+        return file_download(zip_package(path), f"run-{access.run_id}-model-v{version}.zip",
+                             "application/zip"), None

@@ -22,11 +22,14 @@ __all__ = ["ReportOptions", "build_run_report", "render_run_report"]
 
 
 class ReportOptions:
-    """What a report computes beyond the database: feature impact refits the best model."""
+    """What a report computes beyond the database: feature impact refits the best model,
+    unless ``known_feature_impact`` already explains the run's best trial."""
 
-    def __init__(self, *, feature_impact: bool = True, importance_method: str = "auto") -> None:
+    def __init__(self, *, feature_impact: bool = True, importance_method: str = "auto",
+                 known_feature_impact: analysis.FeatureImpactRecord | None = None) -> None:
         self.feature_impact = feature_impact
         self.importance_method = importance_method
+        self.known_feature_impact = known_feature_impact
 
 
 def _range(spec: dict[str, Any]) -> str:
@@ -187,13 +190,16 @@ def _feature_impact(page: Page, settings: Settings | None, facts: RunFacts,
     if not options.feature_impact:
         page.paragraph("Not computed for this report (it refits the best model).", "muted")
         return
-    try:
-        record = analysis.compute_feature_impact(
-            facts.spec, facts.best_params, settings, run_id=facts.run_id,
-            trial_number=facts.best_trial)
-    except analysis.FeatureImpactError as error:
-        page.paragraph(f"Feature impact could not be computed: {error}", "verdict")
-        return
+    record = options.known_feature_impact
+    if record is None or (record.run_id, record.trial_number) != (facts.run_id,
+                                                                  facts.best_trial):
+        try:
+            record = analysis.compute_feature_impact(
+                facts.spec, facts.best_params, settings, run_id=facts.run_id,
+                trial_number=facts.best_trial)
+        except analysis.FeatureImpactError as error:
+            page.paragraph(f"Feature impact could not be computed: {error}", "verdict")
+            return
     page.paragraph(record.note, "muted")
     if record.importances:
         page.figure(analysis.draw_model_importance(record), "The model's own importances.")

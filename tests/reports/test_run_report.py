@@ -185,3 +185,30 @@ def test_cli_report(tmp_settings, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("OPTUNAGUI_CHROMIUM", str(tmp_path / "no-browser"))
     assert main(["report", str(run_id), "--format", "pdf", "--no-feature-impact"]) == 1
     assert "PDF reports need Chromium" in capsys.readouterr().err
+
+
+def test_a_known_feature_impact_of_the_best_trial_is_used_without_a_refit(db, people,
+                                                                          tmp_settings):
+    import html
+    from dataclasses import replace
+
+    from optunagui.analysis import compute_feature_impact
+
+    user_id, experiment_id = people
+    run_id = write_run(db, experiment_id, user_id, "known impact", n_trials=10)
+    with db.session() as session:
+        best = store.get_best_trial(session, run_id)
+        known = compute_feature_impact(SPEC, best.params, tmp_settings, run_id=run_id,
+                                       trial_number=best.number)
+        run = store.get_run(session, run_id)
+        # From now on a refit would fail: the dataset file is gone.
+        run.spec = {**SPEC, "dataset": {"path": str(tmp_settings.data_dir / "gone.csv"),
+                                        "target": "target"}}
+    with db.session() as session:
+        page = build_run_report(session, run_id, tmp_settings,
+                                ReportOptions(known_feature_impact=known))
+        stale = build_run_report(session, run_id, tmp_settings, ReportOptions(
+            known_feature_impact=replace(known, trial_number=best.number + 100)))
+    assert html.escape(known.note) in page
+    assert "Feature impact could not be computed" not in page
+    assert "Feature impact could not be computed" in stale
