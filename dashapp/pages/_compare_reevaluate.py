@@ -19,8 +19,7 @@ from dash import html
 from flask import current_app
 
 from dashapp import components, services
-from dashapp.analysis_state import load_run_frame
-from dashapp.pages._compare_views import run_label, stats_table
+from dashapp.pages._compare_views import read_run, run_label, stats_table
 from dashapp.permissions import parse_id
 from optunagui.analysis.reevaluate import (
     ConfigurationToCheck,
@@ -29,7 +28,6 @@ from optunagui.analysis.reevaluate import (
     compare_reevaluated,
     reevaluate,
 )
-from optunagui.store import runs as run_store
 
 __all__ = ["MAX_RUNNING", "Job", "JobKey", "JobRequest", "ReevaluationCache", "job_for",
            "reevaluation_cache", "reevaluation_view", "start_job"]
@@ -150,12 +148,10 @@ def reevaluation_cache() -> ReevaluationCache:
 
 
 def _configuration(run_id: int, is_baseline: bool) -> tuple[ConfigurationToCheck, int] | None:
-    with services.database().session() as session:
-        run = run_store.get_run(session, run_id)
-        if run is None:
-            return None
-        name, spec = run.name, dict(run.spec or {})
-    frame = load_run_frame(run_id)
+    found = read_run(run_id)
+    if found is None:
+        return None
+    name, spec, frame = found
     best = frame.best_index(0)
     params = frame.best_params(0) if best is not None else {}
     number = int(frame.number[best]) if best is not None else -1

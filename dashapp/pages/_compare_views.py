@@ -14,12 +14,12 @@ from dash import html
 from dashapp import components, services
 from dashapp.analysis_state import load_run_frame
 from optunagui import analysis
-from optunagui.analysis import PairedComparison, RunInput, SideBySideRecord
+from optunagui.analysis import PairedComparison, RunInput, SideBySideRecord, TrialFrame
 from optunagui.analysis.best_trials import compare_best_trials
 from optunagui.store import runs as run_store
 
 __all__ = ["BASELINE_MARK", "QUICK_MARK", "Comparison", "build_comparison", "comparison_figure",
-           "run_label", "side_by_side_table", "stats_notes", "stats_table"]
+           "read_run", "run_label", "side_by_side_table", "stats_notes", "stats_table"]
 
 
 BASELINE_MARK = " (baseline)"
@@ -41,13 +41,21 @@ def run_label(run_id: int, name: str, is_baseline: bool, *, quick: bool = False)
             + (BASELINE_MARK if is_baseline else ""))
 
 
-def _run_input(run_id: int, is_baseline: bool = False) -> RunInput | None:
+def read_run(run_id: int) -> tuple[str, dict[str, Any], TrialFrame] | None:
+    """The run's name, spec and (cached) frame, or None when there is no such run."""
     with services.database().session() as session:
         run = run_store.get_run(session, run_id)
         if run is None:
             return None
         name, spec = run.name, dict(run.spec or {})
-    frame = load_run_frame(run_id)
+    return name, spec, load_run_frame(run_id)
+
+
+def _run_input(run_id: int, is_baseline: bool = False) -> RunInput | None:
+    found = read_run(run_id)
+    if found is None:
+        return None
+    name, spec, frame = found
     best = frame.best_index(0)
     final: dict[int, dict[str, Any]] = {}
     if best is not None:
