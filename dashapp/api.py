@@ -9,7 +9,6 @@ does not exist. Errors are JSON ``{"error": "..."}`` naming what is wrong.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, send_file
@@ -24,8 +23,8 @@ from optunagui.reports import (
     html_to_pdf,
 )
 from optunagui.store import accounts, count_trials_by_state, get_run, get_user
-from optunagui.store.models import get_model_version, list_model_versions
-from optunagui.training import models_dir
+from optunagui.store.models import list_model_versions
+from optunagui.training import package_zip
 
 __all__ = ["API_PREFIX", "blueprint"]
 
@@ -169,16 +168,11 @@ def run_models(run_id: int) -> Response:
 
 @blueprint.get("/runs/<int:run_id>/models/<int:version>/package")
 def run_model_package(run_id: int, version: int) -> Response:
-    from dashapp.pages._run_models import zip_package
-
     _readable_run(run_id)
-    with services.database().session() as session:
-        row = get_model_version(session, run_id, version)
-        path = Path(row.path) if row is not None else None
-    root = models_dir(services.state().settings, run_id).resolve()
-    if path is None or not path.resolve().is_relative_to(root) or not path.is_dir():
+    data = package_zip(services.database(), services.state().settings, run_id, version)
+    if data is None:
         raise ApiProblem(404, f"run {run_id} has no package for model version {version}")
-    return send_file(io.BytesIO(zip_package(path)), mimetype="application/zip",
+    return send_file(io.BytesIO(data), mimetype="application/zip",
                      as_attachment=True, download_name=f"run-{run_id}-model-v{version}.zip")
 
 

@@ -6,9 +6,11 @@ Shared by `optunagui train-best` and the run page's "Train the best model".
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import sys
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
     from optunagui.spec import ExperimentSpec
     from optunagui.store import Database
 
-__all__ = ["TrainingError", "models_dir", "package_next_version", "save_model", "train_best"]
+__all__ = ["TrainingError", "models_dir", "package_next_version", "package_zip", "save_model",
+           "train_best"]
 
 
 class TrainingError(ValueError):
@@ -30,6 +33,27 @@ class TrainingError(ValueError):
 
 def models_dir(settings: Settings, run_id: int) -> Path:
     return settings.runs_dir / str(run_id) / "models"
+
+
+def package_zip(database: Database, settings: Settings, run_id: int, version: int
+                ) -> bytes | None:
+    """A zip of the version's package, its files under ``v<N>/``; None when the run has no
+    such version or its files are gone (or lie outside the run's models folder)."""
+    from optunagui.store.models import get_model_version
+
+    with database.session() as session:
+        row = get_model_version(session, run_id, version)
+        directory = Path(row.path) if row is not None else None
+    root = models_dir(settings, run_id).resolve()
+    if directory is None or not directory.resolve().is_relative_to(root) \
+            or not directory.is_dir():
+        return None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                archive.write(path, Path(directory.name) / path.relative_to(directory))
+    return buffer.getvalue()
 
 
 def _finite(value: Any) -> float | None:

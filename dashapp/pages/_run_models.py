@@ -7,9 +7,7 @@ goes on and reports the new version or why it failed.
 
 from __future__ import annotations
 
-import io
 import threading
-import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -26,10 +24,10 @@ from dashapp.guard import Access
 from dashapp.pages._run_ids import ids
 from dashapp.permissions import Role
 from optunagui.store import get_run
-from optunagui.store.models import get_model_version, list_model_versions
-from optunagui.training import TrainingError, models_dir, train_best
+from optunagui.store.models import list_model_versions
+from optunagui.training import TrainingError, package_zip, train_best
 
-__all__ = ["ModelTrainer", "models_card", "register_model_callbacks", "zip_package"]
+__all__ = ["ModelTrainer", "models_card", "register_model_callbacks"]
 
 TABLE, TRAIN, POLL, FEEDBACK, DOWNLOAD, REFRESH = (
     f"run-models-{n}" for n in ("table", "train", "poll", "feedback", "download", "refresh"))
@@ -119,15 +117,6 @@ def _versions_table(versions: list[Any], metric: str | None) -> Any:
     return dbc.Table([html.Thead(header), html.Tbody(rows)], size="sm", class_name="w-auto")
 
 
-def zip_package(directory: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(directory.rglob("*")):
-            if path.is_file():
-                archive.write(path, Path(directory.name) / path.relative_to(directory))
-    return buffer.getvalue()
-
-
 def _status_message(status: str, outcome: Any) -> Any:
     if status == "running":
         return components.message("Training the best trial's model…", "info")
@@ -191,12 +180,10 @@ def register_model_callbacks(app: dash.Dash) -> None:
     )
     def download(access: Access, clicks: Any, run_id: Any) -> Any:
         version = clicked_id(clicks, "version")
-        with services.database().session() as session:
-            row = get_model_version(session, access.run_id, version)
-            path = Path(row.path) if row is not None else None
-        root = models_dir(services.state().settings, access.run_id).resolve()
-        if path is None or not path.resolve().is_relative_to(root) or not path.is_dir():
+        data = package_zip(services.database(), services.state().settings, access.run_id,
+                           version)
+        if data is None:
             text = f"Version {version} of this run has no package files any more."
             return dash.no_update, components.message(text, "warning")
-        return file_download(zip_package(path), f"run-{access.run_id}-model-v{version}.zip",
+        return file_download(data, f"run-{access.run_id}-model-v{version}.zip",
                              "application/zip"), None
