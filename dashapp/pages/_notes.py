@@ -124,6 +124,16 @@ def _notes(access: Access, scope: str) -> list[NoteInfo]:
         return list_notes(session, access.experiment_id)
 
 
+def _listed_note(session: Any, access: Access, scope: str, note_id: int) -> Any:
+    """The note when it is one this page lists (the run's notes, or the experiment's own);
+    None for any other, whatever experiment it belongs to."""
+    note = get_note(session, note_id)
+    if note is None or note.experiment_id != access.experiment_id:
+        return None
+    expected_run = access.run_id if scope == "run" else None
+    return note if note.run_id == expected_run else None
+
+
 def _trial_number(raw: Any) -> int | None:
     if raw in (None, ""):
         return None
@@ -179,9 +189,8 @@ def register_notes(app: dash.Dash, note_ids: NoteIds, *, scope: str, source_id: 
         try:
             with services.database().session() as session:
                 if note_id is not None:
-                    note = get_note(session, note_id)
-                    if note is None or note.experiment_id != access.experiment_id or (
-                            scope == "run" and note.run_id != access.run_id):
+                    note = _listed_note(session, access, scope, note_id)
+                    if note is None:
                         raise NoteProblem("note: it no longer exists")
                     if not may_change(access, note):
                         raise NoteProblem("note: only its author or the experiment's owner "
@@ -217,8 +226,8 @@ def register_notes(app: dash.Dash, note_ids: NoteIds, *, scope: str, source_id: 
             return "", None, None
         note_id = clicked_id(edit, "note")
         with services.database().session() as session:
-            note = get_note(session, note_id)
-            if note is None or note.experiment_id != access.experiment_id:
+            note = _listed_note(session, access, scope, note_id)
+            if note is None:
                 raise dash.exceptions.PreventUpdate
             if not may_change(access, note):
                 text = "Only the note's author or the experiment's owner may edit it."
@@ -238,9 +247,8 @@ def register_notes(app: dash.Dash, note_ids: NoteIds, *, scope: str, source_id: 
     def remove_note(access: Access, delete: Any, refresh: Any, **_ids: Any) -> Any:
         note_id = clicked_id(delete, "note")
         with services.database().session() as session:
-            note = get_note(session, note_id)
-            if note is None or note.experiment_id != access.experiment_id or (
-                    scope == "run" and note.run_id != access.run_id):
+            note = _listed_note(session, access, scope, note_id)
+            if note is None:
                 raise dash.exceptions.PreventUpdate
             if not may_change(access, note):
                 text = "Only the note's author or the experiment's owner may delete it."

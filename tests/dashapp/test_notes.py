@@ -139,3 +139,18 @@ def test_a_note_of_another_experiment_cannot_be_reached_through_this_run(app, cl
     assert "no longer exists" in json.dumps(saved)
     with database.session() as session:
         assert [n.body for n in list_notes(session, world.bravo)] == ["Bravo's secret"]
+
+
+def test_a_note_of_another_run_is_not_changed_through_this_run(app, client_for, database, world):
+    from optunagui.store import create_run
+
+    with database.session() as session:
+        other = create_run(session, world.alpha, "sibling", {"name": "sibling"}).id
+        sibling = add_note(session, world.alpha, "Sibling's note",
+                           author_id=world.user_ids["olivia"], run_id=other).id
+    olivia = client_for("olivia")
+    assert _press(app, olivia, DELETE, "delete", sibling, world.run_id).status_code == 204
+    assert _press(app, olivia, EDIT, "edit", sibling, world.run_id).status_code == 204
+    with database.session() as session:
+        assert [n.body for n in list_notes(session, world.alpha, run_id=other)] == \
+            ["Sibling's note"]
