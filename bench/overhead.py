@@ -132,7 +132,7 @@ def _product_evaluate(spec: Any, params: Mapping[str, Any], data: Any, reporter:
 
 def product_run(n_trials: int, folder: Path) -> tuple[float, dict[str, int]]:
     """(d) the product's driver on a SQLite database; also returns what it recorded."""
-    from cluster.driver import run_driver
+    from cluster.driver.main import run_driver
     from optunagui import store
     from optunagui.config import load_settings
     from optunagui.spec import ExperimentSpec

@@ -21,7 +21,8 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, reque
 from flask.typing import ResponseReturnValue
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dashapp import html_pages, services
+from dashapp import services
+from dashapp.components import html_pages
 from dashapp.permissions import parse_id
 from dashapp.throttle import LoginThrottle
 from optunagui.store import users as user_store

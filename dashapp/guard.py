@@ -18,8 +18,8 @@ from typing import Any
 
 from dash.exceptions import PreventUpdate
 
-from dashapp import services
-from dashapp.permissions import Principal, Role, effective_role, parse_id
+from dashapp import access, services
+from dashapp.permissions import Principal, Role, parse_id
 
 __all__ = [
     "Access",
@@ -124,19 +124,17 @@ def authorize(requirement: Requirement, values: dict[str, Any]) -> Access | Deni
     if target_id is None:
         return Denial("not-found")
     run_id = None
-    experiment_id = target_id
     if requirement.check is Check.run:
-        run_id = target_id
-        found = services.run_experiment_id(run_id)
+        found = access.role_on_run(principal, target_id)
         if found is None:
             return Denial("not-found")
-        experiment_id = found
-    member_role = services.experiment_member_role(principal, experiment_id)
-    if member_role is services.NO_EXPERIMENT:
-        return Denial("not-found")
-    role = effective_role(principal, experiment_id, member_role)
-    if role is None:
-        return Denial("not-found")
+        run_id, experiment_id, role = found.run_id, found.experiment_id, found.role
+    else:
+        experiment_id = target_id
+        held = access.role_on_experiment(principal, experiment_id)
+        if held is None:
+            return Denial("not-found")
+        role = held
     if requirement.role is not None and role < requirement.role:
         return Denial("forbidden")
     return Access(principal, experiment_id=experiment_id, role=role, run_id=run_id)

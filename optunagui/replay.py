@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from optunagui.search_space import resolve_space, space_to_dict
 from optunagui.spec import ExperimentSpec, ParamSpec
+from optunagui.spec.space import resolve_space, space_to_dict
 from optunagui.store import create_run, get_run
 
 __all__ = ["Replay", "ReplayError", "create_replay"]

@@ -371,8 +371,8 @@ def frame_from_spec(rows: Sequence[Any], spec: Mapping[str, Any] | Any) -> Trial
     The space is the spec's resolved space when the model registry knows it (preset merged
     with the spec's own ranges), else the spec's `space` as written.
     """
-    from optunagui.search_space import resolve_space, space_from_dict
     from optunagui.spec import ExperimentSpec
+    from optunagui.spec.space import resolve_space, space_from_dict
 
     data = spec.to_dict() if hasattr(spec, "to_dict") else dict(spec)
     try:

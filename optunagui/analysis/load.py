@@ -56,8 +56,8 @@ def run_space(spec: Mapping[str, Any], current: Mapping[str, Any] | None = None
               ) -> tuple[dict[str, Any], list[Any]]:
     """(space, metrics) of a run: the model's preset with the spec's ranges on top, then the
     run's live ranges (`Run.current_space`) when it has them."""
-    from optunagui.search_space import resolve_space, space_from_dict
     from optunagui.spec import ExperimentSpec
+    from optunagui.spec.space import resolve_space, space_from_dict
 
     data = dict(spec or {})
     try:

@@ -22,8 +22,8 @@ from pydantic import ValidationError
 
 from optunagui.analysis.compare import PairedComparison, compare_many
 from optunagui.objective import evaluate, load_run_dataset, prepare_data
-from optunagui.search_space import resolve_space
 from optunagui.spec import ExperimentSpec
+from optunagui.spec.space import resolve_space
 
 if TYPE_CHECKING:
     from optunagui.config import Settings

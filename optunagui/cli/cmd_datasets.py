@@ -8,9 +8,10 @@ import json
 import re
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from optunagui.timefmt import format_time
 
 if TYPE_CHECKING:
     from optunagui.datasets import LoadedDataset
@@ -78,14 +79,6 @@ def human_size(n_bytes: int) -> str:
     return f"{size:.1f} GB"  # pragma: no cover - the loop always returns
 
 
-def _when(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = []
@@ -119,7 +112,7 @@ def _list(_args: argparse.Namespace) -> int:
                     str(v.n_rows),
                     str(v.n_columns),
                     human_size(v.size_bytes),
-                    _when(v.created_at),
+                    format_time(v.created_at, missing="-"),
                 )
                 for v in versions
             ]
@@ -171,7 +164,7 @@ def _add(args: argparse.Namespace) -> int:
                 store_dataset_file(settings.data_dir, source)  # puts back a deleted copy
                 print(
                     f"{name}: already registered as version {same.sha256[:VERSION_PREFIX]} "
-                    f"(added {_when(same.created_at)}); nothing changed"
+                    f"(added {format_time(same.created_at, missing='-')}); nothing changed"
                 )
                 print(f"sha256:  {same.sha256}")
                 return 0
@@ -245,7 +238,7 @@ def _versions(args: argparse.Namespace) -> int:
             str(r["columns"]),
             human_size(r["size_bytes"]),
             r["added_by"] or "-",
-            _when(v.created_at),
+            format_time(v.created_at, missing="-"),
             ", ".join(f"#{run['id']} {run['name']} ({run['status']}, experiment "
                       f"{run['experiment_id']})" for run in r["runs"]) or "-",
         )

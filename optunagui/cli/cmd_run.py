@@ -1,6 +1,6 @@
 """`optunagui run SPEC.yaml` and `optunagui run --resume RUN_ID`: execute a run and follow it.
 
-The run's driver starts the way the dashboard starts it (`cluster.submit.submit_run`): a
+The run's driver starts the way the dashboard starts it (`cluster.launch.submit.submit_run`): a
 local process with its own Ray, or a Ray Job when ``RAY_ADDRESS`` is set. This command
 follows the run in the database with a progress bar (finished trials out of the budget,
 pruned and failed counts, best so far) and ends with a summary; ``--json`` prints the
@@ -94,8 +94,8 @@ def build_run_spec(
     Raises:
         SpecError: a missing or unreadable file, or a spec with problems (all of them).
     """
-    from optunagui.spec_io import read_spec_file
-    from optunagui.validation import validate_spec
+    from optunagui.spec.io import read_spec_file
+    from optunagui.spec.validation import validate_spec
 
     raw: dict[str, Any] = read_spec_file(path)
     overrides = {
@@ -170,8 +170,8 @@ def _launch_and_follow(run_id: int, settings: Settings, database: Database,
 
 
 def _create_run(database: Database, args: argparse.Namespace) -> int:
+    from optunagui.spec.validation import SpecError
     from optunagui.store import Conflict
-    from optunagui.validation import SpecError
 
     try:
         spec = build_run_spec(args.spec, n_trials=args.n_trials, sampler=args.sampler,
@@ -221,7 +221,7 @@ def _experiment_named(session: Any, name: str, user_id: int) -> int | None:
 
 
 def _launch(run_id: int, settings: Settings, database: Database, *, resume: bool) -> None:
-    from cluster.submit import SubmitError, submit_run
+    from cluster.launch.submit import SubmitError, submit_run
 
     try:
         launch = submit_run(run_id, settings, resume=resume, db=database)
@@ -289,7 +289,7 @@ def _plain_line(summary: RunSummary) -> str:
 
 def _check_driver(run_id: int, settings: Settings, database: Database) -> None:
     """Fail clearly when a local driver died without recording why."""
-    from cluster.submit import fetch_logs, is_driver_alive
+    from cluster.launch.submit import fetch_logs, is_driver_alive
     from optunagui.store import get_run
 
     with database.session() as session:
@@ -307,7 +307,7 @@ def _check_driver(run_id: int, settings: Settings, database: Database) -> None:
 
 
 def _request_stop(run_id: int, settings: Settings, database: Database) -> None:
-    from cluster.submit import SubmitError, stop_run
+    from cluster.launch.submit import SubmitError, stop_run
 
     print(f"\nstopping run {run_id} (running trials end, finished ones are kept; "
           "Ctrl-C again to leave it running)", file=sys.stderr, flush=True)

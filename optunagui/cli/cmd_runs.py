@@ -72,7 +72,7 @@ def _settings() -> Settings:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from cluster.submit import is_driver_alive
+    from cluster.launch.submit import is_driver_alive
     from optunagui.store import get_run
 
     settings = _settings()
@@ -102,7 +102,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _logs(args: argparse.Namespace) -> int:
-    from cluster.submit import SubmitError, fetch_logs
+    from cluster.launch.submit import SubmitError, fetch_logs
 
     settings = _settings()
     with open_database(settings) as database:
@@ -116,7 +116,7 @@ def _logs(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
-    from cluster.submit import SubmitError, stop_run
+    from cluster.launch.submit import SubmitError, stop_run
 
     settings = _settings()
     with open_database(settings) as database:

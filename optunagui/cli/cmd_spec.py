@@ -22,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from optunagui.spec_io import dump_spec, load_spec_file
-    from optunagui.validation import SpecError
+    from optunagui.spec.io import dump_spec, load_spec_file
+    from optunagui.spec.validation import SpecError
 
     try:
         spec = load_spec_file(args.spec)

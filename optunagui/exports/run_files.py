@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from optunagui.config import Settings
 from optunagui.spec import ExperimentSpec
-from optunagui.spec_io import dump_spec
+from optunagui.spec.io import dump_spec
 from optunagui.store import get_best_trial, get_run, list_trials
 
 __all__ = [

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from optunagui.status import RUN_STATUSES, TERMINAL_RUN_STATUSES
 from optunagui.store._types import JSONValue, UTCDateTime, utcnow
 
 __all__ = [
@@ -45,8 +46,6 @@ __all__ = [
 ]
 
 ROLES = ("owner", "editor", "viewer")
-RUN_STATUSES = ("queued", "running", "paused", "completed", "stopped", "failed")
-TERMINAL_RUN_STATUSES = frozenset({"completed", "stopped", "failed"})
 TRIAL_STATES = ("running", "complete", "pruned", "failed")
 EVENT_KINDS = ("started", "result", "completed", "pruned", "failed", "control")
 CONTROL_KINDS = ("pause", "resume", "stop", "ranges")

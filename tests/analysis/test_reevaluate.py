@@ -13,7 +13,7 @@ from optunagui.analysis.reevaluate import (
 )
 from optunagui.datasets import load_builtin
 from optunagui.objective import evaluate, prepare_data
-from optunagui.validation import validate_spec
+from optunagui.spec.validation import validate_spec
 
 
 def spec_dict(dataset: str = "breast_cancer", metric: str = "accuracy", folds: int = 3,

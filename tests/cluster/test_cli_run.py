@@ -167,7 +167,7 @@ def _wait_for_end(settings, run_id: int, timeout_s: float = 120) -> str:
     while True:
         status, pid, _ = _run_row(settings, run_id)
         if status not in ("queued", "running"):
-            from cluster.local_driver import is_driver_process
+            from cluster.launch.local_driver import is_driver_process
 
             while is_driver_process(pid, run_id) and time.monotonic() < deadline:
                 time.sleep(0.3)
@@ -200,7 +200,7 @@ def test_cli_resume_after_the_driver_was_killed(tmp_settings, tmp_path):
     # The driver leads a process group of its own: kill it together with the Ray it started.
     os.killpg(pid, signal.SIGKILL)
     deadline = time.monotonic() + 30
-    from cluster.local_driver import is_driver_process
+    from cluster.launch.local_driver import is_driver_process
 
     while is_driver_process(pid, 1):
         assert time.monotonic() < deadline

@@ -14,10 +14,10 @@ from pathlib import Path
 import optuna
 import pytest
 
-from cluster.control import apply_ranges
-from cluster.driver import ORPHAN_MESSAGE, run_driver
+from cluster.driver.control import apply_ranges
+from cluster.driver.main import ORPHAN_MESSAGE, run_driver
 from optunagui import store
-from optunagui.search_space import space_from_dict
+from optunagui.spec.space import space_from_dict
 from optunagui.store import Database
 from tests.cluster._runs import make_run, make_spec, steps_objective
 

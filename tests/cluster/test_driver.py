@@ -5,7 +5,7 @@ from __future__ import annotations
 import optuna
 import pytest
 
-from cluster.driver import run_driver
+from cluster.driver.main import run_driver
 from optunagui import store
 from optunagui.store import Database
 from tests.cluster._runs import make_run, make_spec, steps_objective

@@ -10,7 +10,7 @@ import optuna
 import pytest
 import sklearn
 
-from cluster.driver import run_driver
+from cluster.driver.main import run_driver
 from optunagui import store
 from optunagui.pipeline import pipeline_log
 from optunagui.reports import ReportOptions, build_run_report

@@ -14,8 +14,8 @@ from datetime import datetime
 
 import pytest
 
-from cluster.driver import run_driver
-from cluster.resources import plan_resources
+from cluster.driver.main import run_driver
+from cluster.launch.resources import plan_resources
 from optunagui import store
 from optunagui.store import Database
 from tests.cluster._runs import make_run, make_spec

@@ -31,8 +31,8 @@ import pytest
 import requests
 from ray.job_submission import JobStatus
 
-from cluster.jobs import build_job_client
-from cluster.submit import SubmitError, fetch_logs, is_driver_alive, stop_run, submit_run
+from cluster.launch.jobs import build_job_client
+from cluster.launch.submit import SubmitError, fetch_logs, is_driver_alive, stop_run, submit_run
 from optunagui.store import Database
 from optunagui.store.experiments import create_experiment
 from optunagui.store.runs import create_run, get_run
@@ -335,7 +335,7 @@ def test_submit_run_local_driver_outlives_the_submitting_process(tmp_settings):
         [
             sys.executable,
             "-c",
-            "import os, sys; from cluster.submit import submit_run; "
+            "import os, sys; from cluster.launch.submit import submit_run; "
             "from optunagui.config import load_settings; "
             f"launch = submit_run({run_id}, load_settings()); "
             "print(launch.driver_pid, os.getpid())",

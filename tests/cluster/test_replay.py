@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cluster.driver import run_driver
+from cluster.driver.main import run_driver
 from optunagui import store
 from optunagui.cli import main
 from optunagui.replay import ReplayError, create_replay

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cluster.resources import cluster_summary, plan_resources
+from cluster.launch.resources import cluster_summary, plan_resources
 from optunagui.spec import ResourcesSpec
 
 CPU_ONLY = {"CPU": 8.0, "memory": 8e9, "node:10.0.0.1": 1.0, "node:__internal_head__": 1.0}

@@ -11,8 +11,8 @@ from dataclasses import replace
 import psutil
 import pytest
 
-from cluster.jobs import auth_headers, is_local_address, load_auth_token
-from cluster.submit import (
+from cluster.launch.jobs import auth_headers, is_local_address, load_auth_token
+from cluster.launch.submit import (
     SubmitError,
     driver_log_path,
     fetch_logs,
@@ -145,7 +145,7 @@ def test_fetch_logs_reads_the_local_driver_log(settings_db):
 
 
 def test_kill_group_takes_the_drivers_children_with_it():
-    from cluster.local_driver import _kill_group
+    from cluster.launch.local_driver import _kill_group
 
     leader = subprocess.Popen(
         [sys.executable, "-c",
@@ -219,7 +219,7 @@ def test_resume_waits_for_a_pausing_driver_to_exit(settings_db, tmp_path):
 def test_resume_refuses_a_paused_run_whose_driver_does_not_exit(settings_db, tmp_path,
                                                                 monkeypatch):
     settings, database = settings_db
-    monkeypatch.setattr("cluster.submit.PAUSED_EXIT_WAIT_S", 0.5)
+    monkeypatch.setattr("cluster.launch.submit.PAUSED_EXIT_WAIT_S", 0.5)
     driver = _exiting_driver(tmp_path, 1, lives_s=30)
     try:
         run_id = _paused_run_with_driver(database, driver.pid)

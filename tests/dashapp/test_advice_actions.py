@@ -12,11 +12,11 @@ import pytest
 
 from dashapp.analysis_state import load_run_frame
 from dashapp.guard import Access, Check, requirement_of
-from dashapp.pages import _analysis_advice as advice_page
-from dashapp.pages._analysis_advice import AdviceActions, advice_actions, register_advice_callbacks
-from dashapp.pages._analysis_importance import render_advice
+from dashapp.pages.analysis import advice as advice_page
+from dashapp.pages.analysis.advice import AdviceActions, advice_actions, register_advice_callbacks
+from dashapp.pages.analysis.importance import render_advice
+from dashapp.pages.new_run.wizard.prefill import decode_prefill
 from dashapp.permissions import Principal, Role
-from dashapp.wizard.prefill import decode_prefill
 from optunagui import analysis
 from optunagui.analysis import Advice
 from optunagui.store import create_run, get_run, set_current_space, update_run_status, upsert_trials
@@ -287,7 +287,7 @@ def test_importance_view_gives_editors_the_actions_and_viewers_the_advice_only(
     advice_app, world, running
 ):
     from dashapp.analysis_state import analysis_state
-    from dashapp.pages._analysis_importance import importance_view
+    from dashapp.pages.analysis.importance import importance_view
 
     def view(role: Role | None) -> str:
         access = (Access(Principal(user_id=world.user_ids["ed"]), world.alpha, role, running)

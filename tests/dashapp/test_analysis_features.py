@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from dashapp.analysis_state import analysis_state
-from dashapp.wizard.prefill import decode_prefill
+from dashapp.pages.new_run.wizard.prefill import decode_prefill
 from optunagui.store import create_run, update_run_status, upsert_trials
 from tests.analysis.html_figures import html_traces
 from tests.analysis.test_feature_impact import planted_frame

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dashapp.pages import _compare_reevaluate as reevaluation
+from dashapp.pages.compare import reevaluate as reevaluation
 from optunagui.store import create_run, update_run_status, upsert_trials
 from optunagui.store.experiments import set_baseline_run
 from tests.analysis.html_figures import html_traces

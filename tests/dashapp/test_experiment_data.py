@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from dashapp.pages import new_run
-from dashapp.pages._wizard_ids import ids as wizard_ids
-from dashapp.wizard import data as wizard_data
+from dashapp.pages.new_run.ids import ids as wizard_ids
+from dashapp.pages.new_run.wizard import data as wizard_data
 from optunagui.models import list_models
 from optunagui.store import create_run, get_dataset_version
 from tests.dashapp.conftest import RUN_NAME, callback_key, post_callback

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 
-from dashapp.live.curves import (
+from dashapp.pages.run.live.curves import (
     MAX_CURVES,
     curve_points,
     curves_change,
@@ -12,7 +12,7 @@ from dashapp.live.curves import (
     curves_record,
     plot_curves,
 )
-from dashapp.live.records import EventRecord
+from dashapp.pages.run.live.records import EventRecord
 
 
 def _result(event_id: int, number: int, step: int, value: float, **extra) -> EventRecord:

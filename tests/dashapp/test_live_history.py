@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dashapp.live.history import (
+from dashapp.pages.run.live.history import (
     BEST,
     CONTROL_LABELS,
     TRIALS,
@@ -13,7 +13,7 @@ from dashapp.live.history import (
     history_record,
     plot_history,
 )
-from dashapp.live.records import EventRecord, TrialRecord
+from dashapp.pages.run.live.records import EventRecord, TrialRecord
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashapp.pages._run_ranges import check_ranges
+from dashapp.pages.run.ranges import check_ranges
 
 SPACE = {
     "lr": {"type": "float", "low": 0.001, "high": 0.3, "log": True},

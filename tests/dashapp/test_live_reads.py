@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import event as sa_event
 
-from dashapp.live.reads import load_snapshot, load_tick
+from dashapp.pages.run.live.reads import load_snapshot, load_tick
 from optunagui.store import (
     acknowledge_control,
     append_events,

@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import plotly.utils
 
-from dashapp.live.curves import curves_patch
-from dashapp.live.grid import row_transaction
-from dashapp.live.history import history_patch
-from dashapp.live.reads import Tick
-from dashapp.live.records import EventRecord, RunInfo, TrialRecord
-from dashapp.live.scatter import scatter_patch
-from dashapp.live.state import LiveState
-from dashapp.live.stream import advance, is_done
-from dashapp.live.timeline import timeline_patch
+from dashapp.pages.run.live.curves import curves_patch
+from dashapp.pages.run.live.grid import row_transaction
+from dashapp.pages.run.live.history import history_patch
+from dashapp.pages.run.live.reads import Tick
+from dashapp.pages.run.live.records import EventRecord, RunInfo, TrialRecord
+from dashapp.pages.run.live.scatter import scatter_patch
+from dashapp.pages.run.live.state import LiveState
+from dashapp.pages.run.live.stream import advance, is_done
+from dashapp.pages.run.live.timeline import timeline_patch
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import dash
 
-from dashapp.live.grid import column_defs, grid_row, row_transaction
-from dashapp.live.header import header_record
-from dashapp.live.records import RunInfo, TrialRecord
-from dashapp.live.scatter import param_names, plot_scatter, scatter_patch, scatter_record
-from dashapp.live.timeline import lane, plot_timeline, timeline_patch, timeline_record
+from dashapp.pages.run.live.grid import column_defs, grid_row, row_transaction
+from dashapp.pages.run.live.header import header_record
+from dashapp.pages.run.live.records import RunInfo, TrialRecord
+from dashapp.pages.run.live.scatter import param_names, plot_scatter, scatter_patch, scatter_record
+from dashapp.pages.run.live.timeline import lane, plot_timeline, timeline_patch, timeline_record
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

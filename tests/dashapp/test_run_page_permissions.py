@@ -171,7 +171,7 @@ def test_run_pause_by_an_editor_writes_the_request(app, client_for, database, wo
 def test_run_stop_by_an_owner_asks_the_running_driver(
     app, client_for, database, world, live_run, monkeypatch
 ):
-    from cluster import submit
+    from cluster.launch import submit
 
     monkeypatch.setattr(submit, "is_driver_alive", lambda run: True)
     values = _run_values(live_run, pause=None, resume=None, stop=1)
@@ -197,7 +197,7 @@ def test_run_stop_without_a_driver_marks_the_run_stopped(app, client_for, databa
 def test_run_resume_of_a_paused_run_relaunches_its_driver(
     app, client_for, database, live_run, monkeypatch
 ):
-    from cluster import submit
+    from cluster.launch import submit
 
     launched = []
     monkeypatch.setattr(
@@ -218,7 +218,7 @@ def test_run_resume_waits_for_a_paused_driver_still_exiting(
 ):
     import os
 
-    from cluster import submit
+    from cluster.launch import submit
 
     launched = []
     monkeypatch.setattr(

@@ -27,10 +27,10 @@ SPEC = {
 
 @pytest.fixture
 def launched(monkeypatch) -> list[int]:
-    import cluster.submit
+    import cluster.launch.submit
 
     calls: list[int] = []
-    monkeypatch.setattr(cluster.submit, "submit_run",
+    monkeypatch.setattr(cluster.launch.submit, "submit_run",
                         lambda run_id, settings, db=None: calls.append(run_id))
     return calls
 

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from dashapp.guard import Check, requirement_of
 from dashapp.pages import new_run
-from dashapp.pages._wizard_ids import FIELDS, SPACE_ATTRS, ids
+from dashapp.pages.new_run.ids import FIELDS, SPACE_ATTRS, ids
+from dashapp.pages.new_run.wizard import data as wizard_data
+from dashapp.pages.new_run.wizard.form import default_form, merge_space_rows
 from dashapp.permissions import Role
-from dashapp.wizard import data as wizard_data
-from dashapp.wizard.form import default_form, merge_space_rows
 from optunagui.models import list_models
 from optunagui.store import create_run
 from optunagui.store.tables import DatasetVersion, Run
@@ -45,10 +45,11 @@ def _fresh_dataset_cache():
 @pytest.fixture
 def submitted(monkeypatch) -> list[int]:
     """Runs handed to the cluster (recorded instead of starting a driver)."""
-    import cluster.submit
+    import cluster.launch.submit
 
     calls: list[int] = []
-    monkeypatch.setattr(cluster.submit, "submit_run", lambda run_id, *a, **k: calls.append(run_id))
+    monkeypatch.setattr(cluster.launch.submit, "submit_run",
+                        lambda run_id, *a, **k: calls.append(run_id))
     return calls
 
 

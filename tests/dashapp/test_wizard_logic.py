@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from dashapp.wizard import data as wizard_data
-from dashapp.wizard.estimate import Capacity, estimate_launch, local_capacity
-from dashapp.wizard.form import (
+from dashapp.pages.new_run.wizard import data as wizard_data
+from dashapp.pages.new_run.wizard.estimate import Capacity, estimate_launch, local_capacity
+from dashapp.pages.new_run.wizard.form import (
     DatasetRef,
     default_form,
     form_to_raw_specs,
@@ -21,9 +21,9 @@ from dashapp.wizard.form import (
     parse_space_row,
     spec_to_form,
 )
-from dashapp.wizard.launch import launch_runs
-from dashapp.wizard.steps import check_form, field_step, locate
-from dashapp.wizard.upload import max_upload_bytes
+from dashapp.pages.new_run.wizard.launch import launch_runs
+from dashapp.pages.new_run.wizard.steps import check_form, field_step, locate
+from dashapp.pages.new_run.wizard.upload import max_upload_bytes
 from optunagui.store import Database, create_experiment, create_user, list_runs_in_group
 
 IRIS = DatasetRef(spec={"builtin": "iris"})
@@ -283,7 +283,7 @@ def _group(database: Database, result) -> str:
 
 
 def test_launch_marks_a_run_failed_when_its_driver_cannot_start(tmp_settings):
-    from cluster.jobs import SubmitError
+    from cluster.launch.jobs import SubmitError
     from optunagui.store import get_run
 
     database = Database(tmp_settings.database_url)

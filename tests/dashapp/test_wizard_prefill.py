@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dashapp.pages._wizard_ids import ids
-from dashapp.wizard.prefill import (
+from dashapp.pages.new_run.ids import ids
+from dashapp.pages.new_run.wizard.prefill import (
     MAX_TOKEN_CHARS,
     Prefill,
     apply_prefill,
@@ -21,7 +21,7 @@ from dashapp.wizard.prefill import (
     new_run_href,
 )
 from optunagui.models import list_models
-from optunagui.search_space import preset_space
+from optunagui.spec.space import preset_space
 from optunagui.store import create_run
 from tests.dashapp.test_wizard_callbacks import (
     NAVIGATE,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from dashapp.pages._wizard_ids import ids
-from dashapp.wizard import data as wizard_data
+from dashapp.pages.new_run.ids import ids
+from dashapp.pages.new_run.wizard import data as wizard_data
 from optunagui.store.tables import DatasetVersion
 from tests.dashapp.conftest import callback_key, post_callback
 from tests.dashapp.test_experiment_data import (

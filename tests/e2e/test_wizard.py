@@ -39,7 +39,7 @@ def _next(page: Page, step: int) -> None:
 
 def _stop_driver(server, run_id: int) -> None:
     """End the launched run's driver, so nothing outlives the test."""
-    from cluster.submit import stop_run
+    from cluster.launch.submit import stop_run
     from optunagui.config import load_settings
 
     data_dir = server.log_path.parent

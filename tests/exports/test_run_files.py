@@ -19,7 +19,7 @@ from optunagui.exports import (
     trials_bytes,
     trials_frame,
 )
-from optunagui.spec_io import load_spec_file
+from optunagui.spec.io import load_spec_file
 from optunagui.store import Database
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

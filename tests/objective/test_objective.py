@@ -7,8 +7,8 @@ import pytest
 
 from optunagui.datasets import LoadedDataset, load_builtin
 from optunagui.objective import evaluate, fit_best, prepare_data
-from optunagui.search_space import resolve_space, suggest
-from optunagui.validation import validate_spec
+from optunagui.spec.space import resolve_space, suggest
+from optunagui.spec.validation import validate_spec
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashapp.wizard.estimate import Capacity, estimate_launch
-from dashapp.wizard.launch import create_runs
+from dashapp.pages.new_run.wizard.estimate import Capacity, estimate_launch
+from dashapp.pages.new_run.wizard.launch import create_runs
 from optunagui import store
 from optunagui.datasets import LoadedDataset
 from optunagui.objective import QUICK_MAX_ROWS, prepare_data
 from optunagui.spec import QUICK_MAX_TRIALS, QUICK_REDUCTION_FACTOR
-from optunagui.validation import validate_spec
+from optunagui.spec.validation import validate_spec
 
 BOOSTING = {
     "name": "quick look",

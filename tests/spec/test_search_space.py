@@ -4,8 +4,8 @@ import optuna
 import pytest
 
 from optunagui.models import list_models
-from optunagui.search_space import ordered_names, resolve_space, space_from_dict, suggest
-from optunagui.validation import validate_spec
+from optunagui.spec.space import ordered_names, resolve_space, space_from_dict, suggest
+from optunagui.spec.validation import validate_spec
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

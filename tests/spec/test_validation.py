@@ -5,8 +5,8 @@ import copy
 import pandas as pd
 import pytest
 
-from optunagui.spec_io import dump_spec
-from optunagui.validation import SpecError, validate_spec
+from optunagui.spec.io import dump_spec
+from optunagui.spec.validation import SpecError, validate_spec
 
 ISSUE_SPEC = {
     "name": "breast-cancer-lgbm",

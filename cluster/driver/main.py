@@ -1,0 +1,345 @@
+"""The run driver: ``python -m cluster.driver RUN_ID [--resume]``.
+
+Loads the run's spec from the database, loads the dataset once into Ray's object store,
+and runs a Tune experiment whose searcher is the run's Optuna study on the shared database.
+The run's status in the database is always true: queued -> running -> (paused) ->
+completed | stopped | failed (with the reason).
+
+Resuming (`--resume`): trials left RUNNING by a driver that died are marked failed (in our
+tables and in the study); a paused run restores Tune from its saved state; any other run
+starts a fresh Tune experiment on the same study for the rest of the budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import optuna
+import ray
+from ray import tune
+from ray.tune.search import ConcurrencyLimiter
+
+from cluster.driver.control import (
+    ControlCallback,
+    ControlStopper,
+    RunContext,
+    register_context,
+    unregister_context,
+)
+from cluster.driver.events import EventSink
+from cluster.driver.recovery import ORPHAN_MESSAGE, mark_orphans
+from cluster.driver.schedulers import build_scheduler
+from cluster.driver.search import (
+    ResumableSearchGenerator,
+    RunSearch,
+    StoredSpace,
+    build_sampler,
+    build_storage,
+)
+from cluster.driver.trainable import build_trainable
+from optunagui.spec import ExperimentSpec
+from optunagui.spec.space import resolve_space, space_from_dict, space_to_dict
+
+if TYPE_CHECKING:
+    from optunagui.config import Settings
+    from optunagui.store import Database
+
+__all__ = ["ORPHAN_MESSAGE", "cluster_snapshot", "ensure_ray", "main", "mark_orphans",
+           "run_driver"]
+
+logger = logging.getLogger(__name__)
+
+RESUMABLE = ("queued", "running", "paused")  # a driver that died leaves "running"
+_FINISHED_STATES = (
+    optuna.trial.TrialState.COMPLETE,
+    optuna.trial.TrialState.PRUNED,
+    optuna.trial.TrialState.FAIL,
+)
+
+
+def ensure_ray(settings: Settings) -> bool:
+    """Connect to the configured cluster, or start a local Ray; True if this call started it."""
+    if ray.is_initialized():
+        return False
+    if settings.ray_address:
+        ray.init(address=settings.ray_address, log_to_driver=False)
+    else:
+        ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False)
+    return True
+
+
+def _quiet_tune() -> None:
+    # Our tables hold every result; Tune's own CSV/JSON/TensorBoard files would only cost time.
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    # Steps report the primary metric only; the other objectives come with the final result.
+    os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
+    for name in ("ray.tune.analysis.experiment_analysis", "ray.tune.tune"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _trials_used(storage: optuna.storages.BaseStorage, study_name: str) -> int:
+    """Trials that count against the budget: every finished one but the orphans."""
+    try:
+        study = optuna.load_study(study_name=study_name, storage=storage)
+    except KeyError:
+        return 0
+    return sum(
+        1
+        for t in study.get_trials(deepcopy=False, states=_FINISHED_STATES)
+        if not t.user_attrs.get("orphaned")
+    )
+
+
+def _prepare_space(db: Database, run_id: int, spec: ExperimentSpec) -> None:
+    """Make the run's current space complete: the resolved space, then any stored ranges."""
+    from optunagui import store
+
+    with db.session() as session:
+        run = store.get_run(session, run_id)
+        stored = dict(run.current_space or {})
+        space = space_to_dict(resolve_space(spec))
+        space.update(stored)
+        space_from_dict(space)  # refuse a broken stored space before any trial starts
+        if space != stored:
+            store.set_current_space(session, run_id, space)
+
+
+def cluster_snapshot() -> dict[str, Any]:
+    """The Ray cluster this driver runs on: its total resources and its live nodes."""
+    nodes = [node for node in ray.nodes() if node.get("Alive")]
+    resources = {name: float(amount) for name, amount in ray.cluster_resources().items()
+                 if not name.startswith(("node:", "accelerator_type:"))}
+    return {"resources": resources, "nodes": len(nodes),
+            "address": ray.get_runtime_context().gcs_address}
+
+
+def _record_environment(db: Database, run_id: int) -> None:
+    """Store the package versions and the cluster of this start on the run (resumes add one)."""
+    from optunagui.reports.facts import package_versions
+    from optunagui.store.runs import set_run_environment
+
+    with db.session() as session:
+        set_run_environment(session, run_id, packages=package_versions(),
+                            cluster=cluster_snapshot())
+
+
+def _set_status(db: Database, run_id: int, status: str, reason: str | None = None) -> None:
+    from optunagui import store
+
+    with db.session() as session:
+        store.update_run_status(session, run_id, status, reason=reason)
+
+
+def _experiment_root(settings: Settings, run_id: int) -> Path:
+    return settings.runs_dir / str(run_id) / "tune"
+
+
+def _latest_experiment(root: Path) -> Path | None:
+    if not root.exists():
+        return None
+    attempts = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("attempt-"))
+    return attempts[-1] if attempts else None
+
+
+def run_driver(
+    run_id: int,
+    settings: Settings,
+    *,
+    resume: bool = False,
+    evaluate: Callable[..., Any] | None = None,
+    poll_interval_s: float = 1.0,
+) -> str:
+    """Execute (or resume) one run to its end; returns the run's final status.
+
+    Uses the Ray already initialised in this process if any (tests), else `ensure_ray`.
+
+    Args:
+        run_id: the run (its row holds the spec, the study name and the control requests).
+        settings: where the database and the data directory are.
+        resume: continue a paused run, or one whose driver died.
+        evaluate: the objective; ``optunagui.objective.evaluate`` unless given.
+        poll_interval_s: how often control requests are read (at most 2 s).
+    """
+    from optunagui import store
+    from optunagui.store import Database
+
+    db = Database(settings.database_url)
+    with db.session() as session:
+        run = store.get_run(session, run_id)
+        if run is None:
+            raise LookupError(f"run {run_id} does not exist")
+        spec = ExperimentSpec.model_validate(run.spec)
+        study_name, status, budget = run.study_name, run.status, run.n_trials_budget
+    # A paused run, or one whose driver died ("running"), can only go on by resuming.
+    resume = resume or status in ("paused", "running")
+    if resume and status not in RESUMABLE:
+        raise ValueError(f"run {run_id} is {status}; only {', '.join(RESUMABLE)} runs resume")
+    if not resume and status != "queued":
+        raise ValueError(f"run {run_id} is {status}, not queued; use resume to continue it")
+    with db.session() as session:
+        store.set_run_process(session, run_id, driver_pid=os.getpid())
+        store.update_run_status(session, run_id, "running")
+
+    context = register_context(RunContext(run_id=run_id, db=db, poll_interval_s=poll_interval_s))
+    previous_term = _install_stop_on_sigterm(context)
+    final_status, reason = "failed", None
+    try:
+        final_status, reason = _execute(
+            db, run_id, spec, study_name, budget or spec.budget.n_trials, settings, context,
+            resume=resume, was_paused=status == "paused", evaluate=evaluate,
+        )
+    except Exception as error:  # the run's status must say what happened
+        logger.exception("run %s failed", run_id)
+        final_status, reason = "failed", f"{type(error).__name__}: {error}"
+    finally:
+        if context.sink is not None:
+            try:
+                context.sink.flush()
+            except Exception:
+                logger.exception("run %s: could not write the last events", run_id)
+        _set_status(db, run_id, final_status, reason)
+        unregister_context(run_id)
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+        db.dispose()
+    return final_status
+
+
+def _execute(
+    db: Database,
+    run_id: int,
+    spec: ExperimentSpec,
+    study_name: str,
+    n_trials: int,
+    settings: Settings,
+    context: RunContext,
+    *,
+    resume: bool,
+    was_paused: bool,
+    evaluate: Callable[..., Any] | None,
+) -> tuple[str, str | None]:
+    from cluster.launch.resources import plan_resources
+    from optunagui.objective import load_run_dataset, prepare_data
+
+    _quiet_tune()
+    ensure_ray(settings)
+    _record_environment(db, run_id)
+    plan = plan_resources(spec.resources, spec.budget.max_concurrent, ray.cluster_resources())
+    if not plan.ok:
+        return "failed", "; ".join(plan.problems)
+
+    storage = build_storage(db)
+    orphans = mark_orphans(db, run_id, storage, study_name) if resume else []
+    if orphans:
+        logger.info("run %s: trials %s were left running and are now failed", run_id, orphans)
+    _prepare_space(db, run_id, spec)
+    data = prepare_data(spec, load_run_dataset(spec, settings))
+    trainable = build_trainable(spec, data, evaluate=evaluate)
+
+    root = _experiment_root(settings, run_id)
+    previous = _latest_experiment(root)
+    if resume and was_paused and previous is not None and tune.Tuner.can_restore(str(previous)):
+        tuner = tune.Tuner.restore(
+            str(previous), trainable, resume_unfinished=True, resume_errored=False
+        )
+    else:
+        remaining = n_trials - _trials_used(storage, study_name)
+        if remaining <= 0:
+            return "completed", None
+        space = resolve_space(spec)
+        searcher = RunSearch(
+            spec, study_name, storage, StoredSpace(settings.database_url, run_id),
+            sampler=build_sampler(spec.sampler, space), run_id=run_id,
+        )
+        context.searcher = searcher
+        attempt = 1 if previous is None else int(previous.name.split("-")[1]) + 1
+        tuner = tune.Tuner(
+            trainable,
+            tune_config=tune.TuneConfig(
+                search_alg=ResumableSearchGenerator(
+                    ConcurrencyLimiter(searcher, max_concurrent=plan.max_concurrent)
+                ),
+                scheduler=build_scheduler(spec),
+                num_samples=remaining,
+                reuse_actors=True,
+                time_budget_s=spec.budget.timeout_s,
+            ),
+            run_config=tune.RunConfig(
+                name=f"attempt-{attempt:03d}",
+                storage_path=str(root),
+                callbacks=[EventSink(run_id), ControlCallback(run_id)],
+                stop=ControlStopper(run_id),
+                failure_config=tune.FailureConfig(max_failures=spec.max_failures),
+                verbose=0,
+            ),
+        )
+    context.sink = _sink_of(tuner, run_id)
+    tuner.fit()
+    return _outcome(db, run_id, context, n_trials, storage, study_name)
+
+
+def _sink_of(tuner: tune.Tuner, run_id: int) -> EventSink | None:
+    run_config = getattr(getattr(tuner, "_local_tuner", None), "_run_config", None)
+    for callback in getattr(run_config, "callbacks", None) or []:
+        if isinstance(callback, EventSink) and callback.run_id == run_id:
+            return callback
+    return None
+
+
+def _outcome(
+    db: Database, run_id: int, context: RunContext, n_trials: int,
+    storage: optuna.storages.BaseStorage, study_name: str,
+) -> tuple[str, str | None]:
+    from optunagui import store
+
+    if context.stop_requested:
+        return "stopped", "stopped on request"
+    if context.pause_requested and _trials_used(storage, study_name) < n_trials:
+        return "paused", "paused on request"
+    with db.session() as session:
+        counts = store.count_trials_by_state(session, run_id)
+    if counts["failed"] and not counts["complete"] and not counts["pruned"]:
+        with db.session() as session:
+            failed = store.list_trials(session, run_id, states=["failed"])
+        first = (failed[0].error or "").strip().splitlines()[-1:] if failed else []
+        detail = f"; first error: {first[0]}" if first else ""
+        return "failed", f"all {counts['failed']} trials failed{detail}"
+    return "completed", None
+
+
+def _install_stop_on_sigterm(context: RunContext) -> Any:
+    """SIGTERM (e.g. `optunagui stop` on a local driver) ends the run as a stop request."""
+
+    def request_stop(signum: int, frame: Any) -> None:
+        if context.searcher is not None:
+            context.searcher.stop_requested = True
+
+    try:
+        return signal.signal(signal.SIGTERM, request_stop)
+    except ValueError:  # not the main thread
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cluster.driver")
+    parser.add_argument("run_id", type=int)
+    parser.add_argument("--resume", action="store_true", help="continue a paused or broken run")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from optunagui.config import load_settings
+
+    status = run_driver(args.run_id, load_settings(), resume=args.resume)
+    print(f"run {args.run_id}: {status}", flush=True)
+    return 0 if status in ("completed", "paused", "stopped") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,303 @@
+"""The run's Optuna search inside Ray Tune: one study per run on the shared database.
+
+`RunSearch` is Ray's `OptunaSearch` with the gaps of the plain integration closed:
+- the Tune trial id is written on the Optuna trial (user attr ``tune_trial_id``) and the
+  Optuna trial number travels in the trial's config, so either side finds the other;
+- intermediate values use the trial's own step counter, and the final result (which Tune
+  hides from the searcher when a scheduler stops the trial on it) is stored too;
+- a trial that a scheduler (ASHA, median) or a stop request ended before its final report
+  is told to Optuna as PRUNED, with the reason in the user attr ``pruned_by``, instead of
+  arriving as COMPLETE;
+- the define-by-run space is read from the run's ``current_space`` in the database at every
+  ask (`StoredSpace`), so new ranges written mid-run apply to the trials suggested after;
+- a pause request makes the searcher stop suggesting, so the experiment drains and ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import optuna
+from ray.tune.search import Searcher, SearchGenerator
+from ray.tune.search.optuna import OptunaSearch
+
+from optunagui.spec.space import space_from_dict, suggest
+
+if TYPE_CHECKING:
+    from optunagui.spec import ExperimentSpec, ParamSpec, SamplerSpec
+    from optunagui.store import Database
+
+__all__ = [
+    "FINAL_KEY",
+    "NUMBER_KEY",
+    "SAMPLERS",
+    "STEP_KEY",
+    "FixedSpace",
+    "ResumableSearchGenerator",
+    "RunSearch",
+    "StoredSpace",
+    "build_sampler",
+    "build_storage",
+    "grid_from_space",
+]
+
+logger = logging.getLogger(__name__)
+
+STEP_KEY = "step"  # the trial's own step counter in every reported result
+FINAL_KEY = "final"  # set on the one result reported after evaluate() returned
+NUMBER_KEY = "_optuna_trial_number"  # added to the trial's config by RunSearch.suggest
+SAMPLERS = ("tpe", "random", "cmaes", "qmc", "gp", "nsga2", "grid")
+
+
+def build_sampler(
+    spec: SamplerSpec, space: Mapping[str, ParamSpec] | None = None
+) -> optuna.samplers.BaseSampler:
+    """The Optuna sampler a spec names, seeded, with the spec's extra options.
+
+    Args:
+        spec: the spec's ``sampler`` section (name, seed, options).
+        space: the run's space; the grid sampler enumerates it.
+    """
+    options = dict(spec.options)
+    seed = spec.seed
+    name = spec.name
+    samplers = optuna.samplers
+    if name == "tpe":
+        return samplers.TPESampler(seed=seed, **options)
+    if name == "random":
+        return samplers.RandomSampler(seed=seed, **options)
+    if name == "cmaes":
+        return samplers.CmaEsSampler(seed=seed, **options)
+    if name == "qmc":
+        return samplers.QMCSampler(seed=seed, **options)
+    if name == "gp":
+        return samplers.GPSampler(seed=seed, **options)
+    if name == "nsga2":
+        return samplers.NSGAIISampler(seed=seed, **options)
+    if name == "grid":
+        return samplers.GridSampler(grid_from_space(space or {}), seed=seed, **options)
+    raise ValueError(f"sampler.name: unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)}")
+
+
+def build_storage(db: Database) -> optuna.storages.RDBStorage:
+    """The run's Optuna storage on the shared database.
+
+    On SQLite, Optuna's connections get the same settings as the product's own (WAL with
+    ``synchronous = NORMAL``): a commit then no longer waits for the disk, which is most of
+    the cost of the study's per-step writes; a killed driver loses nothing committed.
+    """
+    from sqlalchemy import event
+
+    storage = db.optuna_storage()
+    engine = storage.engine
+    if engine.dialect.name == "sqlite":
+
+        def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+            finally:
+                cursor.close()
+
+        event.listen(engine, "connect", set_pragmas)
+        engine.dispose()  # connections opened before the listener get replaced
+    return storage
+
+
+def grid_from_space(space: Mapping[str, ParamSpec]) -> dict[str, list[Any]]:
+    """Every value a grid search tries per parameter (fixed parameters are left out)."""
+    grid: dict[str, list[Any]] = {}
+    for name, param in space.items():
+        if param.type == "categorical":
+            grid[name] = list(param.choices or [])
+        elif param.type in ("int", "float"):
+            if param.step is None and param.type == "float":
+                raise ValueError(f"space.{name}: a grid search needs a step for a float range")
+            step = param.step or 1
+            count = int(math.floor((param.high - param.low) / step + 1e-9)) + 1  # type: ignore[operator]
+            values = [param.low + i * step for i in range(count)]  # type: ignore[operator]
+            grid[name] = [int(v) for v in values] if param.type == "int" else values
+    return grid
+
+
+class FixedSpace:
+    """Define-by-run function over a space that never changes (tests, benchmarks)."""
+
+    def __init__(self, space: Mapping[str, ParamSpec]) -> None:
+        self.space = dict(space)
+
+    def __call__(self, trial: optuna.Trial) -> dict[str, Any]:
+        return suggest(trial, self.space)
+
+
+class StoredSpace:
+    """Define-by-run function: suggest from the run's ``current_space`` as stored right now.
+
+    Holds only the database URL and run id, so Tune can pickle it with the searcher.
+    """
+
+    def __init__(self, database_url: str, run_id: int) -> None:
+        self.database_url = database_url
+        self.run_id = run_id
+        self._db: Database | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"database_url": self.database_url, "run_id": self.run_id, "_db": None}
+
+    def read(self) -> dict[str, ParamSpec]:
+        from optunagui.store import Database, get_run
+
+        if self._db is None:
+            self._db = Database(self.database_url)
+        with self._db.session() as session:
+            run = get_run(session, self.run_id)
+            raw = dict(run.current_space or {}) if run is not None else {}
+        return space_from_dict(raw)
+
+    def __call__(self, trial: optuna.Trial) -> dict[str, Any]:
+        return suggest(trial, self.read())
+
+
+class RunSearch(OptunaSearch):
+    """`OptunaSearch` on the run's study, with the product's bookkeeping (see the module doc).
+
+    Args:
+        spec: the run's spec (metrics, directions, sampler, pruner).
+        study_name: the run's study name.
+        storage: an Optuna storage; the shared database's RDBStorage in the product.
+        space: the define-by-run function (`StoredSpace` in the product).
+        sampler: the Optuna sampler (`build_sampler`); TPE when None.
+        run_id: the run; a restored searcher registers itself in the run's live context.
+    """
+
+    def __init__(
+        self,
+        spec: ExperimentSpec,
+        study_name: str,
+        storage: optuna.storages.BaseStorage | None,
+        space: Callable[[optuna.Trial], dict[str, Any]],
+        sampler: optuna.samplers.BaseSampler | None = None,
+        run_id: int | None = None,
+    ) -> None:
+        self.run_id = run_id
+        names = [m.name for m in spec.metrics]
+        modes = ["max" if d == "maximize" else "min" for d in spec.directions]
+        multi = len(names) > 1
+        self.pruner_name = spec.pruner.name
+        self.stop_requested = False
+        self.pause_requested = False
+        self._reported: dict[str, set[int]] = {}
+        super().__init__(
+            space=space,
+            metric=names if multi else names[0],
+            mode=modes if multi else modes[0],
+            sampler=sampler,
+            study_name=study_name,
+            storage=storage,
+        )
+
+    @property
+    def study(self) -> optuna.Study:
+        return self._ot_study
+
+    @property
+    def is_multi_objective(self) -> bool:
+        return isinstance(self.metric, list)
+
+    def suggest(self, trial_id: str) -> dict | str | None:
+        if self.stop_requested or self.pause_requested:
+            return Searcher.FINISHED
+        config = super().suggest(trial_id)
+        ot_trial = self._ot_trials[trial_id]
+        ot_trial.set_user_attr("tune_trial_id", trial_id)
+        return {**(config or {}), NUMBER_KEY: ot_trial.number}
+
+    def is_open(self, trial_id: str) -> bool:
+        """True for a trial asked from the study and not yet told."""
+        return trial_id in self._ot_trials and trial_id not in self._completed_trials
+
+    def trial_number(self, trial_id: str) -> int | None:
+        ot_trial = self._ot_trials.get(trial_id)
+        return None if ot_trial is None else ot_trial.number
+
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        if trial_id not in self._completed_trials:
+            self._report(trial_id, result)
+
+    def on_trial_complete(
+        self, trial_id: str, result: dict | None = None, error: bool = False
+    ) -> None:
+        ot_trial = self._ot_trials.get(trial_id)
+        if ot_trial is None or trial_id in self._completed_trials:
+            return
+        self._completed_trials.add(trial_id)
+        if result:
+            self._report(trial_id, result)
+        values: Sequence[float] | float | None = None
+        if error:
+            state = optuna.trial.TrialState.FAIL
+        elif result and result.get(FINAL_KEY):
+            state, values = self._final_values(ot_trial, result)
+        else:
+            state = optuna.trial.TrialState.PRUNED
+            ot_trial.set_user_attr("pruned_by", "stop" if self.stop_requested else self.pruner_name)
+        try:
+            self._ot_study.tell(ot_trial, values, state=state)
+        except Exception:  # e.g. a NaN value: never leave the trial RUNNING
+            logger.exception("could not tell trial %s; recording it as failed", ot_trial.number)
+            self._ot_study.tell(ot_trial, state=optuna.trial.TrialState.FAIL)
+        self._reported.pop(trial_id, None)
+
+    def _final_values(
+        self, ot_trial: optuna.Trial, result: Mapping[str, Any]
+    ) -> tuple[optuna.trial.TrialState, Sequence[float] | float | None]:
+        names = self.metric if isinstance(self.metric, list) else [self.metric]
+        values = [result.get(name) for name in names]
+        if any(v is None or not math.isfinite(float(v)) for v in values):
+            ot_trial.set_user_attr("fail_reason", f"non-finite objective value(s): {values}")
+            return optuna.trial.TrialState.FAIL, None
+        floats = [float(v) for v in values]  # type: ignore[arg-type]
+        return optuna.trial.TrialState.COMPLETE, floats if len(floats) > 1 else floats[0]
+
+    def _report(self, trial_id: str, result: Mapping[str, Any]) -> None:
+        """Store one step's value as an intermediate value (single objective only)."""
+        if self.is_multi_objective:
+            return
+        step, value = result.get(STEP_KEY), result.get(self.metric)
+        ot_trial = self._ot_trials.get(trial_id)
+        if step is None or value is None or ot_trial is None:
+            return
+        seen = self._reported.setdefault(trial_id, set())
+        if int(step) in seen or not math.isfinite(float(value)):
+            return
+        seen.add(int(step))
+        ot_trial.report(float(value), int(step))
+
+    def restore(self, checkpoint_path: str) -> None:
+        super().restore(checkpoint_path)
+        # A paused run is resumed from this state: it must suggest again.
+        self.pause_requested = False
+        self.stop_requested = False
+        if self.run_id is not None:
+            from cluster.driver.control import get_context
+
+            context = get_context(self.run_id)
+            if context is not None:
+                context.searcher = self
+
+
+class ResumableSearchGenerator(SearchGenerator):
+    """Tune's SearchGenerator that forgets a pause's "finished" flag when restored.
+
+    A pause makes `RunSearch.suggest` answer FINISHED so the experiment drains; the saved
+    state then says "finished", which would end the resumed run at once. The trial counter
+    still bounds the run's budget.
+    """
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self._finished = False

@@ -1,0 +1,72 @@
+"""The one rule for what a principal may do on an experiment, and on the runs in it.
+
+The callback guard, the REST API and every page that lists runs of several experiments (the
+compare page, its baselines) ask here. A run or an experiment that does not exist and one the
+principal may not read get the same answer (None), so no caller can tell them apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dashapp import services
+from dashapp.permissions import Principal, Role, effective_role
+
+__all__ = [
+    "RunAccess",
+    "experiment_of_run",
+    "may_read_run",
+    "readable_runs",
+    "role_on_experiment",
+    "role_on_run",
+]
+
+
+def role_on_experiment(principal: Principal, experiment_id: int) -> Role | None:
+    """The role ``principal`` holds on the experiment; None when it has none or there is no
+    such experiment."""
+    member_role = services.experiment_member_role(principal, experiment_id)
+    if member_role is services.NO_EXPERIMENT:
+        return None
+    return effective_role(principal, experiment_id, member_role)
+
+
+def experiment_of_run(run_id: int) -> int | None:
+    """The experiment a run belongs to, or None for an unknown run."""
+    return services.run_experiment_id(run_id)
+
+
+@dataclass(frozen=True)
+class RunAccess:
+    run_id: int
+    experiment_id: int
+    role: Role
+
+
+def role_on_run(principal: Principal, run_id: int) -> RunAccess | None:
+    """The run's experiment and the role ``principal`` holds there; None when it holds none or
+    there is no such run."""
+    experiment_id = experiment_of_run(run_id)
+    if experiment_id is None:
+        return None
+    role = role_on_experiment(principal, experiment_id)
+    if role is None:
+        return None
+    return RunAccess(run_id, experiment_id, role)
+
+
+def may_read_run(principal: Principal, run_id: int) -> bool:
+    """Whether ``principal`` holds at least the viewer role on the run's experiment."""
+    found = role_on_run(principal, run_id)
+    return found is not None and found.role >= Role.viewer
+
+
+def readable_runs(principal: Principal, run_ids: Iterable[int]
+                  ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``run_ids`` split into (readable, refused), each in the given order, duplicates once."""
+    readable: list[int] = []
+    refused: list[int] = []
+    for run_id in dict.fromkeys(run_ids):
+        (readable if may_read_run(principal, run_id) else refused).append(run_id)
+    return tuple(readable), tuple(refused)

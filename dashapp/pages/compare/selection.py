@@ -1,0 +1,85 @@
+"""Which of the runs named in a compare URL the user may read.
+
+Each id goes through the check a run page callback makes (``guard.run(Role.viewer, ...)``):
+the user's role on the run's experiment. A run that does not exist and a run the user may not
+read get the same answer, so the page tells nothing about runs outside the user's experiments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dashapp import access, services
+from dashapp.permissions import Principal, parse_id
+from optunagui.store import experiments as experiment_store
+
+__all__ = ["MAX_RUNS", "Baselines", "Selection", "find_baselines", "include_baseline",
+           "select_runs"]
+
+MAX_RUNS = 8
+
+
+@dataclass(frozen=True)
+class Selection:
+    readable: tuple[int, ...]
+    refused: tuple[str, ...]  # the ids as written, in the URL's order
+    problem: str | None = None
+
+
+def select_runs(principal: Principal, raw: Any) -> Selection:
+    """Parse ``runs`` ("3,7,9") and check each id; duplicates count once."""
+    if not isinstance(raw, str) or not raw.strip():
+        return Selection((), (), "Choose runs to compare: open /compare?runs=3,7 or tick runs "
+                                 "on an experiment's page and press “Compare selected”.")
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = [part for part in parts if parse_id(part) is None]
+    if bad:
+        shown = bad[0] if len(bad[0]) <= 20 else bad[0][:20] + "…"
+        return Selection((), (), f"runs: “{shown}” is not a run id (use numbers, e.g. runs=3,7).")
+    unique = list(dict.fromkeys(int(part) for part in parts))
+    if len(unique) > MAX_RUNS:
+        return Selection((), (), f"runs: at most {MAX_RUNS} runs can be compared at once "
+                                 f"({len(unique)} given).")
+    readable, refused = access.readable_runs(principal, unique)
+    return Selection(readable, tuple(str(run_id) for run_id in refused))
+
+
+@dataclass(frozen=True)
+class Baselines:
+    """The pinned baselines of the selected runs' experiments that the user may read.
+
+    Attributes:
+        pinned: every such baseline, in the order of the runs' experiments; the first is the
+            one the statistics compare the other runs against.
+        added: those not in the selection, which the comparison adds.
+    """
+
+    pinned: tuple[int, ...] = ()
+    added: tuple[int, ...] = ()
+
+    @property
+    def reference(self) -> int | None:
+        return self.pinned[0] if self.pinned else None
+
+
+def include_baseline(raw: Any) -> bool:
+    """The "Include the baseline" switch, or the URL's ``baseline=0`` (off); on by default."""
+    if isinstance(raw, str):
+        return raw.strip().lower() not in ("0", "false", "off", "no")
+    return raw is None or bool(raw)
+
+
+def find_baselines(principal: Principal, run_ids: tuple[int, ...]) -> Baselines:
+    """The baselines pinned in the experiments of ``run_ids`` (already checked readable)."""
+    experiment_ids = list(dict.fromkeys(
+        found for found in (services.run_experiment_id(run_id) for run_id in run_ids)
+        if found is not None))
+    pinned: list[int] = []
+    with services.database().session() as session:
+        for experiment_id in experiment_ids:
+            experiment = experiment_store.get_experiment(session, experiment_id)
+            if experiment is not None and experiment.baseline_run_id is not None:
+                pinned.append(experiment.baseline_run_id)
+    readable, _refused = access.readable_runs(principal, pinned)
+    return Baselines(readable, tuple(run_id for run_id in readable if run_id not in run_ids))

@@ -1,0 +1,155 @@
+"""Drawing the wizard's dynamic parts: the features and search-space tables (with their
+messages in the rows), the data preview, the message slots and the review.
+
+Every value from data or from a person goes in as a text child, which React escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashapp import components
+from dashapp.pages.new_run.ids import SPACE_ATTRS, ids
+from optunagui.spec import TRANSFORMS
+
+__all__ = [
+    "DEFAULT_TRANSFORM",
+    "error_children",
+    "features_table",
+    "preview_table",
+    "space_row_key",
+    "space_table",
+    "unplaced_messages",
+]
+
+DEFAULT_TRANSFORM = "default"
+PREVIEW_ROWS = 8
+MAX_PREVIEW_COLUMNS = 30
+PARAM_TYPES = ("float", "int", "categorical", "fixed")
+
+
+def _messages(texts: Sequence[str] | None) -> Any:
+    if not texts:
+        return None
+    return [html.Div(text) for text in texts]
+
+
+def _error_line(texts: Sequence[str] | None) -> html.Div:
+    return html.Div(_messages(texts), className="text-danger small")
+
+
+def features_table(rows: Sequence[Mapping[str, Any]], messages: Mapping[str, list[str]]) -> Any:
+    if not rows:
+        return components.empty_note("Choose a dataset and a target first.")
+    transforms = [{"label": DEFAULT_TRANSFORM, "value": DEFAULT_TRANSFORM}] + [
+        {"label": t, "value": t} for t in TRANSFORMS
+    ]
+    body = []
+    for row in rows:
+        column = str(row.get("column"))
+        note = row.get("reason")
+        body.append([
+            column,
+            row.get("kind") or "",
+            dbc.Switch(id={"type": ids.feature_use, "column": column},
+                       value=bool(row.get("use"))),
+            dbc.Select(id={"type": ids.feature_transform, "column": column}, options=transforms,
+                       value=row.get("transform") or DEFAULT_TRANSFORM, size="sm"),
+            html.Div([
+                html.Span(f"suggested off: {note}", className="text-muted small") if note else "",
+                _error_line(messages.get(f"features.{column}")),
+            ]),
+        ])
+    return components.table(["Column", "Kind", "Use", "Transform", "Note"], body,
+                            id="new-run-features-table")
+
+
+def space_row_key(model: str, name: str) -> str:
+    return f"{model}/{name}"
+
+
+def _cell(attr: str, key: str, value: Any, invalid: bool) -> Any:
+    cell_id = {"type": f"{ids.space_cell}-{attr}", "row": key}
+    if attr == "type":
+        return dbc.Select(id=cell_id, options=[{"label": t, "value": t} for t in PARAM_TYPES],
+                          value=value or "float", size="sm", invalid=invalid)
+    if attr == "log":
+        return dbc.Checkbox(id=cell_id, value=bool(value))
+    return dbc.Input(id=cell_id, type="text", value="" if value is None else str(value),
+                     size="sm", invalid=invalid, debounce=False)
+
+
+def space_table(
+    rows: Sequence[Mapping[str, Any]],
+    messages: Mapping[str, list[str]],
+    models: Sequence[str],
+) -> Any:
+    if not rows:
+        return components.empty_note("Choose a model first.")
+    several = len(set(models)) > 1
+    parts: list[Any] = []
+    for model in models:
+        model_rows = [r for r in rows if r.get("model") == model]
+        if not model_rows:
+            continue
+        if several:
+            parts.append(html.H6(model, className="mt-3"))
+        parts.append(_error_line(messages.get(f"space.{model}")))
+        body = []
+        for row in model_rows:
+            name = str(row.get("name"))
+            key = space_row_key(model, name)
+            prefix = f"space.{model}.{name}"
+            cells: list[Any] = [name]
+            row_messages = list(messages.get(prefix, []))
+            for attr in SPACE_ATTRS:
+                texts = messages.get(f"{prefix}.{attr}")
+                row_messages.extend(f"{attr}: {text}" for text in texts or [])
+                cells.append(_cell(attr, key, row.get(attr), bool(texts)))
+            body.append(cells)
+            if row_messages:
+                body.append([_error_line(row_messages)])
+        parts.append(components.table(
+            ["Parameter", "Type", "Low", "High", "Log", "Step", "Choices", "Value", "Condition"],
+            body, id=f"new-run-space-table-{model}",
+        ))
+    return parts
+
+
+def preview_table(records: Sequence[Mapping[str, Any]], kinds: Mapping[str, str]) -> Any:
+    if not records:
+        return components.empty_note("No rows.")
+    columns = list(records[0])
+    shown = columns[:MAX_PREVIEW_COLUMNS]
+    header = [f"{c} ({kinds.get(c, '?')})" for c in shown]
+    rows = [["" if r.get(c) is None else str(r.get(c)) for c in shown]
+            for r in records[:PREVIEW_ROWS]]
+    note = []
+    if len(columns) > len(shown):
+        note = [components.empty_note(f"… and {len(columns) - len(shown)} more columns")]
+    return [components.table(header, rows, id="new-run-preview-table"), *note]
+
+
+def error_children(
+    slot_ids: Sequence[Mapping[str, Any]], by_field: Mapping[str, list[str]]
+) -> list[Any]:
+    """The children of each message slot, in the order Dash lists the slots."""
+    return [_messages(by_field.get(str(slot.get("field")))) for slot in slot_ids]
+
+
+def unplaced_messages(
+    by_field: Mapping[str, list[str]],
+    slots: set[str],
+    table_fields: set[str],
+) -> list[str]:
+    """Messages with no slot and no table row to show them in: shown at the top instead."""
+    texts = []
+    for field, messages in by_field.items():
+        if field in slots or field in table_fields:
+            continue
+        texts.extend(f"{field}: {message}" for message in messages)
+    return texts

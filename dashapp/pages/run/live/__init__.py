@@ -1,0 +1,28 @@
+"""Live views of a run: store rows and events in, small records out, then figures and patches.
+
+Compute, then draw: ``reads`` reads the store (a snapshot once, then only new events),
+``records``/``state`` hold plain data, each view module (``history``, ``curves``, ``scatter``,
+``timeline``, ``grid``, ``header``) turns records into figure data or ``dash.Patch``
+operations, ``build`` makes the first render and ``stream`` computes one poll.
+"""
+
+from dashapp.pages.run.live.build import InitialViews, build_scatter, build_views, load_scatter
+from dashapp.pages.run.live.reads import Snapshot, Tick, load_run_info, load_snapshot, load_tick
+from dashapp.pages.run.live.state import LiveState
+from dashapp.pages.run.live.stream import Changes, advance, is_done
+
+__all__ = [
+    "Changes",
+    "InitialViews",
+    "LiveState",
+    "Snapshot",
+    "Tick",
+    "advance",
+    "build_scatter",
+    "build_views",
+    "is_done",
+    "load_scatter",
+    "load_run_info",
+    "load_snapshot",
+    "load_tick",
+]

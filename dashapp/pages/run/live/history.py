@@ -1,0 +1,229 @@
+"""Optimization history: each complete trial's value, the best-so-far line, control markers.
+
+Trace order (patches rely on it): 0 trials, 1 best so far, 2 control lines, 3 control labels.
+Control markers sit on a second y axis spanning the plot (0..1), so they never move the data's
+own range.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Any
+
+import dash
+import plotly.graph_objects as go
+
+from dashapp.pages.run.live.records import EventRecord, TrialRecord, is_better
+
+__all__ = [
+    "ControlMark",
+    "HistoryRecord",
+    "control_label",
+    "control_mark",
+    "extend_history",
+    "history_patch",
+    "history_record",
+    "plot_history",
+]
+
+TRIALS, BEST, CONTROL_LINES, CONTROL_LABELS = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class ControlMark:
+    x: float
+    label: str
+    detail: str
+
+
+@dataclass
+class HistoryRecord:
+    metric: str
+    direction: str
+    numbers: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    best_x: list[int] = field(default_factory=list)
+    best_y: list[float] = field(default_factory=list)
+    marks: list[ControlMark] = field(default_factory=list)
+    best: tuple[int, float] | None = None
+    line_x: int = -1
+
+
+def _range_text(spec: Any) -> str:
+    if not isinstance(spec, Mapping):
+        return str(spec)
+    if spec.get("type") in ("float", "int"):
+        text = f"{spec.get('low')}–{spec.get('high')}"
+        if spec.get("log"):
+            text += " log"
+        if spec.get("step") is not None:
+            text += f" step {spec.get('step')}"
+        return text
+    if spec.get("type") == "categorical":
+        return "{" + ", ".join(str(c) for c in spec.get("choices") or []) + "}"
+    return str(spec.get("value"))
+
+
+def control_label(metrics: Mapping[str, Any]) -> tuple[str, str]:
+    """A short label and a longer description of a control event."""
+    kind = str(metrics.get("kind") or "control")
+    status = metrics.get("status")
+    label = kind if not status else f"{kind} ({status})"
+    lines = [label]
+    old, new = metrics.get("old"), metrics.get("new")
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for name in sorted(new):
+            if old.get(name) != new.get(name):
+                lines.append(f"{name}: {_range_text(old.get(name))} → {_range_text(new[name])}")
+    elif kind == "ranges" and isinstance(metrics.get("payload"), Mapping):
+        for name, spec in sorted(metrics["payload"].items()):
+            lines.append(f"{name}: {_range_text(spec)}")
+    if metrics.get("error"):
+        lines.append(str(metrics["error"]))
+    return label, "<br>".join(_escape(line) for line in lines)
+
+
+def _escape(text: str) -> str:
+    # Plotly renders a small HTML subset in hover text: user-written names go in as text.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def control_mark(event: EventRecord, x: float) -> ControlMark:
+    label, detail = control_label(event.metrics)
+    return ControlMark(x=x, label=_escape(label), detail=detail)
+
+
+def extend_history(record: HistoryRecord, trial: TrialRecord) -> bool:
+    """Add a complete trial; returns True when it became the best so far."""
+    value = trial.value
+    if trial.state != "complete" or value is None:
+        return False
+    record.numbers.append(trial.number)
+    record.values.append(value)
+    best_value = record.best[1] if record.best is not None else None
+    improved = is_better(value, best_value, record.direction)
+    if improved:
+        record.best = (trial.number, value)
+    record.line_x = max(record.line_x, trial.number)
+    record.best_x.append(record.line_x)
+    record.best_y.append(record.best[1])  # type: ignore[index]
+    return improved
+
+
+def history_record(
+    trials: Iterable[TrialRecord],
+    controls: Sequence[EventRecord],
+    *,
+    metric: str,
+    direction: str,
+) -> HistoryRecord:
+    """Trials in number order; each control event marked at the newest trial started before it."""
+    record = HistoryRecord(metric=metric, direction=direction)
+    ordered = sorted(trials, key=lambda t: t.number)
+    for trial in ordered:
+        extend_history(record, trial)
+    starts = sorted((t.started_at, t.number) for t in ordered if t.started_at is not None)
+    times = [started for started, _ in starts]
+    highest = list(accumulate((number for _, number in starts), max))
+    for event in controls:
+        if event.created_at is None:
+            position = len(times)
+        else:
+            position = bisect_right(times, event.created_at)
+        record.marks.append(control_mark(event, highest[position - 1] if position else -1))
+    return record
+
+
+def _line_points(marks: Sequence[ControlMark]) -> tuple[list[Any], list[Any]]:
+    xs: list[Any] = []
+    ys: list[Any] = []
+    for mark in marks:
+        xs += [mark.x, mark.x, None]
+        ys += [0, 1, None]
+    return xs, ys
+
+
+def plot_history(record: HistoryRecord) -> go.Figure:
+    line_x, line_y = _line_points(record.marks)
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=record.numbers,
+                y=record.values,
+                mode="markers",
+                name=record.metric,
+                marker={"size": 6, "color": "#1f77b4"},
+                hovertemplate="trial %{x}<br>%{y}<extra></extra>",
+            ),
+            go.Scatter(
+                x=record.best_x,
+                y=record.best_y,
+                mode="lines",
+                name="best so far",
+                line={"shape": "hv", "color": "#d62728", "width": 2},
+                hovertemplate="best so far %{y}<extra></extra>",
+            ),
+            go.Scatter(
+                x=line_x,
+                y=line_y,
+                mode="lines",
+                yaxis="y2",
+                name="control",
+                line={"dash": "dot", "color": "#7f7f7f", "width": 1},
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            go.Scatter(
+                x=[m.x for m in record.marks],
+                y=[1.0] * len(record.marks),
+                text=[m.label for m in record.marks],
+                hovertext=[m.detail for m in record.marks],
+                mode="markers+text",
+                textposition="bottom right",
+                yaxis="y2",
+                name="controls",
+                marker={"symbol": "triangle-down", "size": 11, "color": "#7f7f7f"},
+                hoverinfo="text",
+            ),
+        ]
+    )
+    figure.update_layout(
+        template="plotly_white",
+        margin={"l": 50, "r": 20, "t": 30, "b": 40},
+        height=340,
+        uirevision="history",
+        xaxis={"title": {"text": "trial"}},
+        yaxis={"title": {"text": f"{record.metric} ({record.direction})"}},
+        yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def history_patch(
+    points: Sequence[tuple[int, float]],
+    best_points: Sequence[tuple[int, float]],
+    marks: Sequence[ControlMark],
+) -> Any:
+    """Append new points, best-so-far steps and control marks; no_update when nothing is new."""
+    if not points and not best_points and not marks:
+        return dash.no_update
+    patch = dash.Patch()
+    if points:
+        patch["data"][TRIALS]["x"].extend([n for n, _ in points])
+        patch["data"][TRIALS]["y"].extend([v for _, v in points])
+    if best_points:
+        patch["data"][BEST]["x"].extend([n for n, _ in best_points])
+        patch["data"][BEST]["y"].extend([v for _, v in best_points])
+    if marks:
+        line_x, line_y = _line_points(marks)
+        patch["data"][CONTROL_LINES]["x"].extend(line_x)
+        patch["data"][CONTROL_LINES]["y"].extend(line_y)
+        patch["data"][CONTROL_LABELS]["x"].extend([m.x for m in marks])
+        patch["data"][CONTROL_LABELS]["y"].extend([1.0] * len(marks))
+        patch["data"][CONTROL_LABELS]["text"].extend([m.label for m in marks])
+        patch["data"][CONTROL_LABELS]["hovertext"].extend([m.detail for m in marks])
+    return patch

@@ -1,0 +1,113 @@
+"""Timeline: what ran where and when. One lane per worker (and its GPUs), one bar per finished
+trial from its start to its end, coloured by how it ended (pruned and failed stand out)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import dash
+import plotly.graph_objects as go
+
+from dashapp.pages.run.live.records import TrialRecord, to_utc
+
+__all__ = ["STATES", "TimelineRecord", "lane", "plot_timeline", "timeline_patch",
+           "timeline_record"]
+
+STATES = ("complete", "pruned", "failed")
+COLORS = {"complete": "#2ca02c", "pruned": "#ff7f0e", "failed": "#d62728"}
+
+
+def lane(trial: TrialRecord) -> str:
+    """The worker a trial ran on, with its GPU ids when it had any."""
+    name = trial.worker or "unknown worker"
+    if trial.gpu_ids:
+        name += " · GPU " + ",".join(str(g) for g in trial.gpu_ids)
+    return name
+
+
+@dataclass
+class Bars:
+    lanes: list[str] = field(default_factory=list)
+    starts: list[str] = field(default_factory=list)
+    durations_ms: list[float] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class TimelineRecord:
+    bars: dict[str, Bars] = field(default_factory=lambda: {s: Bars() for s in STATES})
+
+
+def _bar(trial: TrialRecord) -> tuple[str, str, float] | None:
+    started = to_utc(trial.started_at)
+    elapsed = trial.elapsed_s
+    if started is None or elapsed is None or trial.state not in STATES:
+        return None
+    if trial.finished_at is not None and trial.duration_s is None:
+        elapsed = (to_utc(trial.finished_at) - started) / timedelta(seconds=1)
+    # Plotly reads naive ISO strings as they are; all times here are UTC.
+    start = started.replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return lane(trial), start, max(elapsed, 0.0) * 1000.0
+
+
+def timeline_record(trials: Iterable[TrialRecord]) -> TimelineRecord:
+    record = TimelineRecord()
+    for trial in trials:
+        bar = _bar(trial)
+        if bar is None:
+            continue
+        bars = record.bars[trial.state]
+        bars.lanes.append(bar[0])
+        bars.starts.append(bar[1])
+        bars.durations_ms.append(bar[2])
+        bars.numbers.append(trial.number)
+    return record
+
+
+def plot_timeline(record: TimelineRecord) -> go.Figure:
+    figure = go.Figure(
+        [
+            go.Bar(
+                y=bars.lanes,
+                base=bars.starts,
+                x=bars.durations_ms,
+                customdata=bars.numbers,
+                orientation="h",
+                name=state,
+                marker={"color": COLORS[state]},
+                hovertemplate=f"trial %{{customdata}} ({state})<br>%{{y}}<br>"
+                "from %{base}<extra></extra>",
+            )
+            for state, bars in record.bars.items()
+        ]
+    )
+    figure.update_layout(
+        template="plotly_white",
+        barmode="overlay",
+        margin={"l": 50, "r": 20, "t": 30, "b": 40},
+        height=340,
+        uirevision="timeline",
+        xaxis={"type": "date", "title": {"text": "time (UTC)"}},
+        yaxis={"type": "category", "automargin": True},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def timeline_patch(trials: Iterable[TrialRecord]) -> Any:
+    record = timeline_record(trials)
+    if not any(bars.numbers for bars in record.bars.values()):
+        return dash.no_update
+    patch = dash.Patch()
+    for index, state in enumerate(STATES):
+        bars = record.bars[state]
+        if not bars.numbers:
+            continue
+        patch["data"][index]["y"].extend(bars.lanes)
+        patch["data"][index]["base"].extend(bars.starts)
+        patch["data"][index]["x"].extend(bars.durations_ms)
+        patch["data"][index]["customdata"].extend(bars.numbers)
+    return patch

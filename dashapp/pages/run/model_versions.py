@@ -1,0 +1,189 @@
+"""The run page's "Model versions" card: each `train-best` version with its test score and a
+zip of its deployment package; editors train the best trial again from here.
+
+Training runs in a background thread (one at a time per server); the card polls while it
+goes on and reports the new version or why it failed.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, dcc, html
+from flask import current_app
+
+from dashapp import components, guard, services
+from dashapp.components.buttons import bump, clicked_id
+from dashapp.components.downloads import file_download
+from dashapp.guard import Access
+from dashapp.pages.run.ids import ids
+from dashapp.permissions import Role
+from optunagui.store import get_run
+from optunagui.store.models import list_model_versions
+from optunagui.training import TrainingError, package_zip, train_best
+
+__all__ = ["ModelTrainer", "models_card", "register_model_callbacks"]
+
+TABLE, TRAIN, POLL, FEEDBACK, DOWNLOAD, REFRESH = (
+    f"run-models-{n}" for n in ("table", "train", "poll", "feedback", "download", "refresh"))
+DOWNLOAD_BUTTON = "run-model-download"  # pattern-matching type, with "version"
+EXTENSION_KEY = "optunagui.training"
+POLL_MS = 2000
+HIDDEN = {"display": "none"}
+
+
+class ModelTrainer:
+    """One training at a time per server; the last outcome of each run is kept."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="train-best")
+        self._jobs: dict[int, Future] = {}
+        self._lock = threading.Lock()
+
+    def start(self, run_id: int, work: Any) -> bool:
+        """False when the run is already being trained."""
+        with self._lock:
+            job = self._jobs.get(run_id)
+            if job is not None and not job.done():
+                return False
+            self._jobs[run_id] = self._executor.submit(work)
+            return True
+
+    def outcome(self, run_id: int) -> tuple[str, Any]:
+        """("none" | "running" | "done" | "failed", the document or the error text)."""
+        with self._lock:
+            job = self._jobs.get(run_id)
+        if job is None:
+            return "none", None
+        if not job.done():
+            return "running", None
+        error = job.exception()
+        if error is None:
+            return "done", job.result()
+        message = str(error) if isinstance(error, TrainingError) else (
+            f"{type(error).__name__}: {error}")
+        return "failed", message
+
+
+def _trainer() -> ModelTrainer:
+    found = current_app.extensions.get(EXTENSION_KEY)
+    if found is None:
+        found = current_app.extensions.setdefault(EXTENSION_KEY, ModelTrainer())
+    return found
+
+
+def models_card() -> dbc.Card:
+    return dbc.Card(
+        [
+            dbc.CardHeader("Model versions"),
+            dbc.CardBody([
+                dcc.Store(id=REFRESH, data=0),
+                dcc.Interval(id=POLL, interval=POLL_MS, disabled=True),
+                dcc.Download(id=DOWNLOAD),
+                html.Div(id=TABLE),
+                dbc.Button("Train the best model", id=TRAIN, color="primary", size="sm",
+                           class_name="mt-2", style=HIDDEN),
+                html.Div(id=FEEDBACK, className="mt-2"),
+            ]),
+        ],
+        class_name="mb-3",
+    )
+
+
+def _versions_table(versions: list[Any], metric: str | None) -> Any:
+    if not versions:
+        return components.empty_note("No model version yet: train the best trial to make a "
+                                     "deployment package.")
+    header = html.Tr([html.Th(h) for h in ("Version", "Trial", f"Test {metric or 'score'}",
+                                            "Created", "")])
+    rows = []
+    for row in versions:
+        score = (row.metrics or {}).get(metric) if metric else None
+        exists = Path(row.path).is_dir()
+        rows.append(html.Tr([
+            html.Td(f"v{row.version}"), html.Td(row.trial_number),
+            html.Td("—" if score is None else f"{score:.6g}"),
+            html.Td(row.created_at.strftime("%Y-%m-%d %H:%M UTC")),
+            html.Td(dbc.Button("Download package (zip)", size="sm", color="link",
+                               class_name="p-0",
+                               id={"type": DOWNLOAD_BUTTON, "version": row.version})
+                    if exists else html.Span("files missing", className="text-muted")),
+        ]))
+    return dbc.Table([html.Thead(header), html.Tbody(rows)], size="sm", class_name="w-auto")
+
+
+def _status_message(status: str, outcome: Any) -> Any:
+    if status == "running":
+        return components.message("Training the best trial's model…", "info")
+    if status == "failed":
+        return components.message(f"Training failed: {outcome}", "danger")
+    if status == "done":
+        score = outcome.get("test_score")
+        text = (f"Version {outcome['version']} trained from trial {outcome['trial_number']}: "
+                f"test {outcome['test_metric']} "
+                f"{'—' if score is None else format(score, '.6g')} on "
+                f"{outcome['n_test_rows']} held-out rows.")
+        return components.message(text, "success")
+    return None
+
+
+def register_model_callbacks(app: dash.Dash) -> None:
+    @guard.guarded_callback(
+        app,
+        requires=guard.run(Role.viewer, "run_id"),
+        output=[Output(TABLE, "children"), Output(TRAIN, "style"), Output(POLL, "disabled"),
+                Output(FEEDBACK, "children")],
+        inputs={"run_id": Input(ids.run, "data"), "refresh": Input(REFRESH, "data"),
+                "tick": Input(POLL, "n_intervals")},
+    )
+    def show_versions(access: Access, run_id: Any, refresh: Any, tick: Any) -> Any:
+        with services.database().session() as session:
+            versions = list_model_versions(session, access.run_id)
+            run = get_run(session, access.run_id)
+            metrics = (run.spec or {}).get("metrics") if run is not None else None
+        metric = metrics[0].get("name") if metrics else None
+        status, outcome = _trainer().outcome(access.run_id)
+        editor = access.role is not None and access.role >= Role.editor
+        message = _status_message(status, outcome) if editor else None
+        return (_versions_table(versions, metric), {} if editor else HIDDEN,
+                status != "running", message)
+
+    @guard.guarded_callback(
+        app,
+        requires=guard.run(Role.editor, "run_id"),
+        output=[Output(REFRESH, "data"), Output(POLL, "disabled", allow_duplicate=True)],
+        inputs={"clicks": Input(TRAIN, "n_clicks")},
+        state={"run_id": State(ids.run, "data"), "refresh": State(REFRESH, "data")},
+        prevent_initial_call=True,
+    )
+    def train(access: Access, clicks: Any, run_id: Any, refresh: Any) -> Any:
+        if not clicks:
+            raise dash.exceptions.PreventUpdate
+        database, settings = services.database(), services.state().settings
+        user_id, target = access.principal.user_id, access.run_id
+        _trainer().start(target, lambda: train_best(database, settings, target,
+                                                    created_by=user_id))
+        return bump(refresh), False
+
+    @guard.guarded_callback(
+        app,
+        requires=guard.run(Role.viewer, "run_id"),
+        output=[Output(DOWNLOAD, "data"), Output(FEEDBACK, "children", allow_duplicate=True)],
+        inputs={"clicks": Input({"type": DOWNLOAD_BUTTON, "version": ALL}, "n_clicks")},
+        state={"run_id": State(ids.run, "data")},
+        prevent_initial_call=True,
+    )
+    def download(access: Access, clicks: Any, run_id: Any) -> Any:
+        version = clicked_id(clicks, "version")
+        data = package_zip(services.database(), services.state().settings, access.run_id,
+                           version)
+        if data is None:
+            text = f"Version {version} of this run has no package files any more."
+            return dash.no_update, components.message(text, "warning")
+        return file_download(data, f"run-{access.run_id}-model-v{version}.zip",
+                             "application/zip"), None

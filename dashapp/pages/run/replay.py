@@ -1,0 +1,58 @@
+"""The run page's "Replay" for editors: a new run with this run's exact spec, dataset version
+and seeds, started at once; the page then opens the new run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, dcc, html
+
+from dashapp import components, guard, services
+from dashapp.guard import Access
+from dashapp.pages.run.ids import ids
+from dashapp.permissions import Role
+from optunagui.replay import ReplayError, create_replay
+
+__all__ = ["register_replay_callbacks", "replay_button", "replay_slots"]
+
+BUTTON = "run-replay"  # pattern-matching type: the button exists only for editors
+REDIRECT, FEEDBACK = "run-replay-redirect", "run-replay-feedback"
+
+
+def replay_button() -> dbc.Button:
+    return dbc.Button("Replay", id={"type": BUTTON, "index": 0}, size="sm", color="secondary",
+                      outline=True, class_name="ms-3",
+                      title="Run again with the same spec, dataset version and seeds")
+
+
+def replay_slots() -> html.Div:
+    return html.Div([dcc.Location(id=REDIRECT, refresh=True), html.Div(id=FEEDBACK)])
+
+
+def register_replay_callbacks(app: dash.Dash) -> None:
+    @guard.guarded_callback(
+        app,
+        requires=guard.run(Role.editor, "run_id"),
+        output=[Output(REDIRECT, "href"), Output(FEEDBACK, "children")],
+        inputs={"clicks": Input({"type": BUTTON, "index": ALL}, "n_clicks")},
+        state={"run_id": State(ids.run, "data")},
+        prevent_initial_call=True,
+    )
+    def replay(access: Access, clicks: Any, run_id: Any) -> Any:
+        if not any(isinstance(c, int) and c > 0 for c in clicks or []):
+            raise dash.exceptions.PreventUpdate
+        from cluster.launch.submit import SubmitError, submit_run
+
+        try:
+            with services.database().session() as session:
+                made = create_replay(session, access.run_id, created_by=access.principal.user_id)
+        except ReplayError as error:
+            return dash.no_update, components.message(str(error), "warning")
+        try:
+            submit_run(made.run_id, services.state().settings, db=services.database())
+        except SubmitError as error:
+            text = f"Run {made.run_id} was created but could not start: {error}"
+            return dash.no_update, components.message(text, "danger")
+        return f"/runs/{made.run_id}", None

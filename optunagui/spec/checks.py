@@ -1,0 +1,262 @@
+"""The checks of a run spec that need the model registry, the metrics or the data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from optunagui.features import NUMERIC_ONLY_TRANSFORMS, is_numeric
+from optunagui.metrics import DEFAULT_METRIC, METRICS
+from optunagui.spec.model import (
+    QUICK_GRACE_PERIOD,
+    QUICK_MAX_TRIALS,
+    QUICK_REDUCTION_FACTOR,
+    TRANSFORMS,
+    MetricSpec,
+    ParamSpec,
+    PrunerSpec,
+)
+from optunagui.spec.space import ordered_names, preset_space
+
+if TYPE_CHECKING:
+    from optunagui.datasets import LoadedDataset
+    from optunagui.models import ModelDef
+    from optunagui.spec.model import ExperimentSpec
+
+Add = Callable[[str, str], None]
+
+SAMPLERS = ("tpe", "random", "cmaes", "qmc", "gp", "nsga2", "grid")
+SINGLE_OBJECTIVE_SAMPLERS = ("cmaes",)
+MAX_GRID_SIZE = 100_000
+
+
+def _valid(names: object) -> str:
+    return ", ".join(str(n) for n in names)  # type: ignore[attr-defined]
+
+
+def check_model(spec: ExperimentSpec, add: Add) -> ModelDef | None:
+    from optunagui.models import get_model, list_models
+
+    try:
+        model = get_model(spec.model)
+    except KeyError:
+        add("model", f"unknown model {spec.model!r}; valid: "
+                     + _valid(m.name for m in list_models()))
+        return None
+    if spec.preset not in model.presets:
+        add("preset", f"unknown preset {spec.preset!r} for {model.name}; valid: "
+                      + _valid(model.presets))
+    return model
+
+
+def check_dataset_columns(spec: ExperimentSpec, dataset: LoadedDataset, add: Add) -> None:
+    columns = [c for c in dataset.frame.columns if c != dataset.target]
+    group = spec.split.group
+    if spec.split.method == "group_kfold":
+        if not group:
+            add("split.group", "group_kfold needs group: the column whose values stay together")
+        elif group not in columns:
+            add("split.group", f"column {group!r} is not in the dataset; columns: "
+                               + _valid(columns))
+    elif group:
+        add("split.group", f"group is only used by group_kfold, not {spec.split.method}")
+
+
+def check_features(
+    spec: ExperimentSpec, dataset: LoadedDataset, model: ModelDef | None, add: Add
+) -> None:
+    frame = dataset.frame
+    columns = [c for c in frame.columns if c != dataset.target]
+    for i, name in enumerate(spec.features.exclude):
+        if name == dataset.target:
+            add(f"features.exclude[{i}]", f"{name!r} is the target; it is never a feature")
+        elif name not in columns:
+            add(f"features.exclude[{i}]", f"column {name!r} is not in the dataset; columns: "
+                                          + _valid(columns))
+    for name, transform in spec.features.transforms.items():
+        path = f"features.transforms.{name}"
+        if transform not in TRANSFORMS:
+            add(path, f"unknown transform {transform!r}; valid: {_valid(TRANSFORMS)}")
+        elif name == dataset.target:
+            add(path, f"{name!r} is the target; transforms apply to features only")
+        elif name not in columns:
+            add(path, f"column {name!r} is not in the dataset; columns: {_valid(columns)}")
+        elif transform in NUMERIC_ONLY_TRANSFORMS and not is_numeric(frame[name]):
+            add(path, f"{transform} needs a numeric column and {name!r} is not; "
+                      "use one_hot, ordinal or impute_most_frequent")
+    kept = [c for c in columns if c not in spec.features.exclude and c != spec.split.group]
+    if not kept:
+        add("features.exclude", "every column is excluded; keep at least one feature")
+
+
+def _has_probability(model: ModelDef, task: str) -> bool:
+    try:
+        return hasattr(model.build({}, task), "predict_proba")
+    except Exception:  # noqa: BLE001 - a model that cannot build says so in check_space
+        return True
+
+
+def check_metrics(
+    spec: ExperimentSpec, task: str, model: ModelDef | None, add: Add
+) -> list[MetricSpec]:
+    if not spec.metrics:
+        name = DEFAULT_METRIC[task]
+        return [MetricSpec(name=name, direction=METRICS[name].direction)]  # type: ignore[arg-type]
+    normalised: list[MetricSpec] = []
+    seen: set[str] = set()
+    for i, metric in enumerate(spec.metrics):
+        path = f"metrics[{i}].name"
+        definition = METRICS.get(metric.name)
+        valid_for_task = [m.name for m in METRICS.values() if m.task == task]
+        if definition is None:
+            add(path, f"unknown metric {metric.name!r}; valid for {task}: {_valid(valid_for_task)}")
+            continue
+        if definition.task != task:
+            add(path, f"{metric.name} is a {definition.task} metric but the task is {task}; "
+                      f"valid: {_valid(valid_for_task)}")
+            continue
+        if metric.name in seen:
+            add(path, f"{metric.name} is listed twice")
+        seen.add(metric.name)
+        if metric.direction is not None and metric.direction != definition.direction:
+            add(f"metrics[{i}].direction",
+                f"{metric.name} is better when larger or smaller by its nature: "
+                f"use {definition.direction}")
+        if definition.needs_probability and model is not None and not _has_probability(model, task):
+            add(path, f"{model.name} gives no class probabilities, so {metric.name} cannot be "
+                      "computed; use roc_auc, accuracy or another metric")
+        normalised.append(metric.model_copy(update={"direction": definition.direction}))
+    return normalised
+
+
+def check_space(
+    spec: ExperimentSpec, model: ModelDef, task: str, add: Add
+) -> dict[str, ParamSpec] | None:
+    if spec.preset not in model.presets:
+        return None
+    try:
+        space = preset_space(model.name, spec.preset)
+    except ValidationError as error:
+        add("preset", f"preset {spec.preset} of {model.name} is invalid: {error}")
+        return None
+    space.update(spec.space)
+    ok = True
+    for name, param in space.items():
+        where = "space" if name in spec.space else "preset"
+        for parent, allowed in (param.when or {}).items():
+            if parent not in space:
+                add(f"{where}.{name}.when", f"depends on {parent!r}, which is not a parameter "
+                                            f"of this space; parameters: {_valid(space)}")
+                ok = False
+                continue
+            parent_param = space[parent]
+            outside = [v for v in allowed if not parent_param.contains(v)]
+            if outside:
+                add(f"{where}.{name}.when", f"{parent} can never be {_valid(outside)}; "
+                                            "check the values against its range or choices")
+                ok = False
+    if not ok:
+        return None
+    try:
+        ordered_names(space)
+    except ValueError as error:
+        add("space", str(error))
+        return None
+    sample = {name: _representative(param) for name, param in space.items()}
+    try:
+        model.build(sample, task)
+    except (TypeError, ValueError) as error:
+        add("space", f"{model.name} does not accept these parameters: {error}")
+    return space
+
+
+def _representative(param: ParamSpec) -> object:
+    if param.type == "fixed":
+        return param.value
+    if param.type == "categorical":
+        return param.choices[0]  # type: ignore[index]
+    if param.type == "int":
+        return int(param.low)  # type: ignore[arg-type]
+    return float(param.low)  # type: ignore[arg-type]
+
+
+def _grid_size(space: dict[str, ParamSpec], add: Add) -> int:
+    size = 1
+    for name, param in space.items():
+        if param.type == "categorical":
+            size *= len(param.choices or [])
+        elif param.type == "int":
+            size *= (int(param.high) - int(param.low)) // int(param.step or 1) + 1  # type: ignore[arg-type]
+        elif param.type == "float":
+            if param.step is None:
+                add(f"space.{name}.step", "the grid sampler needs a step for every float "
+                                          "parameter (or make it categorical)")
+                return 0
+            size *= int((param.high - param.low) / param.step) + 1  # type: ignore[operator]
+    return size
+
+
+def check_sampler_and_pruner(
+    spec: ExperimentSpec, space: dict[str, ParamSpec] | None, add: Add
+) -> None:
+    sampler = spec.sampler.name
+    if sampler not in SAMPLERS:
+        add("sampler.name", f"unknown sampler {sampler!r}; valid: {_valid(SAMPLERS)}")
+    elif spec.is_multi_objective and sampler in SINGLE_OBJECTIVE_SAMPLERS:
+        add("sampler.name", f"{sampler} optimises one metric only; with several metrics use "
+                            "nsga2, tpe, gp or random")
+    elif sampler == "grid" and space is not None:
+        size = _grid_size(space, add)
+        if size > MAX_GRID_SIZE:
+            add("sampler.name", f"the grid has {size:,} points (more than {MAX_GRID_SIZE:,}); "
+                                "use fewer choices or larger steps, or another sampler")
+    if spec.is_multi_objective and spec.pruner.name != "none":
+        add("pruner.name", "pruning compares one metric, so it cannot be used with several "
+                           "metrics; set pruner to none")
+
+
+def check_resources(spec: ExperimentSpec, model: ModelDef | None, add: Add) -> None:
+    if spec.resources.gpu > 0 and model is not None and not model.gpu_capable:
+        add("resources.gpu", f"{model.name} trains on the CPU only; set gpu to 0, or use a "
+                             "GPU-capable model (xgboost, mlp)")
+
+
+def reports_several_steps(spec: ExperimentSpec, model: ModelDef | None) -> bool:
+    """Whether a trial reports its score more than once: an iterative model (boosting
+    chunks, MLP epochs) or a split with several folds (one report per fold)."""
+    iterative = model is not None and model.fit_steps is not None
+    return iterative or spec.split.method != "holdout"
+
+
+def quick_pruner(spec: ExperimentSpec, model: ModelDef | None) -> PrunerSpec:
+    """The pruner a quick run uses.
+
+    The rule: with several metrics nothing is pruned (there is no single score to compare);
+    when a trial reports only once there is nothing to prune between steps, so the spec's
+    pruner stays; otherwise the spec's pruner stays only if it is ASHA at least as aggressive
+    as quick mode's (grace period QUICK_GRACE_PERIOD, reduction factor QUICK_REDUCTION_FACTOR
+    or more), and is replaced by that ASHA in every other case.
+    """
+    pruner = spec.pruner
+    if spec.is_multi_objective or not reports_several_steps(spec, model):
+        return pruner
+    if (pruner.name == "asha" and pruner.grace_period <= QUICK_GRACE_PERIOD
+            and pruner.reduction_factor >= QUICK_REDUCTION_FACTOR):
+        return pruner
+    return PrunerSpec(name="asha", grace_period=QUICK_GRACE_PERIOD,
+                      reduction_factor=QUICK_REDUCTION_FACTOR,
+                      min_samples_required=pruner.min_samples_required)
+
+
+def quick_updates(spec: ExperimentSpec, model: ModelDef | None) -> dict[str, object]:
+    """What quick mode changes in a spec, so the stored spec states the effective budget:
+    at most QUICK_MAX_TRIALS trials and the pruner of `quick_pruner`. Empty when not quick."""
+    if not spec.quick:
+        return {}
+    n_trials = min(spec.budget.n_trials, QUICK_MAX_TRIALS)
+    return {
+        "budget": spec.budget.model_copy(update={"n_trials": n_trials}),
+        "pruner": quick_pruner(spec, model),
+    }
