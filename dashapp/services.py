@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import flask_login
@@ -10,6 +10,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from dashapp.permissions import ANONYMOUS, Principal
+from optunagui.jobs import JobRunner
 from optunagui.store import accounts
 from optunagui.store import experiments as experiment_store
 from optunagui.store import memberships as membership_store
@@ -47,6 +48,9 @@ NO_EXPERIMENT: Any = _NoExperiment()
 class AppState:
     settings: Settings
     database: Database
+    training_jobs: JobRunner = field(default_factory=lambda: JobRunner("train-best"))
+    reevaluation_jobs: JobRunner = field(
+        default_factory=lambda: JobRunner("reevaluate", max_kept=16))
 
 
 def state() -> AppState:
