@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from dashapp.app import create_app
-from dashapp.auth import hash_password
+from optunagui.accounts import hash_password
 from optunagui.config import load_settings
 from optunagui.store import (
     Database,

@@ -5,16 +5,14 @@ impact of runs' best trials (in memory, computed in the background)."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from flask import current_app
-
-from dashapp import services
+from dashapp.state import state
 from optunagui.analysis import (
     FeatureImpactError,
     FeatureImpactRecord,
@@ -22,6 +20,7 @@ from optunagui.analysis import (
     ImportanceCache,
     cache_for,
 )
+from optunagui.jobs import JobRunner
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AnalysisState", "FeatureImpactCache", "analysis_state", "load_run_frame"]
 
-EXTENSION_KEY = "optunagui.analysis"
 FEATURE_IMPACT_ENTRIES = 16
 log = logging.getLogger(__name__)
 
@@ -42,69 +40,56 @@ class FeatureImpactCache:
     """Feature impact per (run, best trial), computed one at a time in a background thread.
 
     A failure is kept as its message, so a run whose model cannot be explained says why
-    instead of being refitted on every poll. The newest ``max_entries`` outcomes are kept.
+    instead of being refitted on every poll. The jobs run on an ``optunagui.jobs.JobRunner``
+    that keeps the newest ``max_entries`` of them (the oldest finished ones are dropped when a
+    new one starts).
     """
 
     def __init__(self, max_entries: int = FEATURE_IMPACT_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._done: OrderedDict[FeatureKey, FeatureOutcome] = OrderedDict()
-        self._pending: dict[FeatureKey, Future[FeatureOutcome]] = {}
-        self._lock = threading.RLock()
-        self._executor: ThreadPoolExecutor | None = None
+        self._jobs: JobRunner[FeatureOutcome] = JobRunner("feature-impact",
+                                                          max_kept=max_entries)
 
     def get(self, key: FeatureKey) -> FeatureOutcome | None:
-        with self._lock:
-            return self._done.get(key)
+        job = self._jobs.get(key)
+        return job.result() if job is not None else None
 
     def latest(self, run_id: int) -> FeatureImpactRecord | None:
         """The newest record of the run, whichever trial it explains."""
-        with self._lock:
-            for (run, _trial), outcome in reversed(self._done.items()):
-                if run == run_id and isinstance(outcome, FeatureImpactRecord):
-                    return outcome
+        for job in reversed(self._jobs.jobs()):
+            run, _trial = cast(FeatureKey, job.key)
+            outcome = job.result()
+            if run == run_id and isinstance(outcome, FeatureImpactRecord):
+                return outcome
         return None
 
     def request(self, key: FeatureKey, compute: Callable[[], FeatureImpactRecord]
                 ) -> FeatureOutcome | None:
         """The outcome when there is one; else None, with ``compute`` started in the
         background (once per key)."""
-        with self._lock:
-            if key in self._done:
-                return self._done[key]
-            if key not in self._pending:
-                if self._executor is None:
-                    self._executor = ThreadPoolExecutor(1, thread_name_prefix="feature-impact")
-                future = self._executor.submit(self._run, key, compute)
-                self._pending[key] = future
+        known = self._jobs.get(key)
+        if known is not None and known.status == "done":
+            return known.result()
+        self._jobs.start(key, partial(_explain, key, compute))
         return None
 
-    def _run(self, key: FeatureKey, compute: Callable[[], FeatureImpactRecord]
-             ) -> FeatureOutcome:
-        outcome: FeatureOutcome
-        try:
-            outcome = compute()
-        except FeatureImpactError as error:
-            outcome = str(error)
-        except Exception as error:  # kept as a message: the page shows it, the app goes on
-            log.exception("feature impact of run %s, trial %s failed", *key)
-            outcome = f"Feature impact failed: {type(error).__name__}: {error}"
-        with self._lock:
-            self._done[key] = outcome
-            self._done.move_to_end(key)
-            while len(self._done) > self.max_entries:
-                self._done.popitem(last=False)
-            self._pending.pop(key, None)
-        return outcome
-
     def pending(self, key: FeatureKey) -> Future[FeatureOutcome] | None:
-        with self._lock:
-            return self._pending.get(key)
+        job = self._jobs.get(key)
+        return job.future if job is not None and job.running else None
 
     def close(self) -> None:
         """Wait for the background computation and stop the worker thread."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        self._jobs.close()
+
+
+def _explain(key: FeatureKey, compute: Callable[[], FeatureImpactRecord]) -> FeatureOutcome:
+    try:
+        return compute()
+    except FeatureImpactError as error:
+        return str(error)
+    except Exception as error:  # kept as a message: the page shows it, the app goes on
+        log.exception("feature impact of run %s, trial %s failed", *key)
+        return f"Feature impact failed: {type(error).__name__}: {error}"
 
 
 @dataclass
@@ -113,19 +98,18 @@ class AnalysisState:
     importance: ImportanceCache
     features: FeatureImpactCache = field(default_factory=FeatureImpactCache)
 
+    @classmethod
+    def for_data_dir(cls, data_dir: Path | str) -> AnalysisState:
+        """Empty caches; importance results are kept under ``data_dir``."""
+        return cls(FrameCache(), cache_for(data_dir))
+
 
 def analysis_state(server: Flask | None = None) -> AnalysisState:
-    """The app's caches, made on first use."""
-    app = server if server is not None else current_app
-    found = app.extensions.get(EXTENSION_KEY)
-    if found is None:
-        settings = app.extensions[services.EXTENSION_KEY].settings
-        found = AnalysisState(FrameCache(), cache_for(settings.data_dir))
-        app.extensions[EXTENSION_KEY] = found
-    return found
+    """The caches of ``server``, by default of the app serving the current request."""
+    return state(server).analysis
 
 
 def load_run_frame(run_id: int) -> TrialFrame:
     """The run's trials as a frame, from the cache when the run has not changed."""
-    with services.database().session() as session:
+    with state().database.session() as session:
         return analysis_state().frames.get(session, run_id)

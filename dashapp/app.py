@@ -11,13 +11,14 @@ from flask import Flask
 
 import optunagui.store.accounts  # noqa: F401  (its tables join the store's metadata)
 from dashapp import api, shell
+from dashapp.analysis_state import AnalysisState
 from dashapp.auth import init_auth
 from dashapp.pages import page_modules
-from dashapp.services import EXTENSION_KEY, AppState
+from dashapp.state import AppState, install_state
+from dashapp.throttle import LoginThrottle
 from optunagui.store import Database
 
 if TYPE_CHECKING:
-    from dashapp.throttle import LoginThrottle
     from optunagui.config import Settings
 
 __all__ = ["ASSETS_DIR", "create_app"]
@@ -46,10 +47,13 @@ def create_app(
         raise ValueError("A secret key is needed to sign sessions (set OPTUNAGUI_SECRET_KEY).")
     server = Flask(__name__, static_folder=None)
     server.secret_key = settings.secret_key
-    server.extensions[EXTENSION_KEY] = AppState(
-        settings=settings, database=database or Database(settings.database_url)
-    )
-    init_auth(server, throttle)
+    install_state(server, AppState(
+        settings=settings,
+        database=database or Database(settings.database_url),
+        analysis=AnalysisState.for_data_dir(settings.data_dir),
+        throttle=throttle or LoginThrottle(),
+    ))
+    init_auth(server)
     server.register_blueprint(api.blueprint)
 
     # Pages register into Dash's module-level registry: start each app from an empty one.

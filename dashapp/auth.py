@@ -1,6 +1,7 @@
 """Sign-in, sign-out, sessions, CSRF, and the guard in front of every Flask route.
 
-- Passwords: werkzeug's scrypt hashes; an unknown name costs the same check as a known one.
+- Passwords: checked by ``optunagui.accounts`` (scrypt hashes); an unknown name costs the same
+  check as a known one. Repeated failures are slowed down by the app's ``LoginThrottle``.
 - Sessions: flask-login on Flask's signed cookie (HttpOnly, SameSite=Lax). The user is re-read
   on every request, so a disabled user loses their session on their next request.
 - CSRF: a per-session token, in a hidden field of the sign-in and sign-out forms and, for Dash
@@ -17,14 +18,24 @@ from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 import flask_login
-from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    request,
+    session,
+)
 from flask.typing import ResponseReturnValue
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashapp import services
 from dashapp.components import html_pages
 from dashapp.permissions import parse_id
-from dashapp.throttle import LoginThrottle
+from dashapp.state import state
+from optunagui.accounts import verify_password
 from optunagui.store import users as user_store
 
 __all__ = [
@@ -32,10 +43,8 @@ __all__ = [
     "CSRF_HEADER",
     "SignedInUser",
     "csrf_token",
-    "hash_password",
     "init_auth",
     "safe_next",
-    "verify_password",
 ]
 
 CSRF_COOKIE = "_csrf_token"
@@ -49,21 +58,8 @@ API_PATH_PREFIX = "/api/"
 _DASH_ENDPOINTS = frozenset(
     {"/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash"}
 )
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 blueprint = Blueprint("auth", __name__)
-
-
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Check a password; with no stored hash, still spend the time of a real check."""
-    if password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return False
-    return check_password_hash(password_hash, password)
 
 
 class SignedInUser(flask_login.UserMixin):
@@ -119,10 +115,6 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _throttle() -> LoginThrottle:
-    return current_app.extensions["optunagui.throttle"]
-
-
 def _client_key() -> str:
     return request.remote_addr or "unknown"
 
@@ -142,7 +134,7 @@ def login() -> ResponseReturnValue:
             status=400,
         )
     client = _client_key()
-    wait = _throttle().wait_seconds(client)
+    wait = state().throttle.wait_seconds(client)
     if wait > 0:
         message = f"Too many failed sign-ins. Try again in {int(wait) + 1} seconds."
         response = html_pages.login_page(csrf_token(), next_target, error=message, status=429)
@@ -152,7 +144,7 @@ def login() -> ResponseReturnValue:
     password = request.form.get("password") or ""
     user = _check_credentials(name, password)
     if user is None:
-        _throttle().record_failure(client)
+        state().throttle.record_failure(client)
         return html_pages.login_page(
             csrf_token(),
             next_target,
@@ -160,7 +152,7 @@ def login() -> ResponseReturnValue:
             status=401,
             username=name[:MAX_NAME_LENGTH],
         )
-    _throttle().record_success(client)
+    state().throttle.record_success(client)
     session.clear()
     flask_login.login_user(user)
     session.permanent = True
@@ -230,7 +222,7 @@ def _guard_share_page(url_token: str) -> ResponseReturnValue | None:
     return None
 
 
-def _set_csrf_cookie(response):  # type: ignore[no-untyped-def]
+def _set_csrf_cookie(response: Response) -> Response:
     token = session.get("csrf")
     if isinstance(token, str) and request.cookies.get(CSRF_COOKIE) != token:
         response.set_cookie(
@@ -244,7 +236,7 @@ def _set_csrf_cookie(response):  # type: ignore[no-untyped-def]
     return response
 
 
-def _set_security_headers(response):  # type: ignore[no-untyped-def]
+def _set_security_headers(response: Response) -> Response:
     # Share links carry their token in the URL: never send it on to other sites.
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -253,7 +245,7 @@ def _set_security_headers(response):  # type: ignore[no-untyped-def]
     return response
 
 
-def init_auth(server: Flask, throttle: LoginThrottle | None = None) -> None:
+def init_auth(server: Flask) -> None:
     """Configure sessions, sign-in and the request guard on the Flask server."""
     server.config.update(
         SESSION_COOKIE_NAME="optunagui_session",
@@ -261,7 +253,6 @@ def init_auth(server: Flask, throttle: LoginThrottle | None = None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
-    server.extensions["optunagui.throttle"] = throttle or LoginThrottle()
     manager = flask_login.LoginManager()
     manager.session_protection = "basic"
     manager.user_loader(_load_user)

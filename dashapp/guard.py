@@ -5,7 +5,9 @@ inputs and states carry come from the browser and may have been edited. ``guarde
 registers a callback together with a :class:`Requirement`; the wrapper resolves who is asking,
 checks their role on the experiment named by the declared argument, and only then calls the
 function, handing it the checked :class:`Access` (the experiment id it carries is the one that
-was checked). A test enumerates ``app.callback_map`` and fails on any callback without one.
+was checked). Each callback is registered under a name unique in the app (its function's name
+by default), so the permission table in the tests finds it by that name; a test enumerates
+``app.callback_map`` and fails on any callback without a requirement or without a row.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "Requirement",
     "admin",
     "authorize",
+    "callback_name_of",
     "experiment",
     "guarded_callback",
     "requirement_of",
@@ -37,6 +40,7 @@ __all__ = [
 ]
 
 GUARD_ATTRIBUTE = "__optunagui_guard__"
+NAME_ATTRIBUTE = "__optunagui_callback_name__"
 
 
 class Check(enum.Enum):
@@ -148,16 +152,32 @@ def _authorize_share(token: Any) -> Access | Denial:
     return Access(principal, experiment_id=link.experiment_id, role=Role.viewer)
 
 
-def requirement_of(callback: Callable[..., Any]) -> Requirement | None:
-    """The requirement a registered callback function declares, following Dash's wrappers."""
+def _guard_attribute(callback: Callable[..., Any] | None, attribute: str,
+                     kind: type) -> Any:
     seen = 0
     while callback is not None and seen < 20:
-        found = getattr(callback, GUARD_ATTRIBUTE, None)
-        if isinstance(found, Requirement):
+        found = getattr(callback, attribute, None)
+        if isinstance(found, kind):
             return found
         callback = getattr(callback, "__wrapped__", None)
         seen += 1
     return None
+
+
+def requirement_of(callback: Callable[..., Any]) -> Requirement | None:
+    """The requirement a registered callback function declares, following Dash's wrappers."""
+    return _guard_attribute(callback, GUARD_ATTRIBUTE, Requirement)
+
+
+def callback_name_of(callback: Callable[..., Any]) -> str | None:
+    """The name a callback was registered under, following Dash's wrappers."""
+    return _guard_attribute(callback, NAME_ATTRIBUTE, str)
+
+
+def _registered_names(app: Any) -> set[str]:
+    names = (callback_name_of(entry["callback"])
+             for entry in app.callback_map.values() if "callback" in entry)
+    return {name for name in names if name is not None}
 
 
 def guarded_callback(
@@ -168,6 +188,7 @@ def guarded_callback(
     inputs: dict[str, Any],
     state: dict[str, Any] | None = None,
     on_denied: Callable[[Denial], Any] | None = None,
+    name: str | None = None,
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a Dash callback that runs only when ``requires`` holds.
@@ -175,13 +196,18 @@ def guarded_callback(
     Inputs and states are named (dict form), so the checked argument is found by name.
     The decorated function is called as ``func(access, **values)``. When the check fails,
     ``on_denied(denial)`` gives the outputs (a message without any data), or, without it, the
-    request gets no update at all.
+    request gets no update at all. ``name`` (default: the function's name) must be unique in
+    the app; a function registered for several pages passes one name per registration.
     """
     names = set(inputs) | set(state or {})
     if requires.source is not None and requires.source not in names:
         raise ValueError(f"`{requires.source}` is not an input or state of this callback")
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        callback_name = name or func.__name__
+        if callback_name in _registered_names(app):
+            raise ValueError(f"a callback named `{callback_name}` is already registered")
+
         @functools.wraps(func)
         def run_checked(**values: Any) -> Any:
             outcome = authorize(requires, values)
@@ -192,6 +218,7 @@ def guarded_callback(
             return func(outcome, **values)
 
         setattr(run_checked, GUARD_ATTRIBUTE, requires)
+        setattr(run_checked, NAME_ATTRIBUTE, callback_name)
         app.callback(output=output, inputs=inputs, state=state or {}, **kwargs)(run_checked)
         return func
 

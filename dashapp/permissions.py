@@ -1,17 +1,20 @@
 """Who is asking, and what they may do on an experiment.
 
 Every Flask route and every Dash callback goes through these checks on the server; the layout
-hiding a button is never the check.
+hiding a button is never the check. The roles themselves are the core's
+(``optunagui.accounts.Role``); ``dashapp.access`` looks up the role a principal holds.
 """
 
 from __future__ import annotations
 
-import enum
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from optunagui.accounts import Role
+
 __all__ = [
+    "ANONYMOUS",
     "Principal",
     "Role",
     "effective_role",
@@ -19,26 +22,6 @@ __all__ = [
 ]
 
 _ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
-
-
-class Role(enum.IntEnum):
-    """Roles on one experiment, ordered: a higher role can do all a lower one can."""
-
-    viewer = 1
-    editor = 2
-    owner = 3
-
-    @classmethod
-    def parse(cls, value: Any) -> Role | None:
-        """The role named by ``value`` ("owner", "editor", "viewer"), or None."""
-        if isinstance(value, Role):
-            return value
-        if isinstance(value, str):
-            try:
-                return cls[value.strip().lower()]
-            except KeyError:
-                return None
-        return None
 
 
 @dataclass(frozen=True)

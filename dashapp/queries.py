@@ -6,16 +6,17 @@ take the checked ids. Writes return a message a person can act on when they cann
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import optuna
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashapp.permissions import Principal, Role
+from dashapp.permissions import Principal
+from optunagui.accounts import Role
 from optunagui.store import experiments as experiment_store
 from optunagui.store import memberships as membership_store
 from optunagui.store import users as user_store
@@ -31,7 +32,6 @@ __all__ = [
     "UserRow",
     "change_user",
     "check_name",
-    "check_username",
     "create_experiment",
     "create_user",
     "delete_experiment",
@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 MAX_EXPERIMENT_NAME = experiment_store.MAX_EXPERIMENT_NAME_LENGTH
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -106,17 +105,6 @@ def check_name(value: Any, what: str, max_length: int) -> str | None:
         return f"{what} needs a name."
     if len(value.strip()) > max_length:
         return f"{what} name can be at most {max_length} characters."
-    return None
-
-
-def check_username(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return "Enter a user name."
-    if not USERNAME_PATTERN.fullmatch(value.strip()):
-        return (
-            "A user name has 1 to 64 letters, digits, dots, dashes or underscores, "
-            "starting with a letter or digit."
-        )
     return None
 
 
@@ -253,8 +241,6 @@ def delete_studies(database: Any, study_names: list[str]) -> None:
     """Remove the Optuna studies of deleted runs (those never started have none)."""
     if not study_names:
         return
-    import optuna
-
     storage = database.optuna_storage()
     for name in study_names:
         try:

@@ -1,8 +1,8 @@
-"""The app's handles on the database, the signing key and the current request's principal."""
+"""What requests ask of the app: its state (``dashapp.state``), the database, the current
+request's principal, experiment memberships and share-link tokens."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import flask_login
@@ -10,14 +10,13 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from dashapp.permissions import ANONYMOUS, Principal
-from optunagui.jobs import JobRunner
+from dashapp.state import AppState, state
 from optunagui.store import accounts
 from optunagui.store import experiments as experiment_store
 from optunagui.store import memberships as membership_store
 from optunagui.store import runs as run_store
 
 if TYPE_CHECKING:
-    from optunagui.config import Settings
     from optunagui.store import Database
 
 __all__ = [
@@ -32,7 +31,6 @@ __all__ = [
     "state",
 ]
 
-EXTENSION_KEY = "optunagui"
 _SHARE_SALT = "optunagui.share-link"
 
 
@@ -42,19 +40,6 @@ class _NoExperiment:
 
 
 NO_EXPERIMENT: Any = _NoExperiment()
-
-
-@dataclass
-class AppState:
-    settings: Settings
-    database: Database
-    training_jobs: JobRunner = field(default_factory=lambda: JobRunner("train-best"))
-    reevaluation_jobs: JobRunner = field(
-        default_factory=lambda: JobRunner("reevaluate", max_kept=16))
-
-
-def state() -> AppState:
-    return current_app.extensions[EXTENSION_KEY]
 
 
 def database() -> Database:

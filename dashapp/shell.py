@@ -15,12 +15,10 @@ from dash import Input, Output, html
 
 from dashapp import guard
 from dashapp.auth import csrf_token
+from dashapp.components import HIDDEN, SHOWN
 from dashapp.guard import Access, Denial
 
-__all__ = ["ids", "layout", "nav_entries", "register"]
-
-HIDDEN = {"display": "none"}
-SHOWN: dict[str, str] = {}
+__all__ = ["ids", "layout", "nav_entries", "register", "show_user"]
 
 
 class ids:
@@ -108,30 +106,37 @@ def layout() -> html.Div:
     )
 
 
-def _anonymous(_denial: Denial) -> tuple[Any, ...]:
-    return "", HIDDEN, HIDDEN, HIDDEN, ""
+def _user_view(name: str | None, *, signed_in: bool, is_admin: bool, csrf: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "nav": SHOWN if signed_in else HIDDEN,
+        "user": SHOWN if signed_in else HIDDEN,
+        "admin_link": SHOWN if is_admin else HIDDEN,
+        "csrf": csrf,
+    }
+
+
+def _anonymous(_denial: Denial) -> dict[str, Any]:
+    return _user_view("", signed_in=False, is_admin=False, csrf="")
+
+
+def show_user(access: Access, pathname: str | None) -> dict[str, Any]:
+    principal = access.principal
+    return _user_view(principal.name, signed_in=True, is_admin=principal.is_admin,
+                      csrf=csrf_token())
 
 
 def register(app: dash.Dash) -> None:
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
         requires=guard.signed_in(),
-        output=[
-            Output(ids.user_name, "children"),
-            Output(ids.nav, "style"),
-            Output(ids.user, "style"),
-            Output(ids.admin_link, "style"),
-            Output(ids.logout_csrf, "value"),
-        ],
+        output={
+            "name": Output(ids.user_name, "children"),
+            "nav": Output(ids.nav, "style"),
+            "user": Output(ids.user, "style"),
+            "admin_link": Output(ids.admin_link, "style"),
+            "csrf": Output(ids.logout_csrf, "value"),
+        },
         inputs={"pathname": Input(ids.location, "pathname")},
         on_denied=_anonymous,
-    )
-    def show_user(access: Access, pathname: str | None) -> tuple[Any, ...]:
-        principal = access.principal
-        return (
-            principal.name,
-            SHOWN,
-            SHOWN,
-            SHOWN if principal.is_admin else HIDDEN,
-            csrf_token(),
-        )
+    )(show_user)

@@ -11,7 +11,8 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from optunagui.timefmt import format_time
+from optunagui.formatting import format_time
+from optunagui.status import RunStatus
 
 __all__ = [
     "BASELINE_BUTTON",
@@ -34,13 +35,13 @@ __all__ = [
 HIDDEN = {"display": "none"}
 SHOWN: dict[str, str] = {}
 
-STATUS_COLORS = {
-    "queued": "secondary",
-    "running": "primary",
-    "paused": "warning",
-    "completed": "success",
-    "stopped": "dark",
-    "failed": "danger",
+STATUS_COLORS: dict[str, str] = {
+    RunStatus.queued: "secondary",
+    RunStatus.running: "primary",
+    RunStatus.paused: "warning",
+    RunStatus.completed: "success",
+    RunStatus.stopped: "dark",
+    RunStatus.failed: "danger",
 }
 
 

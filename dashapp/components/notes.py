@@ -7,6 +7,8 @@ with ``dcc.Markdown`` without raw HTML, so no script in a note ever runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import dash
@@ -14,6 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from dashapp import components, guard, services
+from dashapp.components import HIDDEN, SHOWN
 from dashapp.components.buttons import bump, clicked_id
 from dashapp.guard import Access
 from dashapp.permissions import Role, parse_id
@@ -29,7 +32,16 @@ from optunagui.store.notes import (
     update_note,
 )
 
-__all__ = ["NoteIds", "may_change", "notes_card", "register_notes"]
+__all__ = [
+    "NoteIds",
+    "may_change",
+    "notes_card",
+    "register_notes",
+    "remove_note",
+    "save_note",
+    "show_notes",
+    "start_edit",
+]
 
 
 class NoteIds:
@@ -77,7 +89,7 @@ def notes_card(note_ids: NoteIds, *, trials: bool) -> dbc.Card:
                 dcc.Store(id=note_ids.refresh, data=0),
                 dcc.Store(id=note_ids.editing, data=None),
                 html.Div(id=note_ids.list, className="mb-2"),
-                html.Div(fields, id=note_ids.form, style={"display": "none"}),
+                html.Div(fields, id=note_ids.form, style=HIDDEN),
                 html.Div(id=note_ids.feedback, className="mt-2"),
             ]),
         ],
@@ -134,6 +146,18 @@ def _listed_note(session: Any, access: Access, scope: str, note_id: int) -> Any:
     return note if note.run_id == expected_run else None
 
 
+def _clicked_note(session: Any, access: Access, scope: str, note_id: int, verb: str
+                  ) -> tuple[Any, str | None]:
+    """The note whose button was pressed, and why ``access`` may not ``verb`` it (None when
+    it may). A note this page does not list is never answered."""
+    note = _listed_note(session, access, scope, note_id)
+    if note is None:
+        raise dash.exceptions.PreventUpdate
+    if not may_change(access, note):
+        return note, f"Only the note's author or the experiment's owner may {verb} it."
+    return note, None
+
+
 def _trial_number(raw: Any) -> int | None:
     if raw in (None, ""):
         return None
@@ -142,29 +166,91 @@ def _trial_number(raw: Any) -> int | None:
     return int(raw)
 
 
+def show_notes(access: Access, refresh: Any, *, note_ids: NoteIds, scope: str,
+               **_ids: Any) -> Any:
+    notes = _notes(access, scope)
+    editor = access.role is not None and access.role >= Role.editor
+    form_style = SHOWN if editor else HIDDEN
+    if not notes:
+        return components.empty_note("No notes yet."), form_style
+    items = [_note_item(note_ids, access, note) for note in notes]
+    return dbc.ListGroup(items, flush=True), form_style
+
+
+def save_note(access: Access, save: Any, text: Any, editing: Any, refresh: Any,
+              trial: Any = None, *, note_ids: NoteIds, scope: str, **_ids: Any) -> Any:
+    if not save:
+        raise dash.exceptions.PreventUpdate
+    try:
+        done = _write_note(access, scope, parse_id(editing), text, trial)
+    except (NoteProblem, NotFound) as error:
+        message = components.message(str(error), "danger")
+        return dash.no_update, message, dash.no_update, dash.no_update
+    return bump(refresh), components.message(done, "success"), "", None
+
+
+def _write_note(access: Access, scope: str, note_id: int | None, text: Any, trial: Any) -> str:
+    """Update the note being edited, or add a new one; returns what was done."""
+    with services.database().session() as session:
+        if note_id is not None:
+            note = _listed_note(session, access, scope, note_id)
+            if note is None:
+                raise NoteProblem("note: it no longer exists")
+            if not may_change(access, note):
+                raise NoteProblem("note: only its author or the experiment's owner may edit it")
+            update_note(session, note_id, text)
+            return "Note updated."
+        add_note(session, access.experiment_id, text,
+                 author_id=access.principal.user_id,
+                 run_id=access.run_id if scope == "run" else None,
+                 trial_number=_trial_number(trial) if scope == "run" else None)
+        return "Note saved."
+
+
+def start_edit(access: Access, edit: Any, cancel: Any, *, note_ids: NoteIds, scope: str,
+               **_ids: Any) -> Any:
+    if ctx.triggered_id == note_ids.cancel:
+        return "", None, None
+    note_id = clicked_id(edit, "note")
+    with services.database().session() as session:
+        note, refusal = _clicked_note(session, access, scope, note_id, "edit")
+        if refusal is not None:
+            return dash.no_update, dash.no_update, components.message(refusal, "warning")
+        body = note.body
+    return body, note_id, components.message(f"Editing note {note_id}.", "info")
+
+
+def remove_note(access: Access, delete: Any, refresh: Any, *, note_ids: NoteIds, scope: str,
+                **_ids: Any) -> Any:
+    note_id = clicked_id(delete, "note")
+    with services.database().session() as session:
+        _note, refusal = _clicked_note(session, access, scope, note_id, "delete")
+        if refusal is not None:
+            return dash.no_update, components.message(refusal, "warning")
+        delete_note(session, note_id)
+    return bump(refresh), components.message("Note deleted.", "success")
+
+
 def register_notes(app: dash.Dash, note_ids: NoteIds, *, scope: str, source_id: str) -> None:
-    """The card's callbacks; ``source_id`` is the page's store holding the run/experiment id."""
+    """Wire the card's callbacks for one page; ``source_id`` is the page's store holding the
+    run/experiment id. Each is registered as ``<scope>_<function name>``, e.g.
+    ``run_save_note``."""
     requirement = guard.run if scope == "run" else guard.experiment
     source = "run_id" if scope == "run" else "experiment_id"
 
-    @guard.guarded_callback(
-        app,
-        requires=requirement(Role.viewer, source),
+    def wire(callback: Callable[..., Any], role: Role, **wiring: Any) -> None:
+        guard.guarded_callback(
+            app, requires=requirement(role, source), name=f"{scope}_{callback.__name__}",
+            **wiring,
+        )(partial(callback, note_ids=note_ids, scope=scope))
+
+    wire(
+        show_notes, Role.viewer,
         output=[Output(note_ids.list, "children"), Output(note_ids.form, "style")],
         inputs={source: Input(source_id, "data"), "refresh": Input(note_ids.refresh, "data")},
     )
-    def show_notes(access: Access, refresh: Any, **_ids: Any) -> Any:
-        notes = _notes(access, scope)
-        editor = access.role is not None and access.role >= Role.editor
-        form_style = {} if editor else {"display": "none"}
-        if not notes:
-            return components.empty_note("No notes yet."), form_style
-        items = [_note_item(note_ids, access, note) for note in notes]
-        return dbc.ListGroup(items, flush=True), form_style
-
-    @guard.guarded_callback(
-        app,
-        requires=requirement(Role.editor, source),
+    wire(
+        save_note, Role.editor,
         output=[
             Output(note_ids.refresh, "data"),
             Output(note_ids.feedback, "children"),
@@ -181,36 +267,8 @@ def register_notes(app: dash.Dash, note_ids: NoteIds, *, scope: str, source_id: 
         },
         prevent_initial_call=True,
     )
-    def save_note(access: Access, save: Any, text: Any, editing: Any, refresh: Any,
-                  trial: Any = None, **_ids: Any) -> Any:
-        if not save:
-            raise dash.exceptions.PreventUpdate
-        note_id = parse_id(editing)
-        try:
-            with services.database().session() as session:
-                if note_id is not None:
-                    note = _listed_note(session, access, scope, note_id)
-                    if note is None:
-                        raise NoteProblem("note: it no longer exists")
-                    if not may_change(access, note):
-                        raise NoteProblem("note: only its author or the experiment's owner "
-                                          "may edit it")
-                    update_note(session, note_id, text)
-                    done = "Note updated."
-                else:
-                    add_note(session, access.experiment_id, text,
-                             author_id=access.principal.user_id,
-                             run_id=access.run_id if scope == "run" else None,
-                             trial_number=_trial_number(trial) if scope == "run" else None)
-                    done = "Note saved."
-        except (NoteProblem, NotFound) as error:
-            message = components.message(str(error), "danger")
-            return dash.no_update, message, dash.no_update, dash.no_update
-        return bump(refresh), components.message(done, "success"), "", None
-
-    @guard.guarded_callback(
-        app,
-        requires=requirement(Role.editor, source),
+    wire(
+        start_edit, Role.editor,
         output=[
             Output(note_ids.text, "value", allow_duplicate=True),
             Output(note_ids.editing, "data", allow_duplicate=True),
@@ -221,37 +279,11 @@ def register_notes(app: dash.Dash, note_ids: NoteIds, *, scope: str, source_id: 
         state={source: State(source_id, "data")},
         prevent_initial_call=True,
     )
-    def start_edit(access: Access, edit: Any, cancel: Any, **_ids: Any) -> Any:
-        if ctx.triggered_id == note_ids.cancel:
-            return "", None, None
-        note_id = clicked_id(edit, "note")
-        with services.database().session() as session:
-            note = _listed_note(session, access, scope, note_id)
-            if note is None:
-                raise dash.exceptions.PreventUpdate
-            if not may_change(access, note):
-                text = "Only the note's author or the experiment's owner may edit it."
-                return dash.no_update, dash.no_update, components.message(text, "warning")
-            body = note.body
-        return body, note_id, components.message(f"Editing note {note_id}.", "info")
-
-    @guard.guarded_callback(
-        app,
-        requires=requirement(Role.editor, source),
+    wire(
+        remove_note, Role.editor,
         output=[Output(note_ids.refresh, "data", allow_duplicate=True),
                 Output(note_ids.feedback, "children", allow_duplicate=True)],
         inputs={"delete": Input({"type": note_ids.delete, "note": ALL}, "n_clicks")},
         state={source: State(source_id, "data"), "refresh": State(note_ids.refresh, "data")},
         prevent_initial_call=True,
     )
-    def remove_note(access: Access, delete: Any, refresh: Any, **_ids: Any) -> Any:
-        note_id = clicked_id(delete, "note")
-        with services.database().session() as session:
-            note = _listed_note(session, access, scope, note_id)
-            if note is None:
-                raise dash.exceptions.PreventUpdate
-            if not may_change(access, note):
-                text = "Only the note's author or the experiment's owner may delete it."
-                return dash.no_update, components.message(text, "warning")
-            delete_note(session, note_id)
-        return bump(refresh), components.message("Note deleted.", "success")

@@ -1,14 +1,24 @@
-"""The dashboard's pages. Each public module here defines ``register(app)``, which registers
-its page (``dash.register_page``) and its callbacks; helpers live in ``_*.py`` files.
+"""The dashboard's pages: one package per page (``dashapp/pages/<page>/``).
 
-Rules for a page (the tests enforce them):
+The package's ``__init__`` is the page: ``dash.register_page(__name__, ...)`` (so the page's
+name is the package name), its ``layout`` and ``register(app)``. Beside it live the page's
+ids (``ids.py``), its layout parts and its callbacks, grouped by concern; parts shared by
+several pages are in ``dashapp.components``.
+
+Rules for a page (the tests enforce those on layouts, requirements and names):
 
 - The layout holds no data: Dash sends every page's layout to every browser (the index page
   carries them as the validation layout). It holds the ids from the URL in a ``dcc.Store``.
+- Callbacks are module-level functions, so tests can import and call them; ``register(app)``
+  only wires them. A callback with more than a few outputs returns a dict of them.
 - Every callback is registered with ``dashapp.guard.guarded_callback`` and a requirement:
   ``signed_in()``, ``admin()``, ``experiment(Role.X, "arg")``, ``run(Role.X, "arg")`` or
   ``share_link("arg")``; the function receives the checked ``Access`` and must use its ids.
-- A new callback gets a row in ``tests/dashapp/test_callback_permissions.py`` (CASES).
+  The role itself is computed in one place, ``dashapp.access``; a page that reads runs of
+  several experiments asks it for each (``readable_runs``).
+- A callback is registered under its function's name, unique in the app (``name=`` for a
+  function wired on several pages, e.g. ``run_save_note``). A new callback gets a row under
+  that name in ``tests/dashapp/callback_cases.py`` (CASES).
 - ``register_page(..., nav_label="...", nav_order=N)`` puts a link in the navigation bar.
 """
 
@@ -22,7 +32,7 @@ __all__ = ["page_modules"]
 
 
 def page_modules() -> list[ModuleType]:
-    """Every page module of this package, in name order."""
+    """Every page of this package (each page's package), in name order."""
     modules = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):

@@ -13,13 +13,13 @@ import os
 import secrets
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from optunagui.config import Settings
-    from optunagui.store import Database
+from optunagui.accounts import hash_password
+from optunagui.config import Settings, load_settings
+from optunagui.store import Conflict, Database, StoreError
+from optunagui.store import users as user_store
 
 __all__ = [
     "ADMIN_NAME",
@@ -114,10 +114,6 @@ def ensure_admin(database: Database, environ: Mapping[str, str] | None = None) -
     Returns:
         None when there were users already (or another process created the admin first).
     """
-    from dashapp.auth import hash_password
-    from optunagui.store import Conflict
-    from optunagui.store import users as user_store
-
     env = os.environ if environ is None else environ
     given = env.get("OPTUNAGUI_ADMIN_PASSWORD") or None
     with database.session() as session:
@@ -133,11 +129,6 @@ def ensure_admin(database: Database, environ: Mapping[str, str] | None = None) -
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from optunagui.config import load_settings
-    from optunagui.store import Database, StoreError
-
     settings = load_settings()
     try:
         key = resolve_secret_key(settings, debug=args.debug)
@@ -160,7 +151,7 @@ def _serve(args: argparse.Namespace) -> int:
     elif first_admin is not None:
         print(f"Created the first admin {ADMIN_NAME!r} with OPTUNAGUI_ADMIN_PASSWORD.", flush=True)
 
-    from dashapp.app import create_app
+    from dashapp.app import create_app  # the command line reaches up into the dashboard lazily
 
     app = create_app(replace(settings, secret_key=key), database=database)
     url = f"http://{args.host}:{args.port}/"

@@ -9,15 +9,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-if TYPE_CHECKING:
-    from optunagui.store import Database
+from optunagui.accounts import check_password, check_username, hash_password
+from optunagui.config import load_settings
+from optunagui.store import Conflict, Database
+from optunagui.store import users as user_store
 
-__all__ = ["MIN_PASSWORD_LENGTH", "read_password", "register"]
+__all__ = ["read_password", "register"]
 
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,28 +50,19 @@ def read_password(stdin: TextIO | None = None) -> str:
             raise ValueError("the passwords differ")
     else:
         password = stream.readline().rstrip("\r\n")
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise ValueError(
-            f"a password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
-        )
+    problem = check_password(password)
+    if problem:
+        raise ValueError(problem)
     return password
 
 
 def _database() -> Database:
-    from optunagui.config import load_settings
-    from optunagui.store import Database
-
     database = Database(load_settings().database_url)
     database.upgrade()
     return database
 
 
 def _add(args: argparse.Namespace) -> int:
-    from dashapp.auth import hash_password
-    from dashapp.queries import check_username
-    from optunagui.store import Conflict
-    from optunagui.store import users as user_store
-
     problem = check_username(args.name)
     if problem:
         print(f"optunagui user add: {problem}", file=sys.stderr)
@@ -97,8 +88,6 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from optunagui.store import users as user_store
-
     database = _database()
     try:
         with database.session() as session:
@@ -115,8 +104,6 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _set_active(args: argparse.Namespace) -> int:
-    from optunagui.store import users as user_store
-
     database = _database()
     try:
         with database.session() as session:

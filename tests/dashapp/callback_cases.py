@@ -1,5 +1,7 @@
-"""Every server-side callback of the app with the check it must declare, and the argument
-values a request to it carries (read by test_callback_permissions.py)."""
+"""Every server-side callback of the app, by the name it was registered under, with the check
+it must declare and the argument values a request to it carries (read by
+test_callback_permissions.py). A callback registered for several pages has one name per page,
+e.g. ``run_save_note`` and ``experiment_save_note``."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ SHARE_REVOKE = "experiment-share-revoke"
 
 @dataclass(frozen=True)
 class Case:
-    fragment: str
+    name: str  # the name the callback was registered under (guard.callback_name_of)
     check: Check
     role: Role | None
     values: Any  # World -> dict of argument values
@@ -39,62 +41,62 @@ UPLOAD = "data:text/csv;base64," + base64.b64encode(b"a,b,y\n1,2,0\n3,4,1\n5,6,0
 
 
 CASES = [
-    Case("shell-user-name.children", Check.signed_in, None, lambda w: {"pathname": "/"}),
-    Case("experiments-table.children", Check.signed_in, None, lambda w: {"search": ""}),
+    Case("show_user", Check.signed_in, None, lambda w: {"pathname": "/"}),
+    Case("show_experiments", Check.signed_in, None, lambda w: {"search": ""}),
     Case(
-        "experiments-create-feedback.children",
+        "create_experiment",
         Check.signed_in,
         None,
         lambda w: {"clicks": 1, "name": "made by a test", "refresh": 0},
     ),
-    Case("experiment-denied.children", Check.experiment, Role.viewer, lambda w: _alpha(w)),
-    Case("experiment-members.children", Check.experiment, Role.viewer, lambda w: _alpha(w)),
+    Case("show_experiment", Check.experiment, Role.viewer, lambda w: _alpha(w)),
+    Case("show_members", Check.experiment, Role.viewer, lambda w: _alpha(w)),
     Case(
-        "experiment-member-feedback.children...",
+        "save_member",
         Check.experiment,
         Role.owner,
         lambda w: _alpha(w, clicks=1, username="otto", role="owner"),
     ),
     Case(
-        "experiment-member-feedback.children@",
+        "remove_member",
         Check.experiment,
         Role.owner,
         lambda w: _alpha(w, clicks=[({"type": MEMBER_REMOVE, "user": w.user_ids["vic"]}, 1)]),
     ),
-    Case("experiment-share-links.children", Check.experiment, Role.owner, lambda w: _alpha(w)),
+    Case("show_links", Check.experiment, Role.owner, lambda w: _alpha(w)),
     Case(
-        "experiment-share-new.children",
+        "create_link",
         Check.experiment,
         Role.owner,
         lambda w: _alpha(w, clicks=1, label="leak", days=7),
     ),
     Case(
-        "experiment-share-feedback.children",
+        "revoke_link",
         Check.experiment,
         Role.owner,
         lambda w: _alpha(w, clicks=[({"type": SHARE_REVOKE, "link": w.share_link_id}, 1)]),
     ),
     Case(
-        "experiment-settings-feedback.children...",
+        "rename",
         Check.experiment,
         Role.owner,
         lambda w: _alpha(w, clicks=1, name="renamed by a test"),
     ),
     Case(
-        "experiment-settings-feedback.children@",
+        "delete",
         Check.experiment,
         Role.owner,
         lambda w: _alpha(w, clicks=1, confirm="not the name"),
     ),
-    Case("admin-denied.children", Check.admin, None, lambda w: {"refresh": 0}),
+    Case("show_users", Check.admin, None, lambda w: {"refresh": 0}),
     Case(
-        "admin-create-feedback.children",
+        "create_user",
         Check.admin,
         None,
         lambda w: {"clicks": 1, "name": "mallory", "password": "long enough pw", "refresh": 0},
     ),
     Case(
-        "admin-action-feedback.children",
+        "change_user",
         Check.admin,
         None,
         lambda w: {
@@ -104,104 +106,104 @@ CASES = [
             "refresh": 0,
         },
     ),
-    Case("account-heading.children", Check.signed_in, None, lambda w: {"refresh": 0}),
+    Case("show_tokens", Check.signed_in, None, lambda w: {"refresh": 0}),
     Case(
-        "account-token-new.children",
+        "create_token",
         Check.signed_in,
         None,
         lambda w: {"clicks": 1, "label": "t", "days": None, "refresh": 0},
     ),
-    Case("account-token-feedback.children", Check.signed_in, None, lambda w: {"refresh": 0}),
+    Case("revoke_token", Check.signed_in, None, lambda w: {"refresh": 0}),
     # The wizard: every step's callback needs an editor. "Back" is the harmless trigger here;
     # launching is covered (refused and allowed) in test_wizard_callbacks.py.
-    Case("new-run-resources.children", Check.experiment, Role.editor, lambda w: _wizard(w)),
+    Case("show_resources", Check.experiment, Role.editor, lambda w: _wizard(w)),
     Case(
-        "new-run-step.data@",
+        "navigate",
         Check.experiment,
         Role.editor,
         lambda w: _wizard(w, step=2, back=1, draft=None),
     ),
     Case(
-        "new-run-restored.data",
+        "restore",
         Check.experiment,
         Role.editor,
         lambda w: _wizard(w, stamp=-1, draft=None, restored=False, clone=str(w.run_id)),
     ),
     Case(
-        "new-run-preview.children",
+        "describe",
         Check.experiment,
         Role.editor,
         lambda w: _wizard(w, source="builtin", builtin="iris", target="target", options={}),
     ),
     Case(
-        "new-run-metrics.options",
+        "metric_choices",
         Check.experiment,
         Role.editor,
         lambda w: _wizard(w, task="auto", inferred={"columns": ["x"], "task": None}, metrics=[]),
     ),
     Case(
-        "new-run-upload-status.children",
+        "upload_file",
         Check.experiment,
         Role.editor,
         lambda w: _wizard(w, contents=UPLOAD, filename="upload.csv"),
     ),
     Case(
-        "new-run-space-status.children",
+        "reset_space",
         Check.experiment,
         Role.editor,
         lambda w: _wizard(w, clicks=1, draft=None),
     ),
     # The run page: viewers read, editors steer.
-    Case("..run-denied.children", Check.run, Role.viewer, lambda w: _run(w)),
+    Case("show_run", Check.run, Role.viewer, lambda w: _run(w)),
     Case(
-        "run-history-graph.figure@",
+        "poll",
         Check.run,
         Role.viewer,
         lambda w: _run(w, tick=1, live=None, x_param=None, y_param=None),
     ),
     Case(
-        "run-scatter-axes.data@",
+        "choose_axes",
         Check.run,
         Role.viewer,
         lambda w: _run(w, x_param="a", y_param="b", shown=None),
     ),
     Case(
-        "run-trial-detail.children",
+        "show_trial",
         Check.run,
         Role.viewer,
         lambda w: _run(w, clicked={"rowId": "0"}),
     ),
-    Case("run-control-feedback.children", Check.run, Role.editor, lambda w: _run(w, pause=1)),
-    Case("run-ranges-feedback.children", Check.run, Role.editor, lambda w: _run(w, clicks=1)),
+    Case("act", Check.run, Role.editor, lambda w: _run(w, pause=1)),
+    Case("apply_ranges", Check.run, Role.editor, lambda w: _run(w, clicks=1)),
     # The run analysis page: viewers read every tab and download its figures.
-    Case("analysis-denied.children", Check.run, Role.viewer, lambda w: _run(w)),
+    Case("show_analysis", Check.run, Role.viewer, lambda w: _run(w)),
     Case(
-        "analysis-scatter-graph.figure",
+        "show_axes",
         Check.run,
         Role.viewer,
         lambda w: _run(w, tab="params", objective=None, x_param=None, y_param=None),
     ),
     Case(
-        "analysis-parallel-graph.figure",
+        "show_all_params",
         Check.run,
         Role.viewer,
         lambda w: _run(w, tab="params", objective=None),
     ),
     Case(
-        "analysis-importance-graph.figure",
+        "show_importance",
         Check.run,
         Role.viewer,
         lambda w: _run(w, tab="importance", objective=None, method="fanova", tick=None),
     ),
     Case(
-        "analysis-convergence-graph.figure",
+        "show_diagnosis",
         Check.run,
         Role.viewer,
         lambda w: _run(w, tab="diagnosis", objective=None),
     ),
-    Case("analysis-pareto-graph.figure", Check.run, Role.viewer, lambda w: _run(w, tab="pareto")),
+    Case("show_pareto", Check.run, Role.viewer, lambda w: _run(w, tab="pareto")),
     Case(
-        "analysis-download.data",
+        "download_analysis",
         Check.run,
         Role.viewer,
         lambda w: _run(
@@ -214,91 +216,91 @@ CASES = [
         ),
     ),
     Case(
-        "analysis-shap_bar-graph.figure",
+        "show_features",
         Check.run,
         Role.viewer,
         lambda w: _run(w, tab="features", tick=None),
     ),
     Case(
-        "analysis-features-rerun-link.href",
+        "show_rerun_link",
         Check.run,
         Role.editor,
         lambda w: _run(w, drop=["noise"]),
     ),
     Case(
-        "analysis-tradeoff-optimise.options",
+        "show_columns",
         Check.run,
         Role.viewer,
         lambda w: _run(w, tab="tradeoffs", chosen=None),
     ),
     Case(
-        "analysis-tradeoff-result.children",
+        "pick",
         Check.run,
         Role.viewer,
         lambda w: _run(w, optimise="accuracy", direction="maximize", column1=None, op1="<=",
                        limit1=None, column2=None, op2="<=", limit2=None),
     ),
     Case(
-        "analysis-advice-feedback",
+        "apply_advice",
         Check.run,
         Role.editor,
         lambda w: _run(w, clicks=[({"type": "analysis-advice-apply", "param": "depth"}, 1)]),
     ),
     # Notes and exports on the run page: viewers read, editors write.
-    Case("run-notes-list.children", Check.run, Role.viewer, lambda w: _run(w, refresh=0)),
+    Case("run_show_notes", Check.run, Role.viewer, lambda w: _run(w, refresh=0)),
     Case(
-        "..run-notes-refresh.data...run-notes-feedback.children...run-notes-text.value...",
+        "run_save_note",
         Check.run,
         Role.editor,
         lambda w: _run(w, save=1, text="a note", editing=None, refresh=0, trial=None),
     ),
     Case(
-        "..run-notes-text.value@",
+        "run_start_edit",
         Check.run,
         Role.editor,
         lambda w: _run(w, edit=[({"type": "run-note-edit", "note": 1}, 1)], cancel=None),
     ),
     Case(
-        "..run-notes-refresh.data@",
+        "run_remove_note",
         Check.run,
         Role.editor,
         lambda w: _run(w, delete=[({"type": "run-note-delete", "note": 1}, 1)], refresh=0),
     ),
     Case(
-        "..run-models-table.children...run-models-train.style...",
+        "show_versions",
         Check.run,
         Role.viewer,
         lambda w: _run(w, refresh=0, tick=None),
     ),
     Case(
-        "..run-models-refresh.data...run-models-poll.disabled@",
+        "train",
         Check.run,
         Role.editor,
         lambda w: _run(w, clicks=1, refresh=0),
     ),
     Case(
-        "run-models-download.data",
+        "download_model_version",
         Check.run,
         Role.viewer,
         lambda w: _run(w, clicks=[({"type": "run-model-download", "version": 1}, 1)]),
     ),
     Case(
-        "..run-replay-redirect.href...run-replay-feedback.children..",
+        "replay",
         Check.run,
         Role.editor,
         lambda w: _run(w, clicks=[({"type": "run-replay", "index": 0}, 1)]),
     ),
     Case(
-        "run-export-download.data",
+        "download_export",
         Check.run,
         Role.viewer,
         lambda w: _run(w, clicks=[({"type": "run-export-item", "what": "params"}, 1)]),
     ),
     # The compare page: any signed-in user; each run id is then checked on its own
     # (test_compare_page.py: outsiders get a refusal and nothing of the run).
-    Case("compare-problem.children", Check.signed_in, None, lambda w: {"runs": str(w.run_id)}),
+    Case("show_comparison", Check.signed_in, None, lambda w: {"runs": str(w.run_id)}),
     Case(
-        "compare-download.data",
+        "download_comparison",
         Check.signed_in,
         None,
         lambda w: {
@@ -307,59 +309,59 @@ CASES = [
         },
     ),
     Case(
-        "experiment-baseline-feedback.children",
+        "pin_baseline",
         Check.experiment,
         Role.editor,
         lambda w: _alpha(w, clicks=[({"type": "experiment-baseline", "run": w.run_id,
                                       "action": "pin"}, 1)]),
     ),
     Case(
-        "new-run-upload-version.options",
+        "choose_version",
         Check.experiment,
         Role.editor,
         lambda w: _wizard(w, upload={"version_id": 1, "name": "upload"}, chosen=None),
     ),
     Case(
-        "experiment-report-download.data",
+        "download_report",
         Check.experiment,
         Role.viewer,
         lambda w: _alpha(w, clicks=[({"type": "experiment-report-item", "format": "html"}, 1)]),
     ),
-    Case("experiment-data.children", Check.experiment, Role.viewer, lambda w: _alpha(w)),
-    Case("experiment-notes-list.children", Check.experiment, Role.viewer, lambda w: _alpha(w)),
+    Case("show_data", Check.experiment, Role.viewer, lambda w: _alpha(w)),
+    Case("experiment_show_notes", Check.experiment, Role.viewer, lambda w: _alpha(w)),
     Case(
-        "..experiment-notes-refresh.data...experiment-notes-feedback.children...",
+        "experiment_save_note",
         Check.experiment,
         Role.editor,
         lambda w: _alpha(w, save=1, text="a note", editing=None),
     ),
     Case(
-        "..experiment-notes-text.value@",
+        "experiment_start_edit",
         Check.experiment,
         Role.editor,
         lambda w: _alpha(w, edit=[({"type": "experiment-note-edit", "note": 1}, 1)],
                          cancel=None),
     ),
     Case(
-        "..experiment-notes-refresh.data@",
+        "experiment_remove_note",
         Check.experiment,
         Role.editor,
         lambda w: _alpha(w, delete=[({"type": "experiment-note-delete", "note": 1}, 1)]),
     ),
     Case(
-        "compare-reevaluate-feedback.children",
+        "start_reevaluation",
         Check.signed_in,
         None,
         lambda w: {"clicks": 1, "runs": str(w.run_id), "include": True, "seeds": 2},
     ),
     Case(
-        "compare-reevaluate-result.children@",
+        "poll_reevaluation",
         Check.signed_in,
         None,
         lambda w: {"tick": 1, "job": {"runs": [w.run_id], "baselines": [], "seeds": 2}},
     ),
     Case(
-        "shared-problem.children",
+        "show_shared",
         Check.share_link,
         None,
         lambda w: {"poll": None, "token": w.share_url_token},

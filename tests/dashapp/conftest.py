@@ -1,6 +1,7 @@
 """Fixtures for the dashboard's HTTP-level tests: a migrated SQLite database with a small team,
-a fresh app per test, signed-in test clients, and a helper that posts callback requests to
-``/_dash-update-component`` the way the browser does."""
+a fresh app per test, signed-in test clients, helpers that find a callback (by the name it was
+registered under, or by a fragment of its outputs) and post requests to it the way the browser
+does, and one that gives the team's run a spec and trials."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from dashapp.app import create_app
-from dashapp.auth import hash_password
+from dashapp.guard import callback_name_of
 from dashapp.services import share_token_for_url
 from dashapp.throttle import LoginThrottle
+from optunagui.accounts import hash_password
 from optunagui.config import load_settings
-from optunagui.store import Database, accounts
+from optunagui.store import Database, Run, accounts, upsert_trials
 from optunagui.store import experiments as experiment_store
 from optunagui.store import memberships as membership_store
 from optunagui.store import runs as run_store
@@ -148,6 +150,35 @@ def client_for(app, world):
         return client
 
     return make
+
+
+def iris_spec(name: str, n_trials: int) -> dict[str, Any]:
+    """A logistic-regression spec on iris with one parameter, ``C``."""
+    return {
+        "name": name,
+        "dataset": {"builtin": "iris"},
+        "model": "logistic_regression",
+        "space": {"C": {"type": "float", "low": 0.01, "high": 10.0, "log": True}},
+        "metrics": [{"name": "accuracy", "direction": "maximize"}],
+        "budget": {"n_trials": n_trials},
+    }
+
+
+def give_run_trials(database, run_id: int, spec: dict[str, Any],
+                    trials: list[dict[str, Any]]) -> int:
+    """Store ``spec`` on the run and ``trials`` as its trials; returns the run id."""
+    with database.session() as session:
+        session.get(Run, run_id).spec = spec
+        upsert_trials(session, run_id, trials)
+    return run_id
+
+
+def callback_named(app, name: str) -> str:
+    """The callback_map key of the server-side callback registered under ``name``."""
+    keys = [k for k, v in app.callback_map.items()
+            if "callback" in v and callback_name_of(v["callback"]) == name]
+    assert len(keys) == 1, (name, keys)
+    return keys[0]
 
 
 def callback_key(app, output_fragment: str) -> str:

@@ -6,11 +6,12 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-from optunagui.migrations import VERSION_TABLE
+from optunagui.migrations import VERSION_TABLE, build_config
 from optunagui.store import Base, Database, accounts
 from optunagui.store import experiments as experiment_store
 from optunagui.store import users as user_store
@@ -51,10 +52,6 @@ def test_accounts_migration_matches_the_tables(db: Database) -> None:
 
 
 def test_accounts_migration_downgrades_to_core(db: Database) -> None:
-    from alembic import command
-
-    from optunagui.migrations import build_config
-
     command.downgrade(build_config(db.url), "0001_core")
     tables = set(inspect(db.engine).get_table_names())
     assert "share_links" not in tables and "api_tokens" not in tables

@@ -10,28 +10,18 @@ import pytest
 import yaml
 
 from optunagui.reports import find_chromium
-from optunagui.store import Run, accounts, set_user_active, upsert_trials
-from tests.dashapp.conftest import RUN_NAME
+from optunagui.store import accounts, set_user_active
+from tests.dashapp.conftest import RUN_NAME, give_run_trials, iris_spec
 
-SPEC = {
-    "name": "api",
-    "dataset": {"builtin": "iris"},
-    "model": "logistic_regression",
-    "space": {"C": {"type": "float", "low": 0.01, "high": 10.0, "log": True}},
-    "metrics": [{"name": "accuracy", "direction": "maximize"}],
-    "budget": {"n_trials": 3},
-}
+SPEC = iris_spec("api", n_trials=3)
 
 
 @pytest.fixture
 def api_run(world, database):
-    with database.session() as session:
-        session.get(Run, world.run_id).spec = SPEC
-        upsert_trials(session, world.run_id, [
-            {"number": 0, "state": "complete", "values": [0.9], "params": {"C": 0.5}},
-            {"number": 1, "state": "complete", "values": [0.97], "params": {"C": 4.0}},
-        ])
-    return world.run_id
+    return give_run_trials(database, world.run_id, SPEC, [
+        {"number": 0, "state": "complete", "values": [0.9], "params": {"C": 0.5}},
+        {"number": 1, "state": "complete", "values": [0.97], "params": {"C": 4.0}},
+    ])
 
 
 @pytest.fixture
@@ -124,10 +114,8 @@ def test_bad_formats_and_missing_results_are_named(app, world, database, token_f
     trials = _get(app, f"/api/v1/runs/{world.run_id}/trials?format=xlsx", headers)
     assert trials.status_code == 400 and "format: expected one of csv, parquet" in \
         trials.get_json()["error"]
-    with database.session() as session:
-        session.get(Run, world.run_id).spec = SPEC
-        upsert_trials(session, world.run_id, [{"number": 0, "state": "failed"},
-                                              {"number": 1, "state": "failed"}])
+    give_run_trials(database, world.run_id, SPEC, [{"number": 0, "state": "failed"},
+                                                   {"number": 1, "state": "failed"}])
     best = _get(app, f"/api/v1/runs/{world.run_id}/best-params", headers)
     assert best.status_code == 409 and "has no complete trial yet" in best.get_json()["error"]
     package = _get(app, f"/api/v1/runs/{world.run_id}/models/3/package", headers)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from dashapp.auth import hash_password, safe_next
+from dashapp.auth import safe_next
+from optunagui.accounts import hash_password
 from optunagui.store import users as user_store
-from tests.dashapp.conftest import PASSWORD, callback_key, csrf_from_form, post_callback, sign_in
+from tests.dashapp.conftest import (
+    PASSWORD,
+    callback_body,
+    callback_key,
+    csrf_from_form,
+    post_callback,
+    sign_in,
+)
 
 
 def test_login_signs_in_and_goes_to_the_local_next_page(app, world):
@@ -113,8 +121,6 @@ def test_session_cookie_is_httponly_and_samesite_lax(app, world):
 def test_callbacks_need_the_csrf_header(app, world, client_for):
     client = client_for("vic")
     key = callback_key(app, "experiments-table.children")
-    from tests.dashapp.conftest import callback_body
-
     body = callback_body(app, key, {"search": ""})
     assert client.post("/_dash-update-component", json=body).status_code == 403
     wrong = {"X-CSRFToken": "forged"}

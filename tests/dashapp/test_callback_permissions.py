@@ -1,7 +1,8 @@
 """Callback by callback, principal by principal: who gets through, and that refusals leak nothing.
 
-The table in callback_cases.py lists every server-side callback of the app with the check it
-must declare. A callback added without a guard, or without a row there, fails these tests.
+The table in callback_cases.py lists every server-side callback of the app, by the name it was
+registered under, with the check it must declare. A callback added without a guard, or without
+a row there, fails these tests.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from optunagui.store.models import ModelVersion
 from optunagui.store.notes import Note
 from optunagui.store.tables import DatasetVersion, Experiment, Membership, Run, User
 from tests.dashapp.callback_cases import CASES, MEMBER_REMOVE, SHARE_REVOKE, Case
-from tests.dashapp.conftest import RUN_NAME, callback_key, post_callback
+from tests.dashapp.conftest import RUN_NAME, callback_named, post_callback
 
 # Dash's own page router: it returns page layouts, which hold no data (see test_pages_hold_no_data).
 DASH_ROUTER = ".._pages_content.children..._pages_store.data.."
@@ -85,19 +86,19 @@ def test_every_callback_is_in_the_permission_table(app, client_for):
     server_side = {key for key, entry in app.callback_map.items() if "callback" in entry} - {
         DASH_ROUTER
     }
-    covered = {callback_key(app, case.fragment) for case in CASES}
+    covered = {callback_named(app, case.name) for case in CASES}
     assert server_side - covered == set(), "add the new callback to CASES"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.fragment for case in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_callback_declares_the_expected_check(app, case):
-    requirement = requirement_of(app.callback_map[callback_key(app, case.fragment)]["callback"])
+    requirement = requirement_of(app.callback_map[callback_named(app, case.name)]["callback"])
     assert requirement is not None
     assert requirement.check is case.check
     assert requirement.role == case.role
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.fragment for case in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_callback_permission_matrix(app, world, database, client_for, monkeypatch, case):
     outcomes: list[Access | Denial] = []
     real_authorize = guard.authorize
@@ -108,7 +109,7 @@ def test_callback_permission_matrix(app, world, database, client_for, monkeypatc
         return outcome
 
     monkeypatch.setattr(guard, "authorize", spy)
-    key = callback_key(app, case.fragment)
+    key = callback_named(app, case.name)
     clients = {who: client_for(who) for who in PRINCIPALS}
     for who in PRINCIPALS:
         outcomes.clear()
@@ -134,7 +135,7 @@ def test_other_experiments_owner_cannot_revoke_a_link_through_their_own_experime
     app, world, database, client_for
 ):
     client = client_for("otto")
-    key = callback_key(app, "experiment-share-feedback.children")
+    key = callback_named(app, "revoke_link")
     values = {
         "experiment_id": str(world.bravo),
         "refresh": 0,
@@ -150,7 +151,7 @@ def test_other_experiments_owner_cannot_remove_a_member_through_their_own_experi
     app, world, database, client_for
 ):
     client = client_for("otto")
-    key = callback_key(app, "experiment-member-feedback.children@")
+    key = callback_named(app, "remove_member")
     values = {
         "experiment_id": str(world.bravo),
         "refresh": 0,
@@ -170,7 +171,7 @@ def test_other_experiments_owner_cannot_remove_a_member_through_their_own_experi
 @pytest.mark.parametrize("bad_id", ["999", "0", "-1", "1 OR 1=1", "1.0", "", None, True, "x" * 40])
 def test_experiment_callback_refuses_unknown_or_malformed_ids(app, world, client_for, bad_id):
     client = client_for("ada")
-    key = callback_key(app, "experiment-denied.children")
+    key = callback_named(app, "show_experiment")
     response = post_callback(client, app, key, {"experiment_id": bad_id, "refresh": 0})
     text = response.get_data(as_text=True)
     assert response.status_code == 200

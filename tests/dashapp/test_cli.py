@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from dashapp.auth import verify_password
+from optunagui.accounts import verify_password
 from optunagui.cli import main
 from optunagui.cli.cmd_serve import ServeError, ensure_admin, resolve_secret_key
 from optunagui.cli.cmd_user import read_password

@@ -69,6 +69,30 @@ def test_guarded_callback_needs_its_source_argument(app):
         )
 
 
+def _show(access, refresh):
+    return "shown"
+
+
+def _register(app, output_id: str, **kwargs):
+    return guard.guarded_callback(
+        app,
+        requires=guard.signed_in(),
+        output=Output(output_id, "children"),
+        inputs={"refresh": Input(f"{output_id}-refresh", "data")},
+        **kwargs,
+    )(_show)
+
+
+def test_guarded_callback_records_the_name_and_refuses_it_twice(app):
+    assert _register(app, "first-out") is _show
+    assert guard.callback_name_of(app.callback_map["first-out.children"]["callback"]) == "_show"
+    with pytest.raises(ValueError, match="`_show` is already registered"):
+        _register(app, "second-out")
+    _register(app, "third-out", name="other_show")
+    assert guard.callback_name_of(app.callback_map["third-out.children"]["callback"]) == (
+        "other_show")
+
+
 def test_effective_role_for_share_and_admin_principals():
     share = Principal(share_link_id=1, share_experiment_id=5)
     assert effective_role(share, 5, None) is Role.viewer

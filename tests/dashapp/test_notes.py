@@ -8,30 +8,31 @@ from typing import Any
 
 import pytest
 
+from optunagui.store import create_run
 from optunagui.store.notes import add_note, list_notes
-from tests.dashapp.conftest import callback_key, post_callback
+from tests.dashapp.conftest import callback_named, post_callback
 
-SHOW = "..run-notes-list.children...run-notes-form.style.."
-SAVE = "..run-notes-refresh.data...run-notes-feedback.children...run-notes-text.value..."
-EDIT = "..run-notes-text.value@"
-DELETE = "..run-notes-refresh.data@"
+SHOW = "run_show_notes"
+SAVE = "run_save_note"
+EDIT = "run_start_edit"
+DELETE = "run_remove_note"
 
 
 def _save(app, client, run_id, text, *, trial=None, editing=None):
     values = {"save": 1, "run_id": str(run_id), "text": text, "editing": editing,
               "refresh": 0, "trial": trial}
-    return post_callback(client, app, callback_key(app, SAVE), values)
+    return post_callback(client, app, callback_named(app, SAVE), values)
 
 
 def _show(app, client, run_id):
-    return post_callback(client, app, callback_key(app, SHOW),
+    return post_callback(client, app, callback_named(app, SHOW),
                          {"run_id": str(run_id), "refresh": 0})
 
 
 def _press(app, client, key, kind, note_id, run_id):
     button = {"type": f"run-note-{kind}", "note": note_id}
     values = {kind: [(button, 1)], "run_id": str(run_id), "refresh": 0}
-    return post_callback(client, app, callback_key(app, key), values)
+    return post_callback(client, app, callback_named(app, key), values)
 
 
 def _body(response) -> dict[str, Any]:
@@ -142,8 +143,6 @@ def test_a_note_of_another_experiment_cannot_be_reached_through_this_run(app, cl
 
 
 def test_a_note_of_another_run_is_not_changed_through_this_run(app, client_for, database, world):
-    from optunagui.store import create_run
-
     with database.session() as session:
         other = create_run(session, world.alpha, "sibling", {"name": "sibling"}).id
         sibling = add_note(session, world.alpha, "Sibling's note",

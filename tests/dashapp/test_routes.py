@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
+import dashapp
 from dashapp.services import share_token_for_url
 from optunagui.store import accounts
 from tests.dashapp.conftest import RUN_NAME, callback_key, post_callback
@@ -140,10 +144,6 @@ def test_share_visitor_gets_nothing_from_other_callbacks(app, world, client_for)
 
 
 def test_no_page_renders_raw_html():
-    from pathlib import Path
-
-    import dashapp
-
     root = Path(dashapp.__file__).parent
     for path in root.rglob("*.py"):
         assert "dangerously_allow_html" not in path.read_text(), path
@@ -157,9 +157,6 @@ def test_responses_carry_security_headers(client_for, world):
 
 
 def test_the_dashboard_does_not_import_ray():
-    import subprocess
-    import sys
-
     code = (
         "import sys, dashapp.app\n"
         "loaded = [m for m in sys.modules if m == 'ray' or m.startswith('ray.')]\n"

@@ -12,30 +12,19 @@ import yaml
 
 from optunagui.reports import find_chromium
 from optunagui.store import Run, upsert_trials
-from tests.dashapp.conftest import callback_key, post_callback
+from tests.dashapp.conftest import callback_key, give_run_trials, iris_spec, post_callback
 
 EXPORT = "run-export-download.data"
-SPEC = {
-    "name": "exported",
-    "dataset": {"builtin": "iris"},
-    "model": "logistic_regression",
-    "space": {"C": {"type": "float", "low": 0.01, "high": 10.0, "log": True}},
-    "metrics": [{"name": "accuracy", "direction": "maximize"}],
-    "budget": {"n_trials": 4},
-}
+SPEC = iris_spec("exported", n_trials=4)
 
 
 @pytest.fixture
 def exported_run(world, database):
-    with database.session() as session:
-        run = session.get(Run, world.run_id)
-        run.spec = SPEC
-        upsert_trials(session, world.run_id, [
-            {"number": 0, "state": "complete", "values": [0.9], "params": {"C": 0.5}},
-            {"number": 1, "state": "pruned", "values": [0.4], "params": {"C": 0.02}},
-            {"number": 2, "state": "complete", "values": [0.96], "params": {"C": 3.0}},
-        ])
-    return world.run_id
+    return give_run_trials(database, world.run_id, SPEC, [
+        {"number": 0, "state": "complete", "values": [0.9], "params": {"C": 0.5}},
+        {"number": 1, "state": "pruned", "values": [0.4], "params": {"C": 0.02}},
+        {"number": 2, "state": "complete", "values": [0.96], "params": {"C": 3.0}},
+    ])
 
 
 def _export(app, client, run_id, what: str):
