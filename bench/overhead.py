@@ -6,8 +6,8 @@ the time measured is the machinery's. Ray gets 2 CPUs; trials run 2 at a time.
 - (a) plain Optuna, in-memory study, ``study.optimize`` (sequential, one process);
 - (b) bare Ray Tune + OptunaSearch (in-memory study), ``reuse_actors=True``;
 - (c) bare Ray Tune + OptunaSearch with Tune's defaults (a new actor per trial, its loggers);
-- (d) the product: ``cluster.driver.run_driver`` on a SQLite database, every trial, step and
-  event persisted (study in Optuna's tables, trials and trial events in ours).
+- (d) the product: ``cluster.driver.main.run_driver`` on a SQLite database, every trial, step
+  and event persisted (study in Optuna's tables, trials and trial events in ours).
 
 Ray is started once, and a 2-trial warm-up of (b) and (d) pays the imports, before the
 timings; each time covers building the experiment and running it to the end. Targets:

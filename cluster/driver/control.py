@@ -1,7 +1,8 @@
 """Control of a running run: the dashboard writes a request on the run, the driver acts on it.
 
-The driver reads ``Run.control`` at least every `POLL_INTERVAL_S` seconds (from Tune's loop,
-through `ControlCallback`) and confirms each request with a ``control`` event and
+The driver reads ``Run.control`` at least every ``poll_interval_s`` seconds of the run's
+context (`cluster.driver.context.POLL_INTERVAL_S` unless given; from Tune's loop, through
+`ControlCallback`) and confirms each request with a ``control`` event and
 ``Run.control_ack_id``:
 
 - ``stop``: running trials end (their results so far are kept), no new ones; status stopped;
@@ -10,80 +11,37 @@ through `ControlCallback`) and confirms each request with a ``control`` event an
 - ``ranges``: new ranges for some parameters; written to ``Run.current_space``, which the
   define-by-run space reads at every ask; the event carries the old and new ranges.
 
-Objects Tune pickles (callbacks, the stopper) hold only the run id and find the live state
-of their run in a per-process registry (`register_context` / `get_context`).
+A SIGTERM to the driver (`stop_on_sigterm`) is a stop request too. Stop and pause are set on
+the run's `RunState`; objects Tune pickles (callbacks, the stopper) hold only the run id and
+find the run's live context in `cluster.driver.context`.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 from ray.tune import Callback, Stopper
 
+from cluster.driver.context import RunContext, get_context
+from optunagui import store
 from optunagui.spec import ParamSpec
 from optunagui.spec.space import space_from_dict, space_to_dict
 
-if TYPE_CHECKING:
-    from cluster.driver.events import EventSink
-    from cluster.driver.search import RunSearch
-    from optunagui.store import Database
-
 __all__ = [
-    "POLL_INTERVAL_S",
     "ControlCallback",
     "ControlStopper",
-    "RunContext",
     "apply_ranges",
-    "get_context",
-    "register_context",
-    "unregister_context",
+    "handle_request",
+    "poll_control",
+    "stop_on_sigterm",
 ]
 
 logger = logging.getLogger(__name__)
-
-POLL_INTERVAL_S = 1.0
-
-
-@dataclass
-class RunContext:
-    """The live state of one run inside its driver process."""
-
-    run_id: int
-    db: Database
-    searcher: RunSearch | None = None
-    sink: EventSink | None = None
-    poll_interval_s: float = POLL_INTERVAL_S
-    last_poll: float = 0.0
-    handled: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def stop_requested(self) -> bool:
-        return bool(self.searcher and self.searcher.stop_requested)
-
-    @property
-    def pause_requested(self) -> bool:
-        return bool(self.searcher and self.searcher.pause_requested)
-
-
-_CONTEXTS: dict[int, RunContext] = {}
-
-
-def register_context(context: RunContext) -> RunContext:
-    _CONTEXTS[context.run_id] = context
-    return context
-
-
-def unregister_context(run_id: int) -> None:
-    _CONTEXTS.pop(run_id, None)
-
-
-def get_context(run_id: int) -> RunContext | None:
-    return _CONTEXTS.get(run_id)
 
 
 def apply_ranges(
@@ -126,7 +84,7 @@ class ControlStopper(Stopper):
 
     def stop_all(self) -> bool:
         context = get_context(self.run_id)
-        return bool(context and context.stop_requested)
+        return bool(context and context.state.stop_requested)
 
 
 class ControlCallback(Callback):
@@ -152,8 +110,6 @@ def poll_control(context: RunContext) -> dict[str, Any] | None:
     Returns:
         The control event written, or None when there was nothing new.
     """
-    from optunagui import store
-
     with context.db.session() as session:
         request = store.get_pending_control(session, context.run_id)
         if request is None:
@@ -202,10 +158,10 @@ def handle_request(
             )
             space = space_to_dict(updated)
     elif kind == "stop" and searcher is not None:
-        searcher.stop_requested = True
+        context.state.stop_requested = True
         detail["status"] = "stopping"
     elif kind == "pause" and searcher is not None:
-        searcher.pause_requested = True
+        context.state.pause_requested = True
         detail["status"] = "pausing"
     else:
         detail.update(status="ignored", error=f"nothing to do for {kind!r} while running")
@@ -213,3 +169,20 @@ def handle_request(
     if space is not None:
         event["space"] = space
     return event
+
+
+def stop_on_sigterm(context: RunContext) -> Any:
+    """SIGTERM (e.g. `optunagui stop` on a local driver) ends the run as a stop request.
+
+    Returns:
+        The handler it replaced (to put back when the run ends), or None off the main thread.
+    """
+
+    def request_stop(signum: int, frame: Any) -> None:
+        if context.searcher is not None:
+            context.state.stop_requested = True
+
+    try:
+        return signal.signal(signal.SIGTERM, request_stop)
+    except ValueError:  # not the main thread
+        return None

@@ -24,11 +24,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ray.tune import Callback
+from ray.tune import Callback, Stopper
 
-from cluster.driver.control import get_context
-from cluster.driver.search import FINAL_KEY, NUMBER_KEY, STEP_KEY
-from cluster.driver.trainable import DEVICE_KEY, FOLD_SCORES_KEY, GPU_IDS_KEY
+from cluster.driver.context import get_context
+from cluster.driver.keys import (
+    CUDA_DEVICES_KEY,
+    DEVICE_KEY,
+    FINAL_KEY,
+    FIT_TIME_KEY,
+    FOLD_SCORES_KEY,
+    GPU_IDS_KEY,
+    NUMBER_KEY,
+    STEP_KEY,
+)
+from optunagui import store
 
 if TYPE_CHECKING:
     from ray.tune.experiment import Trial
@@ -45,8 +54,8 @@ _NOT_METRICS = frozenset(
         FINAL_KEY,
         DEVICE_KEY,
         GPU_IDS_KEY,
-        "cuda_visible_devices",
-        "fit_time_s",
+        CUDA_DEVICES_KEY,
+        FIT_TIME_KEY,
         "done",
         "training_iteration",
         "time_this_iter_s",
@@ -66,9 +75,10 @@ _NOT_METRICS = frozenset(
 )
 
 
-def step_metrics(result: Mapping[str, Any]) -> dict[str, float]:
-    """The objective's metrics in a Tune result (Tune's own bookkeeping left out)."""
-    metrics = {}
+def step_metrics(result: Mapping[str, Any]) -> dict[str, float | None]:
+    """The objective's metrics in a Tune result (Tune's own bookkeeping left out; a value
+    that is not finite becomes None)."""
+    metrics: dict[str, float | None] = {}
     for key, value in result.items():
         if key in _NOT_METRICS or isinstance(value, bool) or not isinstance(value, int | float):
             continue
@@ -85,7 +95,7 @@ def _completed_attrs(final: Mapping[str, Any], metrics: Mapping[str, Any],
     except (TypeError, ValueError):
         fold_scores = {}
     attrs: dict[str, Any] = {
-        "metrics": {**metrics, "fit_time_s": final.get("fit_time_s")},
+        "metrics": {**metrics, FIT_TIME_KEY: final.get(FIT_TIME_KEY)},
         "fold_scores": fold_scores,
     }
     if device is not None:
@@ -117,8 +127,9 @@ def _now() -> datetime:
 class EventSink(Callback):
     """Buffers trial events and trial rows, and writes them in batches.
 
-    Holds only the run id (Tune pickles its callbacks); the database and the searcher come
-    from the run's live context.
+    Holds only the run id (Tune pickles its callbacks); the database, the searcher and the
+    run's requests come from the run's live context, where the sink puts itself when Tune
+    sets it up (so the driver can write what is left after a failure).
     """
 
     def __init__(self, run_id: int, flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
@@ -145,6 +156,17 @@ class EventSink(Callback):
         self._reset()
 
     # -- Tune hooks -------------------------------------------------------------------------
+
+    def setup(
+        self,
+        stop: Stopper | None = None,
+        num_samples: int | None = None,
+        total_num_samples: int | None = None,
+        **info: Any,
+    ) -> None:
+        context = get_context(self.run_id)
+        if context is not None:
+            context.sink = self
 
     def on_trial_start(self, iteration: int, trials: list, trial: Trial, **info: Any) -> None:
         number = self._number(trial)
@@ -201,8 +223,9 @@ class EventSink(Callback):
             return
         final = self._final.pop(number, None)
         last = final or dict(trial.last_result or {})
-        metrics = step_metrics(last)
+        metrics: dict[str, Any] = step_metrics(last)
         names = self._metric_names()
+        values: list[float | None] | None
         attrs = None
         if final is not None:
             state, kind = "complete", "completed"
@@ -211,12 +234,7 @@ class EventSink(Callback):
         else:
             state, kind = "pruned", "pruned"
             values = [metrics.get(name) for name in names[:1]] if len(names) == 1 else None
-            context = get_context(self.run_id)
-            searcher = context.searcher if context else None
-            reason = "stop" if searcher and searcher.stop_requested else (
-                searcher.pruner_name if searcher else "scheduler"
-            )
-            metrics = {**metrics, "pruned_by": reason}
+            metrics = {**metrics, "pruned_by": self._pruned_by()}
         self._finish(trial, number, state, kind, last, metrics, values, user_attrs=attrs)
 
     def on_trial_recover(self, iteration: int, trials: list, trial: Trial, **info: Any) -> None:
@@ -331,8 +349,6 @@ class EventSink(Callback):
         self._last_flush = time.monotonic()
         if not self._events and not self._rows:
             return
-        from optunagui import store
-
         context = get_context(self.run_id)
         if context is None:
             logger.warning("run %s: no live context; %d events dropped", self.run_id,
@@ -354,6 +370,13 @@ class EventSink(Callback):
     def _number(self, trial: Trial) -> int | None:
         number = trial.config.get(NUMBER_KEY)
         return int(number) if number is not None else None
+
+    def _pruned_by(self) -> str:
+        """Who ended a trial before its final report: a stop request, or the run's pruner."""
+        context = get_context(self.run_id)
+        if context is None or context.searcher is None:
+            return "scheduler"
+        return "stop" if context.state.stop_requested else context.searcher.pruner_name
 
     def _metric_names(self) -> list[str]:
         context = get_context(self.run_id)

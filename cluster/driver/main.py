@@ -26,13 +26,8 @@ import ray
 from ray import tune
 from ray.tune.search import ConcurrencyLimiter
 
-from cluster.driver.control import (
-    ControlCallback,
-    ControlStopper,
-    RunContext,
-    register_context,
-    unregister_context,
-)
+from cluster.driver.context import RunContext, register_context, unregister_context
+from cluster.driver.control import ControlCallback, ControlStopper, stop_on_sigterm
 from cluster.driver.events import EventSink
 from cluster.driver.recovery import ORPHAN_MESSAGE, mark_orphans
 from cluster.driver.schedulers import build_scheduler
@@ -44,19 +39,27 @@ from cluster.driver.search import (
     build_storage,
 )
 from cluster.driver.trainable import build_trainable
+from cluster.launch.resources import plan_resources
+from optunagui import store
+from optunagui.config import load_settings
+from optunagui.objective import load_run_dataset, prepare_data
+from optunagui.reports.facts import package_versions
 from optunagui.spec import ExperimentSpec
 from optunagui.spec.space import resolve_space, space_from_dict, space_to_dict
+from optunagui.status import RunStatus
+from optunagui.store import Database
 
 if TYPE_CHECKING:
     from optunagui.config import Settings
-    from optunagui.store import Database
 
 __all__ = ["ORPHAN_MESSAGE", "cluster_snapshot", "ensure_ray", "main", "mark_orphans",
            "run_driver"]
 
 logger = logging.getLogger(__name__)
 
-RESUMABLE = ("queued", "running", "paused")  # a driver that died leaves "running"
+# A driver that died leaves "running".
+RESUMABLE = (RunStatus.queued, RunStatus.running, RunStatus.paused)
+_ENDED_WELL = (RunStatus.completed, RunStatus.paused, RunStatus.stopped)
 _FINISHED_STATES = (
     optuna.trial.TrialState.COMPLETE,
     optuna.trial.TrialState.PRUNED,
@@ -100,10 +103,10 @@ def _trials_used(storage: optuna.storages.BaseStorage, study_name: str) -> int:
 
 def _prepare_space(db: Database, run_id: int, spec: ExperimentSpec) -> None:
     """Make the run's current space complete: the resolved space, then any stored ranges."""
-    from optunagui import store
-
     with db.session() as session:
         run = store.get_run(session, run_id)
+        if run is None:
+            raise LookupError(f"run {run_id} does not exist")
         stored = dict(run.current_space or {})
         space = space_to_dict(resolve_space(spec))
         space.update(stored)
@@ -123,17 +126,12 @@ def cluster_snapshot() -> dict[str, Any]:
 
 def _record_environment(db: Database, run_id: int) -> None:
     """Store the package versions and the cluster of this start on the run (resumes add one)."""
-    from optunagui.reports.facts import package_versions
-    from optunagui.store.runs import set_run_environment
-
     with db.session() as session:
-        set_run_environment(session, run_id, packages=package_versions(),
+        store.set_run_environment(session, run_id, packages=package_versions(),
                             cluster=cluster_snapshot())
 
 
 def _set_status(db: Database, run_id: int, status: str, reason: str | None = None) -> None:
-    from optunagui import store
-
     with db.session() as session:
         store.update_run_status(session, run_id, status, reason=reason)
 
@@ -168,9 +166,6 @@ def run_driver(
         evaluate: the objective; ``optunagui.objective.evaluate`` unless given.
         poll_interval_s: how often control requests are read (at most 2 s).
     """
-    from optunagui import store
-    from optunagui.store import Database
-
     db = Database(settings.database_url)
     with db.session() as session:
         run = store.get_run(session, run_id)
@@ -179,26 +174,27 @@ def run_driver(
         spec = ExperimentSpec.model_validate(run.spec)
         study_name, status, budget = run.study_name, run.status, run.n_trials_budget
     # A paused run, or one whose driver died ("running"), can only go on by resuming.
-    resume = resume or status in ("paused", "running")
+    resume = resume or status in (RunStatus.paused, RunStatus.running)
     if resume and status not in RESUMABLE:
         raise ValueError(f"run {run_id} is {status}; only {', '.join(RESUMABLE)} runs resume")
-    if not resume and status != "queued":
+    if not resume and status != RunStatus.queued:
         raise ValueError(f"run {run_id} is {status}, not queued; use resume to continue it")
     with db.session() as session:
         store.set_run_process(session, run_id, driver_pid=os.getpid())
-        store.update_run_status(session, run_id, "running")
+        store.update_run_status(session, run_id, RunStatus.running)
 
     context = register_context(RunContext(run_id=run_id, db=db, poll_interval_s=poll_interval_s))
-    previous_term = _install_stop_on_sigterm(context)
-    final_status, reason = "failed", None
+    previous_term = stop_on_sigterm(context)
+    final_status: str = RunStatus.failed
+    reason: str | None = None
     try:
         final_status, reason = _execute(
             db, run_id, spec, study_name, budget or spec.budget.n_trials, settings, context,
-            resume=resume, was_paused=status == "paused", evaluate=evaluate,
+            resume=resume, was_paused=status == RunStatus.paused, evaluate=evaluate,
         )
     except Exception as error:  # the run's status must say what happened
         logger.exception("run %s failed", run_id)
-        final_status, reason = "failed", f"{type(error).__name__}: {error}"
+        final_status, reason = RunStatus.failed, f"{type(error).__name__}: {error}"
     finally:
         if context.sink is not None:
             try:
@@ -226,15 +222,12 @@ def _execute(
     was_paused: bool,
     evaluate: Callable[..., Any] | None,
 ) -> tuple[str, str | None]:
-    from cluster.launch.resources import plan_resources
-    from optunagui.objective import load_run_dataset, prepare_data
-
     _quiet_tune()
     ensure_ray(settings)
     _record_environment(db, run_id)
     plan = plan_resources(spec.resources, spec.budget.max_concurrent, ray.cluster_resources())
     if not plan.ok:
-        return "failed", "; ".join(plan.problems)
+        return RunStatus.failed, "; ".join(plan.problems)
 
     storage = build_storage(db)
     orphans = mark_orphans(db, run_id, storage, study_name) if resume else []
@@ -253,11 +246,11 @@ def _execute(
     else:
         remaining = n_trials - _trials_used(storage, study_name)
         if remaining <= 0:
-            return "completed", None
+            return RunStatus.completed, None
         space = resolve_space(spec)
         searcher = RunSearch(
             spec, study_name, storage, StoredSpace(settings.database_url, run_id),
-            sampler=build_sampler(spec.sampler, space), run_id=run_id,
+            sampler=build_sampler(spec.sampler, space), run_id=run_id, state=context.state,
         )
         context.searcher = searcher
         attempt = 1 if previous is None else int(previous.name.split("-")[1]) + 1
@@ -281,29 +274,18 @@ def _execute(
                 verbose=0,
             ),
         )
-    context.sink = _sink_of(tuner, run_id)
-    tuner.fit()
+    tuner.fit()  # the event sink Tune sets up (ours, or the restored one) joins the context
     return _outcome(db, run_id, context, n_trials, storage, study_name)
-
-
-def _sink_of(tuner: tune.Tuner, run_id: int) -> EventSink | None:
-    run_config = getattr(getattr(tuner, "_local_tuner", None), "_run_config", None)
-    for callback in getattr(run_config, "callbacks", None) or []:
-        if isinstance(callback, EventSink) and callback.run_id == run_id:
-            return callback
-    return None
 
 
 def _outcome(
     db: Database, run_id: int, context: RunContext, n_trials: int,
     storage: optuna.storages.BaseStorage, study_name: str,
 ) -> tuple[str, str | None]:
-    from optunagui import store
-
-    if context.stop_requested:
-        return "stopped", "stopped on request"
-    if context.pause_requested and _trials_used(storage, study_name) < n_trials:
-        return "paused", "paused on request"
+    if context.state.stop_requested:
+        return RunStatus.stopped, "stopped on request"
+    if context.state.pause_requested and _trials_used(storage, study_name) < n_trials:
+        return RunStatus.paused, "paused on request"
     with db.session() as session:
         counts = store.count_trials_by_state(session, run_id)
     if counts["failed"] and not counts["complete"] and not counts["pruned"]:
@@ -311,21 +293,8 @@ def _outcome(
             failed = store.list_trials(session, run_id, states=["failed"])
         first = (failed[0].error or "").strip().splitlines()[-1:] if failed else []
         detail = f"; first error: {first[0]}" if first else ""
-        return "failed", f"all {counts['failed']} trials failed{detail}"
-    return "completed", None
-
-
-def _install_stop_on_sigterm(context: RunContext) -> Any:
-    """SIGTERM (e.g. `optunagui stop` on a local driver) ends the run as a stop request."""
-
-    def request_stop(signum: int, frame: Any) -> None:
-        if context.searcher is not None:
-            context.searcher.stop_requested = True
-
-    try:
-        return signal.signal(signal.SIGTERM, request_stop)
-    except ValueError:  # not the main thread
-        return None
+        return RunStatus.failed, f"all {counts['failed']} trials failed{detail}"
+    return RunStatus.completed, None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,11 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue a paused or broken run")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    from optunagui.config import load_settings
-
     status = run_driver(args.run_id, load_settings(), resume=args.resume)
     print(f"run {args.run_id}: {status}", flush=True)
-    return 0 if status in ("completed", "paused", "stopped") else 1
+    return 0 if status in _ENDED_WELL else 1
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import optuna
 
+from optunagui import store
+
 if TYPE_CHECKING:
     from optunagui.store import Database
 
@@ -38,8 +40,6 @@ def mark_orphans(
     Returns:
         The numbers of the trials marked failed.
     """
-    from optunagui import store
-
     try:
         study = optuna.load_study(study_name=study_name, storage=storage)
         study_trials = study.get_trials(deepcopy=False)
@@ -48,9 +48,10 @@ def mark_orphans(
     with db.session() as session:
         rows = {row.number: row for row in store.list_trials(session, run_id)}
         run = store.get_run(session, run_id)
+        current_space = dict(run.current_space or {}) if run is not None else {}
         fixed = {
             name: entry.get("value")
-            for name, entry in dict(run.current_space or {}).items()
+            for name, entry in current_space.items()
             if entry.get("type") == "fixed" and not entry.get("when")
         }
     orphans: set[int] = set()

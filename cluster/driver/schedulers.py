@@ -16,7 +16,7 @@ from ray.tune.schedulers import (
     TrialScheduler,
 )
 
-from cluster.driver.search import STEP_KEY
+from cluster.driver.keys import STEP_KEY
 
 if TYPE_CHECKING:
     from optunagui.spec import ExperimentSpec

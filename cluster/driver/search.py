@@ -10,7 +10,8 @@
   arriving as COMPLETE;
 - the define-by-run space is read from the run's ``current_space`` in the database at every
   ask (`StoredSpace`), so new ranges written mid-run apply to the trials suggested after;
-- a pause request makes the searcher stop suggesting, so the experiment drains and ends.
+- a stop or pause request (the run's `RunState`) makes the searcher stop suggesting, so the
+  experiment drains and ends.
 """
 
 from __future__ import annotations
@@ -18,23 +19,23 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import optuna
 from ray.tune.search import Searcher, SearchGenerator
 from ray.tune.search.optuna import OptunaSearch
+from sqlalchemy import event
 
+from cluster.driver.context import RunState, get_context
+from cluster.driver.keys import FINAL_KEY, NUMBER_KEY, STEP_KEY
 from optunagui.spec.space import space_from_dict, suggest
+from optunagui.store import Database, get_run
 
 if TYPE_CHECKING:
     from optunagui.spec import ExperimentSpec, ParamSpec, SamplerSpec
-    from optunagui.store import Database
 
 __all__ = [
-    "FINAL_KEY",
-    "NUMBER_KEY",
     "SAMPLERS",
-    "STEP_KEY",
     "FixedSpace",
     "ResumableSearchGenerator",
     "RunSearch",
@@ -46,9 +47,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-STEP_KEY = "step"  # the trial's own step counter in every reported result
-FINAL_KEY = "final"  # set on the one result reported after evaluate() returned
-NUMBER_KEY = "_optuna_trial_number"  # added to the trial's config by RunSearch.suggest
 SAMPLERS = ("tpe", "random", "cmaes", "qmc", "gp", "nsga2", "grid")
 
 
@@ -89,8 +87,6 @@ def build_storage(db: Database) -> optuna.storages.RDBStorage:
     ``synchronous = NORMAL``): a commit then no longer waits for the disk, which is most of
     the cost of the study's per-step writes; a killed driver loses nothing committed.
     """
-    from sqlalchemy import event
-
     storage = db.optuna_storage()
     engine = storage.engine
     if engine.dialect.name == "sqlite":
@@ -149,8 +145,6 @@ class StoredSpace:
         return {"database_url": self.database_url, "run_id": self.run_id, "_db": None}
 
     def read(self) -> dict[str, ParamSpec]:
-        from optunagui.store import Database, get_run
-
         if self._db is None:
             self._db = Database(self.database_url)
         with self._db.session() as session:
@@ -172,6 +166,7 @@ class RunSearch(OptunaSearch):
         space: the define-by-run function (`StoredSpace` in the product).
         sampler: the Optuna sampler (`build_sampler`); TPE when None.
         run_id: the run; a restored searcher registers itself in the run's live context.
+        state: the run's requests (its live context's); a state of its own when None.
     """
 
     def __init__(
@@ -182,14 +177,14 @@ class RunSearch(OptunaSearch):
         space: Callable[[optuna.Trial], dict[str, Any]],
         sampler: optuna.samplers.BaseSampler | None = None,
         run_id: int | None = None,
+        state: RunState | None = None,
     ) -> None:
         self.run_id = run_id
+        self.state = state or RunState()
         names = [m.name for m in spec.metrics]
         modes = ["max" if d == "maximize" else "min" for d in spec.directions]
         multi = len(names) > 1
         self.pruner_name = spec.pruner.name
-        self.stop_requested = False
-        self.pause_requested = False
         self._reported: dict[str, set[int]] = {}
         super().__init__(
             space=space,
@@ -202,15 +197,19 @@ class RunSearch(OptunaSearch):
 
     @property
     def study(self) -> optuna.Study:
-        return self._ot_study
+        study: optuna.Study | None = self._ot_study
+        if study is None:
+            raise RuntimeError("the searcher has no study: it was given no space")
+        return study
 
     @property
     def is_multi_objective(self) -> bool:
         return isinstance(self.metric, list)
 
-    def suggest(self, trial_id: str) -> dict | str | None:
-        if self.stop_requested or self.pause_requested:
-            return Searcher.FINISHED
+    def suggest(self, trial_id: str) -> dict | None:
+        if self.state.stop_requested or self.state.pause_requested:
+            # Tune's signature leaves out the FINISHED answer that it documents and handles.
+            return cast(dict, Searcher.FINISHED)
         config = super().suggest(trial_id)
         ot_trial = self._ot_trials[trial_id]
         ot_trial.set_user_attr("tune_trial_id", trial_id)
@@ -244,12 +243,13 @@ class RunSearch(OptunaSearch):
             state, values = self._final_values(ot_trial, result)
         else:
             state = optuna.trial.TrialState.PRUNED
-            ot_trial.set_user_attr("pruned_by", "stop" if self.stop_requested else self.pruner_name)
+            reason = "stop" if self.state.stop_requested else self.pruner_name
+            ot_trial.set_user_attr("pruned_by", reason)
         try:
-            self._ot_study.tell(ot_trial, values, state=state)
+            self.study.tell(ot_trial, values, state=state)
         except Exception:  # e.g. a NaN value: never leave the trial RUNNING
             logger.exception("could not tell trial %s; recording it as failed", ot_trial.number)
-            self._ot_study.tell(ot_trial, state=optuna.trial.TrialState.FAIL)
+            self.study.tell(ot_trial, state=optuna.trial.TrialState.FAIL)
         self._reported.pop(trial_id, None)
 
     def _final_values(
@@ -279,15 +279,12 @@ class RunSearch(OptunaSearch):
 
     def restore(self, checkpoint_path: str) -> None:
         super().restore(checkpoint_path)
-        # A paused run is resumed from this state: it must suggest again.
-        self.pause_requested = False
-        self.stop_requested = False
-        if self.run_id is not None:
-            from cluster.driver.control import get_context
-
-            context = get_context(self.run_id)
-            if context is not None:
-                context.searcher = self
+        # A paused run is resumed from this state: it must suggest again, so the requests
+        # saved with it give way to those of the run's live context.
+        context = get_context(self.run_id) if self.run_id is not None else None
+        self.state = context.state if context is not None else RunState()
+        if context is not None:
+            context.searcher = self
 
 
 class ResumableSearchGenerator(SearchGenerator):

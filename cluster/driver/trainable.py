@@ -16,24 +16,30 @@ from typing import TYPE_CHECKING, Any
 import ray
 from ray import tune
 
-from cluster.driver.search import FINAL_KEY, NUMBER_KEY, STEP_KEY
+from cluster.driver.keys import (
+    CUDA_DEVICES_KEY,
+    DEVICE_KEY,
+    FINAL_KEY,
+    FIT_TIME_KEY,
+    FOLD_SCORES_KEY,
+    GPU_IDS_KEY,
+    NUMBER_KEY,
+    STEP_KEY,
+)
+from optunagui.models import get_model
+from optunagui.objective import evaluate as evaluate_objective
 
 if TYPE_CHECKING:
     from optunagui.objective import PreparedData, TrialResult
     from optunagui.spec import ExperimentSpec
 
 __all__ = [
-    "DEVICE_KEY",
-    "GPU_IDS_KEY",
     "TuneReporter",
     "build_trainable",
     "choose_device",
     "run_trial",
 ]
 
-DEVICE_KEY = "device"
-GPU_IDS_KEY = "gpu_ids"
-FOLD_SCORES_KEY = "fold_scores_json"  # per-metric fold scores, JSON: results stay flat
 Evaluate = Callable[..., "TrialResult"]
 
 
@@ -41,8 +47,6 @@ def choose_device(model_name: str, gpu_ids: list[str], cuda_available: Callable[
     """``"cuda"`` only for a GPU-capable model that Ray gave a GPU on a machine with CUDA."""
     if not gpu_ids:
         return "cpu"
-    from optunagui.models import get_model
-
     if not get_model(model_name).gpu_capable:
         return "cpu"
     return "cuda" if cuda_available() else "cpu"
@@ -84,8 +88,6 @@ def run_trial(
 ) -> None:
     """Evaluate one set of parameters inside a Tune trial."""
     if evaluate is None:
-        from optunagui.objective import evaluate as evaluate_objective
-
         evaluate = evaluate_objective
     params = {k: v for k, v in config.items() if k != NUMBER_KEY}
     gpu_ids = [str(g) for g in ray.get_gpu_ids()]
@@ -93,7 +95,7 @@ def run_trial(
     placement = {
         DEVICE_KEY: device,
         GPU_IDS_KEY: ",".join(gpu_ids),
-        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+        CUDA_DEVICES_KEY: os.environ.get("CUDA_VISIBLE_DEVICES", ""),
     }
     reporter = TuneReporter(placement)
     result = evaluate(spec, params, data, reporter=reporter, device=device)
@@ -106,7 +108,7 @@ def run_trial(
         {
             STEP_KEY: max(int(result.n_steps), reporter.last_step),
             FINAL_KEY: True,
-            "fit_time_s": float(result.fit_time_s),
+            FIT_TIME_KEY: float(result.fit_time_s),
             FOLD_SCORES_KEY: json.dumps(
                 {name: [float(v) for v in scores] for name, scores in result.fold_scores.items()}
             ),

@@ -88,7 +88,7 @@ def terminate_driver(pid: int | None, run_id: int, timeout_s: float = 15.0) -> N
     The SIGKILL goes to the driver's whole process group (it leads one, see `spawn_driver`),
     so the local Ray it started goes with it instead of lingering without its driver.
     """
-    if not is_driver_process(pid, run_id):
+    if pid is None or not is_driver_process(pid, run_id):
         return
     try:
         process = psutil.Process(pid)

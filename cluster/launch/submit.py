@@ -35,13 +35,14 @@ from cluster.launch.local_driver import (
     spawn_driver,
     terminate_driver,
 )
+from optunagui.status import TERMINAL_RUN_STATUSES, RunStatus
 from optunagui.store import Database, InvalidState, NotFound
 from optunagui.store.control import request_control
 from optunagui.store.runs import get_run, set_run_process, update_run_status
-from optunagui.store.tables import TERMINAL_RUN_STATUSES
 
 if TYPE_CHECKING:
     from ray.job_submission import JobSubmissionClient
+    from sqlalchemy.orm import Session
 
     from optunagui.config import Settings
     from optunagui.store import Run
@@ -136,7 +137,7 @@ def submit_run(
             if run.status in TERMINAL_RUN_STATUSES:
                 raise SubmitError(f"run {run_id} has finished ({run.status}); clone it instead")
             previous_job = run.ray_job_id
-            pid, paused = run.driver_pid, run.status == "paused"
+            pid, paused = run.driver_pid, run.status == RunStatus.paused
         # A pausing driver records "paused" while it still saves Tune's state: let it finish.
         if previous_job is None and is_driver_process(pid, run_id) and not (
             paused and _wait(lambda: not is_driver_process(pid, run_id), PAUSED_EXIT_WAIT_S)
@@ -199,12 +200,15 @@ def stop_run(
                 return StopOutcome(run_id, run.status, None, acknowledged=False, forced=False)
             job_id, driver_pid = run.ray_job_id, run.driver_pid
         client = build_job_client(_address_for(run_id, settings, job_id), env) if job_id else None
-        alive = not job_is_finished(client, job_id) if client else is_driver_alive(run)
+        if client is not None and job_id is not None:
+            alive = not job_is_finished(client, job_id)
+        else:
+            alive = is_driver_alive(run)
         if not alive:
             return _mark_stopped(database, run_id, "stopped while no driver was running")
         with database.session() as session:
             request = request_control(session, run_id, "stop", requested_by=requested_by)
-            status = get_run(session, run_id).status
+            status = _status(session, run_id)
         enforcer = _StopEnforcer(run_id, request["id"], timeout_s, client, job_id, driver_pid)
         if timeout_s <= 0:
             return StopOutcome(run_id, status, request["id"], acknowledged=False, forced=False)
@@ -235,12 +239,13 @@ class _StopEnforcer:
             database, self.run_id, self.request_id, self.timeout_s, self.client, self.job_id
         ):
             with database.session() as session:
-                status = get_run(session, self.run_id).status
+                status = _status(session, self.run_id)
             return StopOutcome(self.run_id, status, self.request_id, True, forced=False)
         waited = f"the driver did not confirm the stop within {self.timeout_s:g} s"
-        if self.client is not None and self.job_id is not None:
-            self.client.stop_job(self.job_id)
-            _wait(lambda: job_is_finished(self.client, self.job_id), 15.0)
+        client, job_id = self.client, self.job_id
+        if client is not None and job_id is not None:
+            client.stop_job(job_id)
+            _wait(lambda: job_is_finished(client, job_id), 15.0)
             reason = f"{waited}; job stopped"
         else:
             terminate_driver(self.driver_pid, self.run_id)
@@ -366,8 +371,12 @@ def _wait_for_ack(
         nonlocal confirmed
         with database.session() as session:
             run = get_run(session, run_id)
-            confirmed = run.control_ack_id == request_id or run.status in TERMINAL_RUN_STATUSES
-        return confirmed or (client is not None and job_is_finished(client, job_id))
+            confirmed = run is None or (  # a run that is gone has nothing left to stop
+                run.control_ack_id == request_id or run.status in TERMINAL_RUN_STATUSES
+            )
+        return confirmed or (
+            client is not None and job_id is not None and job_is_finished(client, job_id)
+        )
 
     _wait(done, timeout_s)
     return confirmed
@@ -384,13 +393,21 @@ def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
 
 
 def _mark_stopped(database: Database, run_id: int, reason: str) -> StopOutcome:
+    run: Run | None
     with database.session() as session:
         try:
-            run = update_run_status(session, run_id, "stopped", reason=reason)
+            run = update_run_status(session, run_id, RunStatus.stopped, reason=reason)
         except (InvalidState, NotFound):
             run = get_run(session, run_id)
-        status = run.status if run is not None else "stopped"
+        status = run.status if run is not None else RunStatus.stopped
     return StopOutcome(run_id, status, None, acknowledged=False, forced=False)
+
+
+def _status(session: Session, run_id: int) -> str:
+    run = get_run(session, run_id)
+    if run is None:
+        raise SubmitError(f"run {run_id} does not exist")
+    return run.status
 
 
 @contextmanager

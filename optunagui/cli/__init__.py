@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="optunagui", description="Hyperparameter tuning without writing tuning code."
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    package_path = __path__  # type: ignore[name-defined]
+    package_path = __path__
     for module_info in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
         if module_info.name.startswith("cmd_"):
             module = importlib.import_module(f"{__name__}.{module_info.name}")

@@ -7,11 +7,13 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optunagui.timefmt import format_time
+from optunagui.config import load_settings
+from optunagui.formatting import format_time, human_size
 
 if TYPE_CHECKING:
     from optunagui.datasets import LoadedDataset
@@ -61,7 +63,6 @@ def _error(message: str) -> int:
 
 
 def _open_database() -> tuple[Any, Any]:
-    from optunagui.config import load_settings
     from optunagui.store import Database
 
     settings = load_settings()
@@ -70,16 +71,7 @@ def _open_database() -> tuple[Any, Any]:
     return settings, database
 
 
-def human_size(n_bytes: int) -> str:
-    size = float(n_bytes)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"  # pragma: no cover - the loop always returns
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: set[int]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = []
     for row in [header, *rows]:

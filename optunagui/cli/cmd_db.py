@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from optunagui.config import load_settings
+
 __all__ = ["register"]
 
 
@@ -19,7 +21,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _database():
-    from optunagui.config import load_settings
     from optunagui.store import Database
 
     settings = load_settings()

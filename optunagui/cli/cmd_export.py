@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from optunagui.cli._runs import CliError, open_database
+from optunagui.config import load_settings
 
 __all__ = ["register"]
 
@@ -28,7 +29,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from optunagui.config import load_settings
     from optunagui.exports import ExportError, best_params_json, spec_yaml, trials_bytes
 
     if args.what == "trials" and args.format == "parquet" and not args.output:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from optunagui.cli._runs import open_database, require_run
+from optunagui.config import load_settings
 
 __all__ = ["register"]
 
@@ -22,7 +23,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from optunagui.config import load_settings
     from optunagui.store.models import list_model_versions
 
     settings = load_settings()

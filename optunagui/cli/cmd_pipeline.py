@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from optunagui.cli._runs import CliError, open_database
+from optunagui.config import load_settings
 
 __all__ = ["format_pipeline", "register"]
 
@@ -25,7 +26,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _pipeline(args: argparse.Namespace) -> int:
-    from optunagui.config import load_settings
     from optunagui.pipeline import pipeline_log
 
     with open_database(load_settings()) as database, database.session() as session:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from optunagui.cli._runs import CliError, open_database
+from optunagui.config import load_settings
 
 __all__ = ["register"]
 
@@ -27,7 +28,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from optunagui.config import load_settings
     from optunagui.reports import (
         PdfError,
         ReportOptions,

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from optunagui.cli._runs import (
     QUICK_LINE,
@@ -17,9 +17,8 @@ from optunagui.cli._runs import (
     summarize_run,
     write_best_params,
 )
-
-if TYPE_CHECKING:
-    from optunagui.config import Settings
+from optunagui.config import load_settings
+from optunagui.status import RunStatus
 
 __all__ = ["register"]
 
@@ -65,25 +64,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.set_defaults(handler=_train_best)
 
 
-def _settings() -> Settings:
-    from optunagui.config import load_settings
-
-    return load_settings()
-
-
 def _status(args: argparse.Namespace) -> int:
     from cluster.launch.submit import is_driver_alive
     from optunagui.store import get_run
 
-    settings = _settings()
+    settings = load_settings()
     with open_database(settings) as database:
         run = require_run(database, args.run_id)
         summary = summarize_run(database, args.run_id)
         with database.session() as session:
-            alive = is_driver_alive(get_run(session, args.run_id))
+            row = get_run(session, args.run_id)
+            alive = row is not None and is_driver_alive(row)
     where = (f"Ray job {run['ray_job_id']}" if run["ray_job_id"]
              else f"local pid {run['driver_pid']}" if run["driver_pid"] else None)
-    stale = summary.status == "running" and not run["ray_job_id"] and not alive
+    stale = summary.status == RunStatus.running and not run["ray_job_id"] and not alive
     if args.json:
         document = {**summary.to_json(), "status_reason": summary.status_reason,
                     "n_running": summary.n_running, "n_budget": summary.n_budget,
@@ -93,7 +87,7 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     print(format_summary(summary))
     if where:
-        active = summary.status in ("queued", "running")
+        active = summary.status in (RunStatus.queued, RunStatus.running)
         print(f"driver: {where}" + ((" (running)" if active else " (exiting)") if alive else ""))
     if stale:
         print(f"the driver is no longer running; `optunagui run --resume {args.run_id}` "
@@ -104,7 +98,7 @@ def _status(args: argparse.Namespace) -> int:
 def _logs(args: argparse.Namespace) -> int:
     from cluster.launch.submit import SubmitError, fetch_logs
 
-    settings = _settings()
+    settings = load_settings()
     with open_database(settings) as database:
         require_run(database, args.run_id)
         try:
@@ -118,7 +112,7 @@ def _logs(args: argparse.Namespace) -> int:
 def _stop(args: argparse.Namespace) -> int:
     from cluster.launch.submit import SubmitError, stop_run
 
-    settings = _settings()
+    settings = load_settings()
     with open_database(settings) as database:
         require_run(database, args.run_id)
         try:
@@ -128,7 +122,7 @@ def _stop(args: argparse.Namespace) -> int:
         status = summarize_run(database, args.run_id).status
     if outcome.request_id is None:
         print(f"run {args.run_id}: {status}" + (" (no driver was running)"
-                                                if status == "stopped" else ""))
+                                                if status == RunStatus.stopped else ""))
     elif outcome.acknowledged:
         print(f"run {args.run_id}: stop confirmed by the driver; status {status}")
     else:
@@ -138,7 +132,7 @@ def _stop(args: argparse.Namespace) -> int:
 
 
 def _best(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     with open_database(settings) as database:
         require_run(database, args.run_id)
         summary = summarize_run(database, args.run_id)
@@ -161,7 +155,7 @@ def _best(args: argparse.Namespace) -> int:
 def _train_best(args: argparse.Namespace) -> int:
     from optunagui.training import TrainingError, train_best
 
-    settings = _settings()
+    settings = load_settings()
     with open_database(settings) as database:
         require_run(database, args.run_id)
         try:

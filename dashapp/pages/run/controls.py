@@ -2,9 +2,10 @@
 
 Each action writes a request on the run (``request_control``) that the driver reads and
 confirms with a control event (shown on the history plot); resuming a paused run relaunches
-its driver and stopping goes through ``cluster.launch.submit.stop_run``. ``cluster`` is imported
-only inside those two actions. The callbacks check the editor role themselves: the controls
-card being hidden from viewers is not the check.
+its driver (``cluster.launch.start.start_runs``) and stopping goes through
+``cluster.launch.submit.stop_run``. ``cluster`` is imported only inside those two actions (it
+loads Ray, which the dashboard does not otherwise need). The callbacks check the editor role
+themselves: the controls card being hidden from viewers is not the check.
 """
 
 from __future__ import annotations
@@ -20,10 +21,42 @@ from dashapp.guard import Access
 from dashapp.pages.run.ids import ids
 from dashapp.pages.run.ranges import check_ranges
 from dashapp.permissions import Role
+from optunagui.status import TERMINAL_RUN_STATUSES, RunStatus
 from optunagui.store import InvalidState, NotFound, get_run, request_control
-from optunagui.store.tables import TERMINAL_RUN_STATUSES
 
-__all__ = ["controls_card", "perform", "register_control_callbacks"]
+__all__ = [
+    "RANGE_FIELDS",
+    "act",
+    "apply_ranges",
+    "controls_card",
+    "controls_style",
+    "is_editor",
+    "perform",
+    "register_control_callbacks",
+]
+
+RANGE_FIELDS = {
+    "lows": State({"type": ids.range_low, "param": ALL}, "value"),
+    "highs": State({"type": ids.range_high, "param": ALL}, "value"),
+    "logs": State({"type": ids.range_log, "param": ALL}, "value"),
+    "steps": State({"type": ids.range_step, "param": ALL}, "value"),
+    "low_ids": State({"type": ids.range_low, "param": ALL}, "id"),
+    "high_ids": State({"type": ids.range_high, "param": ALL}, "id"),
+    "log_ids": State({"type": ids.range_log, "param": ALL}, "id"),
+    "step_ids": State({"type": ids.range_step, "param": ALL}, "id"),
+}
+
+
+def is_editor(access: Access) -> bool:
+    """Editors and owners steer the run; viewers only read it."""
+    return access.role is not None and access.role >= Role.editor
+
+
+def controls_style(access: Access, status: str) -> dict[str, str]:
+    """The controls card shows for editors while the run has not finished."""
+    if is_editor(access) and status not in TERMINAL_RUN_STATUSES:
+        return components.SHOWN
+    return components.HIDDEN
 
 
 def controls_card() -> dbc.Card:
@@ -57,7 +90,7 @@ def controls_card() -> dbc.Card:
         ],
         id=ids.controls,
         class_name="mb-3",
-        style={"display": "none"},
+        style=components.HIDDEN,
     )
 
 
@@ -68,8 +101,9 @@ def _request(run_id: int, kind: str, user_id: int | None, payload: Any = None) -
 
 
 def _resume(run_id: int, status: str, user_id: int | None) -> tuple[str, str]:
-    if status == "paused":
+    if status == RunStatus.paused:
         from cluster.launch import submit
+        from cluster.launch.start import start_runs
 
         with services.database().session() as session:
             run = get_run(session, run_id)
@@ -78,12 +112,11 @@ def _resume(run_id: int, status: str, user_id: int | None) -> tuple[str, str]:
             text = ("The paused run's driver is still saving its state and exiting; press "
                     "Resume again in a few seconds.")
             return text, "warning"
-        try:
-            submit.submit_run(run_id, services.state().settings, db=services.database())
-        except submit.SubmitError as error:
-            return f"Could not resume: {error}", "danger"
+        started = start_runs([run_id], services.state().settings, db=services.database())
+        if run_id in started.failures:
+            return f"Could not resume: {started.failures[run_id]}", "danger"
         return "Resumed: the driver is starting again with the same study.", "success"
-    if status in ("running", "queued"):
+    if status in (RunStatus.running, RunStatus.queued):
         return _request(run_id, "resume", user_id), "success"
     return f"Nothing to resume: the run is {status}.", "warning"
 
@@ -117,7 +150,7 @@ def perform(access: Access, action: str) -> tuple[str, str]:
     user_id = access.principal.user_id
     try:
         if action == "pause":
-            if status == "paused":
+            if status == RunStatus.paused:
                 return "The run is already paused.", "info"
             return _request(run_id, "pause", user_id), "success"
         if action == "resume":
@@ -141,8 +174,57 @@ def _edits(lows: Any, highs: Any, logs: Any, steps: Any, ids_by_field: Any) -> d
     return edits
 
 
+def act(access: Access, pause: Any, resume: Any, stop: Any, run_id: Any) -> Any:
+    action = dash.ctx.triggered_id
+    if action not in (ids.pause, ids.resume, ids.stop):
+        raise dash.exceptions.PreventUpdate
+    text, color = perform(access, str(action).removeprefix("run-"))
+    return components.message(text, color)
+
+
+def _apply(access: Access, space: dict[str, Any], status: str, edits: dict[str, dict]
+           ) -> tuple[str, str, dict[str, dict[str, str]]]:
+    """Check the edited ranges and request them; (message, colour, problems by parameter)."""
+    check = check_ranges(space, edits)
+    if check.problems:
+        return "Nothing was changed: fix the ranges marked in red.", "danger", check.problems
+    if not check.changed:
+        return "No range was changed.", "info", check.problems
+    if status in TERMINAL_RUN_STATUSES:
+        text = f"The run has finished ({status}); its ranges can no longer change."
+        return text, "warning", check.problems
+    try:
+        _request(access.run_id, "ranges", access.principal.user_id, check.space)
+    except (InvalidState, NotFound, ValueError) as error:
+        return str(error), "warning", check.problems
+    changed = ", ".join(check.changed)
+    text = (
+        f"New ranges requested for {changed}; trials suggested after the driver "
+        "confirms use them."
+    )
+    return text, "success", check.problems
+
+
+def apply_ranges(access: Access, clicks: Any, run_id: Any, **fields: Any) -> Any:
+    message_ids = dash.ctx.outputs_list[1] if dash.ctx.outputs_list else []
+    names = [item["id"].get("param") for item in message_ids]
+    edits = _edits(
+        fields["lows"], fields["highs"], fields["logs"], fields["steps"],
+        (fields["low_ids"], fields["high_ids"], fields["log_ids"], fields["step_ids"]),
+    )
+    with services.database().session() as session:
+        run = get_run(session, access.run_id)
+        space = dict(run.current_space or (run.spec or {}).get("space") or {})
+        status = run.status
+    text, color, problems = _apply(access, space, status, edits)
+    per_param = [
+        "; ".join(f"{f}: {m}" for f, m in problems.get(n, {}).items()) for n in names
+    ]
+    return components.message(text, color), per_param
+
+
 def register_control_callbacks(app: dash.Dash) -> None:
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
         requires=guard.run(Role.editor, "run_id"),
         output=Output(ids.control_feedback, "children"),
@@ -153,26 +235,8 @@ def register_control_callbacks(app: dash.Dash) -> None:
         },
         state={"run_id": State(ids.run, "data")},
         prevent_initial_call=True,
-    )
-    def act(access: Access, pause: Any, resume: Any, stop: Any, run_id: Any) -> Any:
-        action = dash.ctx.triggered_id
-        if action not in (ids.pause, ids.resume, ids.stop):
-            raise dash.exceptions.PreventUpdate
-        text, color = perform(access, str(action).removeprefix("run-"))
-        return components.message(text, color)
-
-    field_state = {
-        "lows": State({"type": ids.range_low, "param": ALL}, "value"),
-        "highs": State({"type": ids.range_high, "param": ALL}, "value"),
-        "logs": State({"type": ids.range_log, "param": ALL}, "value"),
-        "steps": State({"type": ids.range_step, "param": ALL}, "value"),
-        "low_ids": State({"type": ids.range_low, "param": ALL}, "id"),
-        "high_ids": State({"type": ids.range_high, "param": ALL}, "id"),
-        "log_ids": State({"type": ids.range_log, "param": ALL}, "id"),
-        "step_ids": State({"type": ids.range_step, "param": ALL}, "id"),
-    }
-
-    @guard.guarded_callback(
+    )(act)
+    guard.guarded_callback(
         app,
         requires=guard.run(Role.editor, "run_id"),
         output=[
@@ -180,39 +244,6 @@ def register_control_callbacks(app: dash.Dash) -> None:
             Output({"type": ids.range_message, "param": ALL}, "children"),
         ],
         inputs={"clicks": Input(ids.ranges_apply, "n_clicks")},
-        state={"run_id": State(ids.run, "data"), **field_state},
+        state={"run_id": State(ids.run, "data"), **RANGE_FIELDS},
         prevent_initial_call=True,
-    )
-    def apply_ranges(access: Access, clicks: Any, run_id: Any, **fields: Any) -> Any:
-        message_ids = dash.ctx.outputs_list[1] if dash.ctx.outputs_list else []
-        names = [item["id"].get("param") for item in message_ids]
-        edits = _edits(
-            fields["lows"], fields["highs"], fields["logs"], fields["steps"],
-            (fields["low_ids"], fields["high_ids"], fields["log_ids"], fields["step_ids"]),
-        )
-        with services.database().session() as session:
-            run = get_run(session, access.run_id)
-            space = dict(run.current_space or (run.spec or {}).get("space") or {})
-            status = run.status
-        check = check_ranges(space, edits)
-        per_param = [
-            "; ".join(f"{f}: {m}" for f, m in check.problems.get(n, {}).items()) for n in names
-        ]
-        if check.problems:
-            text = "Nothing was changed: fix the ranges marked in red."
-            return components.message(text, "danger"), per_param
-        if not check.changed:
-            return components.message("No range was changed.", "info"), per_param
-        if status in TERMINAL_RUN_STATUSES:
-            text = f"The run has finished ({status}); its ranges can no longer change."
-            return components.message(text, "warning"), per_param
-        try:
-            _request(access.run_id, "ranges", access.principal.user_id, check.space)
-        except (InvalidState, NotFound, ValueError) as error:
-            return components.message(str(error), "warning"), per_param
-        changed = ", ".join(check.changed)
-        text = (
-            f"New ranges requested for {changed}; trials suggested after the driver "
-            "confirms use them."
-        )
-        return components.message(text, "success"), per_param
+    )(apply_ranges)

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from optunagui.store import create_run, update_run_status
+from optunagui.store import create_run
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from cluster.launch.start import SubmitOne
     from optunagui.config import Settings
     from optunagui.spec import ExperimentSpec
     from optunagui.store import Database
 
-__all__ = ["LaunchResult", "create_runs", "launch_runs", "submit_runs"]
+__all__ = ["LaunchResult", "create_runs", "launch_runs"]
 
 
 def create_runs(
@@ -48,9 +49,6 @@ def create_runs(
     return ids
 
 
-Submit = Callable[[int], object]
-
-
 @dataclass
 class LaunchResult:
     """Attributes:
@@ -67,22 +65,6 @@ class LaunchResult:
         return f"/runs/{self.run_ids[0]}" if len(self.run_ids) == 1 else None
 
 
-def submit_runs(database: Database, run_ids: list[int], submit: Submit) -> dict[int, str]:
-    """Submit each run; a run whose driver cannot start is marked failed with the reason."""
-    from cluster.launch.jobs import SubmitError
-
-    failures: dict[int, str] = {}
-    for run_id in run_ids:
-        try:
-            submit(run_id)
-        except (SubmitError, OSError) as error:
-            failures[run_id] = str(error) or type(error).__name__
-            with database.session() as session:
-                update_run_status(session, run_id, "failed",
-                                  reason=f"could not start: {failures[run_id]}")
-    return failures
-
-
 def launch_runs(
     database: Database,
     settings: Settings,
@@ -91,20 +73,19 @@ def launch_runs(
     *,
     created_by: int | None,
     dataset_version_id: int | None = None,
-    submit: Submit | None = None,
+    submit: SubmitOne | None = None,
 ) -> LaunchResult:
-    """Create the runs in one transaction, then start each one's driver.
+    """Create the runs in one transaction, then start each one's driver
+    (`cluster.launch.start.start_runs`: a run whose driver cannot start is marked failed).
 
     Args:
         submit: starts one run (default: ``cluster.launch.submit.submit_run`` with these settings).
     """
+    # Ray loads with the cluster package: the dashboard imports it only to start runs.
+    from cluster.launch.start import start_runs
+
     with database.session() as session:
         run_ids = create_runs(session, experiment_id, specs, created_by=created_by,
                               dataset_version_id=dataset_version_id)
-    if submit is None:
-        from cluster.launch.submit import submit_run
-
-        def submit(run_id: int) -> object:
-            return submit_run(run_id, settings, db=database)
-
-    return LaunchResult(run_ids, submit_runs(database, run_ids, submit))
+    started = start_runs(run_ids, settings, db=database, submit_one=submit)
+    return LaunchResult(run_ids, started.failures)

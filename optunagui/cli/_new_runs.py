@@ -1,0 +1,119 @@
+"""The runs `optunagui run` and `optunagui replay` add: from a spec file, or as a replay.
+
+Both belong to the account ``cli`` (`CLI_USERNAME`), which nobody can sign in as.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from optunagui.cli._runs import CliError
+from optunagui.replay import ReplayError, create_replay
+from optunagui.spec.io import read_spec_file
+from optunagui.spec.validation import SpecError, validate_spec
+from optunagui.store import (
+    Conflict,
+    create_experiment,
+    create_run,
+    create_user,
+    get_user_by_name,
+    list_experiments_for_user,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from optunagui.spec import ExperimentSpec
+    from optunagui.store import Database
+
+__all__ = ["CLI_USERNAME", "build_run_spec", "create_replay_run", "create_spec_run"]
+
+CLI_USERNAME = "cli"
+
+
+def build_run_spec(
+    path: str,
+    *,
+    n_trials: int | None = None,
+    sampler: str | None = None,
+    pruner: str | None = None,
+    max_concurrent: int | None = None,
+) -> ExperimentSpec:
+    """Read a spec file, apply the command line's overrides, validate the result.
+
+    Raises:
+        SpecError: a missing or unreadable file, or a spec with problems (all of them).
+    """
+    raw: dict[str, Any] = read_spec_file(path)
+    overrides = {
+        ("budget", "n_trials"): n_trials,
+        ("budget", "max_concurrent"): max_concurrent,
+        ("sampler", "name"): sampler,
+        ("pruner", "name"): pruner,
+    }
+    for (section, field), value in overrides.items():
+        if value is None:
+            continue
+        current = raw.get(section)
+        raw[section] = {**(current if isinstance(current, dict) else {}), field: value}
+    return validate_spec(raw, base_dir=Path(path).resolve().parent)
+
+
+def create_spec_run(database: Database, args: argparse.Namespace) -> int:
+    """A queued run of the spec file in ``args``, in the experiment ``args.experiment``
+    (made when the cli account owns none of that name); returns its id."""
+    try:
+        spec = build_run_spec(args.spec, n_trials=args.n_trials, sampler=args.sampler,
+                              pruner=args.pruner, max_concurrent=args.max_concurrent)
+    except SpecError as error:
+        problems = "\n".join(f"  {p}" for p in error.problems)
+        raise CliError(f"{args.spec}: {len(error.problems)} problem(s)\n{problems}") from None
+    with database.session() as session:
+        user_id = _cli_user(session)
+        experiment_id = _experiment_named(session, args.experiment, user_id)
+        if experiment_id is None:
+            try:
+                experiment_id = create_experiment(session, args.experiment, user_id).id
+            except ValueError as error:
+                raise CliError(f"--experiment: {error}") from None
+    try:
+        with database.session() as session:
+            run = create_run(session, experiment_id, spec.name, spec, created_by=user_id,
+                             study_name=args.study_name)
+            return run.id
+    except Conflict:
+        raise CliError(
+            f"--study-name: the study name {args.study_name!r} is already used by another run"
+        ) from None
+
+
+def create_replay_run(database: Database, run_id: int) -> int:
+    """A queued replay of ``run_id``; says on standard error what keeps it from repeating."""
+    try:
+        with database.session() as session:
+            replay = create_replay(session, run_id, created_by=_cli_user(session))
+    except ReplayError as error:
+        raise CliError(str(error)) from None
+    print(f"run {replay.run_id} replays run {run_id}", file=sys.stderr)
+    for warning in replay.warnings:
+        print(f"note: {warning}", file=sys.stderr)
+    return replay.run_id
+
+
+def _cli_user(session: Session) -> int:
+    """The account that owns runs started from the command line (it cannot sign in)."""
+    user = get_user_by_name(session, CLI_USERNAME)
+    if user is None:
+        # "!" is no password hash at all: nobody can sign in as this account.
+        user = create_user(session, CLI_USERNAME, "!")
+    return user.id
+
+
+def _experiment_named(session: Session, name: str, user_id: int) -> int | None:
+    for access in list_experiments_for_user(session, user_id):
+        if access.experiment.name == name.strip() and access.role == "owner":
+            return access.experiment.id
+    return None
