@@ -21,7 +21,7 @@ from dashapp.permissions import Role
 from optunagui.exports import ExportError, best_params_json, spec_yaml, trials_bytes
 from optunagui.reports import PdfError, ReportOptions, build_run_report, html_to_pdf
 
-__all__ = ["EXPORTS", "export_file", "exports_menu", "register_export_callbacks"]
+__all__ = ["EXPORTS", "download_export", "export_file", "exports_menu", "register_export_callbacks"]
 
 MENU_ITEM = "run-export-item"  # pattern-matching type, with "what"
 DOWNLOAD = "run-export-download"
@@ -82,18 +82,20 @@ def _report(run_id: int, what: str) -> dict[str, Any]:
     return file_download(pdf, f"run-{run_id}-report.pdf", "application/pdf")
 
 
+def download_export(access: Access, clicks: Any, run_id: Any) -> Any:
+    what = clicked_choice(clicks, "what", EXPORTS)
+    try:
+        return export_file(access.run_id, what), None
+    except ExportError as error:
+        return dash.no_update, components.message(f"Cannot export: {error}", "warning")
+
+
 def register_export_callbacks(app: dash.Dash) -> None:
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
         requires=guard.run(Role.viewer, "run_id"),
         output=[Output(DOWNLOAD, "data"), Output(FEEDBACK, "children")],
         inputs={"clicks": Input({"type": MENU_ITEM, "what": ALL}, "n_clicks")},
         state={"run_id": State(ids.run, "data")},
         prevent_initial_call=True,
-    )
-    def download_export(access: Access, clicks: Any, run_id: Any) -> Any:
-        what = clicked_choice(clicks, "what", EXPORTS)
-        try:
-            return export_file(access.run_id, what), None
-        except ExportError as error:
-            return dash.no_update, components.message(f"Cannot export: {error}", "warning")
+    )(download_export)

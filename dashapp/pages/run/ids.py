@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["ids"]
+from dashapp.components.notes import NoteIds
+
+__all__ = ["NOTE_IDS", "ids"]
 
 
 class ids:
@@ -38,3 +40,6 @@ class ids:
     timeline = "run-timeline-graph"
     grid = "run-trials-grid"
     detail = "run-trial-detail"
+
+
+NOTE_IDS = NoteIds("run")

@@ -1,80 +1,63 @@
 """The run page's "Model versions" card: each `train-best` version with its test score and a
 zip of its deployment package; editors train the best trial again from here.
 
-Training runs in a background thread (one at a time per server); the card polls while it
-goes on and reports the new version or why it failed.
+Training runs in the app's background jobs (``services.AppState.training_jobs``, one training
+per run at a time); the card polls while it goes on and reports the new version or why it
+failed.
 """
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, dcc, html
-from flask import current_app
 
 from dashapp import components, guard, services
 from dashapp.components.buttons import bump, clicked_id
 from dashapp.components.downloads import file_download
 from dashapp.guard import Access
+from dashapp.pages.run.controls import is_editor
 from dashapp.pages.run.ids import ids
 from dashapp.permissions import Role
+from optunagui.jobs import describe_error
 from optunagui.store import get_run
 from optunagui.store.models import list_model_versions
 from optunagui.training import TrainingError, package_zip, train_best
 
-__all__ = ["ModelTrainer", "models_card", "register_model_callbacks"]
+__all__ = [
+    "VERSIONS_OUTPUTS",
+    "download_model_version",
+    "models_card",
+    "register_model_callbacks",
+    "show_versions",
+    "train",
+    "training_outcome",
+]
 
 TABLE, TRAIN, POLL, FEEDBACK, DOWNLOAD, REFRESH = (
     f"run-models-{n}" for n in ("table", "train", "poll", "feedback", "download", "refresh"))
 DOWNLOAD_BUTTON = "run-model-download"  # pattern-matching type, with "version"
-EXTENSION_KEY = "optunagui.training"
 POLL_MS = 2000
-HIDDEN = {"display": "none"}
+VERSIONS_OUTPUTS = {
+    "table": Output(TABLE, "children"),
+    "train_style": Output(TRAIN, "style"),
+    "poll_off": Output(POLL, "disabled"),
+    "feedback": Output(FEEDBACK, "children"),
+}
 
 
-class ModelTrainer:
-    """One training at a time per server; the last outcome of each run is kept."""
-
-    def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="train-best")
-        self._jobs: dict[int, Future] = {}
-        self._lock = threading.Lock()
-
-    def start(self, run_id: int, work: Any) -> bool:
-        """False when the run is already being trained."""
-        with self._lock:
-            job = self._jobs.get(run_id)
-            if job is not None and not job.done():
-                return False
-            self._jobs[run_id] = self._executor.submit(work)
-            return True
-
-    def outcome(self, run_id: int) -> tuple[str, Any]:
-        """("none" | "running" | "done" | "failed", the document or the error text)."""
-        with self._lock:
-            job = self._jobs.get(run_id)
-        if job is None:
-            return "none", None
-        if not job.done():
-            return "running", None
-        error = job.exception()
-        if error is None:
-            return "done", job.result()
-        message = str(error) if isinstance(error, TrainingError) else (
-            f"{type(error).__name__}: {error}")
-        return "failed", message
-
-
-def _trainer() -> ModelTrainer:
-    found = current_app.extensions.get(EXTENSION_KEY)
-    if found is None:
-        found = current_app.extensions.setdefault(EXTENSION_KEY, ModelTrainer())
-    return found
+def training_outcome(run_id: int) -> tuple[str, Any]:
+    """("none" | "running" | "done" | "failed", the document or the error text) of the run's
+    last training on this server."""
+    job = services.state().training_jobs.get(run_id)
+    if job is None:
+        return "none", None
+    if job.status == "failed":
+        return "failed", describe_error(job.error, TrainingError)
+    return job.status, job.result()
 
 
 def models_card() -> dbc.Card:
@@ -87,7 +70,7 @@ def models_card() -> dbc.Card:
                 dcc.Download(id=DOWNLOAD),
                 html.Div(id=TABLE),
                 dbc.Button("Train the best model", id=TRAIN, color="primary", size="sm",
-                           class_name="mt-2", style=HIDDEN),
+                           class_name="mt-2", style=components.HIDDEN),
                 html.Div(id=FEEDBACK, className="mt-2"),
             ]),
         ],
@@ -132,58 +115,63 @@ def _status_message(status: str, outcome: Any) -> Any:
     return None
 
 
+def show_versions(access: Access, run_id: Any, refresh: Any, tick: Any) -> dict[str, Any]:
+    with services.database().session() as session:
+        versions = list_model_versions(session, access.run_id)
+        run = get_run(session, access.run_id)
+        metrics = (run.spec or {}).get("metrics") if run is not None else None
+    metric = metrics[0].get("name") if metrics else None
+    status, outcome = training_outcome(access.run_id)
+    editor = is_editor(access)
+    return {
+        "table": _versions_table(versions, metric),
+        "train_style": components.SHOWN if editor else components.HIDDEN,
+        "poll_off": status != "running",
+        "feedback": _status_message(status, outcome) if editor else None,
+    }
+
+
+def train(access: Access, clicks: Any, run_id: Any, refresh: Any) -> Any:
+    if not clicks:
+        raise dash.exceptions.PreventUpdate
+    database, settings = services.database(), services.state().settings
+    user_id, target = access.principal.user_id, access.run_id
+    services.state().training_jobs.start(
+        target, lambda: train_best(database, settings, target, created_by=user_id), again=True)
+    return bump(refresh), False
+
+
+def download_model_version(access: Access, clicks: Any, run_id: Any) -> Any:
+    version = clicked_id(clicks, "version")
+    data = package_zip(services.database(), services.state().settings, access.run_id, version)
+    if data is None:
+        text = f"Version {version} of this run has no package files any more."
+        return dash.no_update, components.message(text, "warning")
+    return file_download(data, f"run-{access.run_id}-model-v{version}.zip",
+                         "application/zip"), None
+
+
 def register_model_callbacks(app: dash.Dash) -> None:
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
         requires=guard.run(Role.viewer, "run_id"),
-        output=[Output(TABLE, "children"), Output(TRAIN, "style"), Output(POLL, "disabled"),
-                Output(FEEDBACK, "children")],
+        output=VERSIONS_OUTPUTS,
         inputs={"run_id": Input(ids.run, "data"), "refresh": Input(REFRESH, "data"),
                 "tick": Input(POLL, "n_intervals")},
-    )
-    def show_versions(access: Access, run_id: Any, refresh: Any, tick: Any) -> Any:
-        with services.database().session() as session:
-            versions = list_model_versions(session, access.run_id)
-            run = get_run(session, access.run_id)
-            metrics = (run.spec or {}).get("metrics") if run is not None else None
-        metric = metrics[0].get("name") if metrics else None
-        status, outcome = _trainer().outcome(access.run_id)
-        editor = access.role is not None and access.role >= Role.editor
-        message = _status_message(status, outcome) if editor else None
-        return (_versions_table(versions, metric), {} if editor else HIDDEN,
-                status != "running", message)
-
-    @guard.guarded_callback(
+    )(show_versions)
+    guard.guarded_callback(
         app,
         requires=guard.run(Role.editor, "run_id"),
         output=[Output(REFRESH, "data"), Output(POLL, "disabled", allow_duplicate=True)],
         inputs={"clicks": Input(TRAIN, "n_clicks")},
         state={"run_id": State(ids.run, "data"), "refresh": State(REFRESH, "data")},
         prevent_initial_call=True,
-    )
-    def train(access: Access, clicks: Any, run_id: Any, refresh: Any) -> Any:
-        if not clicks:
-            raise dash.exceptions.PreventUpdate
-        database, settings = services.database(), services.state().settings
-        user_id, target = access.principal.user_id, access.run_id
-        _trainer().start(target, lambda: train_best(database, settings, target,
-                                                    created_by=user_id))
-        return bump(refresh), False
-
-    @guard.guarded_callback(
+    )(train)
+    guard.guarded_callback(
         app,
         requires=guard.run(Role.viewer, "run_id"),
         output=[Output(DOWNLOAD, "data"), Output(FEEDBACK, "children", allow_duplicate=True)],
         inputs={"clicks": Input({"type": DOWNLOAD_BUTTON, "version": ALL}, "n_clicks")},
         state={"run_id": State(ids.run, "data")},
         prevent_initial_call=True,
-    )
-    def download(access: Access, clicks: Any, run_id: Any) -> Any:
-        version = clicked_id(clicks, "version")
-        data = package_zip(services.database(), services.state().settings, access.run_id,
-                           version)
-        if data is None:
-            text = f"Version {version} of this run has no package files any more."
-            return dash.no_update, components.message(text, "warning")
-        return file_download(data, f"run-{access.run_id}-model-v{version}.zip",
-                             "application/zip"), None
+    )(download_model_version)

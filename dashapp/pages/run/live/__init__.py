@@ -2,8 +2,8 @@
 
 Compute, then draw: ``reads`` reads the store (a snapshot once, then only new events),
 ``records``/``state`` hold plain data, each view module (``history``, ``curves``, ``scatter``,
-``timeline``, ``grid``, ``header``) turns records into figure data or ``dash.Patch``
-operations, ``build`` makes the first render and ``stream`` computes one poll.
+``timeline``, ``grid``) turns records into figure data or ``dash.Patch`` operations and
+``header`` into components; ``build`` makes the first render and ``stream`` computes one poll.
 """
 
 from dashapp.pages.run.live.build import InitialViews, build_scatter, build_views, load_scatter

@@ -14,10 +14,9 @@ from dashapp.pages.run.live.reads import TRIAL_KINDS, Tick
 from dashapp.pages.run.live.records import EventRecord, TrialRecord
 from dashapp.pages.run.live.state import LiveState
 from dashapp.pages.run.live.timeline import lane
+from optunagui.status import TERMINAL_RUN_STATUSES
 
 __all__ = ["Changes", "advance", "is_done", "trial_from_events"]
-
-TERMINAL = frozenset({"completed", "stopped", "failed"})
 
 
 @dataclass
@@ -131,4 +130,4 @@ def advance(state: LiveState, tick: Tick) -> Changes:
 
 def is_done(state: LiveState, tick: Tick) -> bool:
     """Polling can stop: the run has finished and every event has been read."""
-    return tick.run.status in TERMINAL and tick.exhausted
+    return tick.run.status in TERMINAL_RUN_STATUSES and tick.exhausted

@@ -1,0 +1,127 @@
+"""The run page's first render: the run read once (``dashapp.pages.run.live.load_snapshot``) and
+every view built from it; a refusal, an unknown run and a malformed id all get the same
+message and nothing of the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, dcc
+
+from dashapp import components, guard, services
+from dashapp.guard import Access, Denial
+from dashapp.pages.run.controls import controls_style, is_editor
+from dashapp.pages.run.ids import ids
+from dashapp.pages.run.live import build_views, load_snapshot
+from dashapp.pages.run.progress import clock, header
+from dashapp.pages.run.ranges import ranges_form
+from dashapp.pages.run.replay import replay_button
+from dashapp.permissions import Role
+from optunagui.status import TERMINAL_RUN_STATUSES
+
+__all__ = ["FIRST_OUTPUTS", "NOT_AVAILABLE", "first_render", "register_render_callbacks",
+           "show_run"]
+
+NOT_AVAILABLE = "This run does not exist, or you have no access to it."
+FIRST_OUTPUTS = {
+    "denied": Output(ids.denied, "children"),
+    "body": Output(ids.body, "style"),
+    "title": Output(ids.title, "children"),
+    "links": Output(ids.links, "children"),
+    "header": Output(ids.header, "children"),
+    "controls": Output(ids.controls, "style"),
+    "ranges": Output(ids.ranges_form, "children"),
+    "history": Output(ids.history, "figure"),
+    "curves": Output(ids.curves, "figure"),
+    "scatter": Output(ids.scatter, "figure"),
+    "timeline": Output(ids.timeline, "figure"),
+    "x_options": Output(ids.scatter_x, "options"),
+    "y_options": Output(ids.scatter_y, "options"),
+    "x_param": Output(ids.scatter_x, "value"),
+    "y_param": Output(ids.scatter_y, "value"),
+    "rows": Output(ids.grid, "rowData"),
+    "columns": Output(ids.grid, "columnDefs"),
+    "state": Output(ids.state, "data"),
+    "clock": Output(ids.clock, "data"),
+    "axes": Output(ids.scatter_axes, "data"),
+    "poll_off": Output(ids.poll, "disabled"),
+}
+
+
+def first_render(*, denied: Any, body: dict[str, str], poll_off: bool,
+                 **shown: Any) -> dict[str, Any]:
+    """The first render's outputs by name; the views not in ``shown`` stay as they are."""
+    unknown = set(shown) - set(FIRST_OUTPUTS)
+    if unknown:
+        raise ValueError(f"not an output of the first render: {sorted(unknown)}")
+    values: dict[str, Any] = dict.fromkeys(FIRST_OUTPUTS, dash.no_update)
+    values.update(denied=denied, body=body, poll_off=poll_off, **shown)
+    return values
+
+
+def _denied(_denial: Denial) -> dict[str, Any]:
+    message = components.message(NOT_AVAILABLE, "warning", id="run-not-available")
+    return first_render(denied=message, body=components.HIDDEN, poll_off=True)
+
+
+def _links(access: Access, run: Any) -> list[Any]:
+    links: list[Any] = [
+        dcc.Link("Experiment", href=f"/experiments/{run.experiment_id}", className="me-3"),
+        dcc.Link(
+            "Analysis", href=f"/runs/{run.id}/analysis", className="me-3", id="run-analysis-link"
+        ),
+    ]
+    if is_editor(access):
+        links.append(
+            dcc.Link(
+                "Re-run with one change",
+                href=f"/experiments/{run.experiment_id}/new-run?clone={run.id}",
+                id="run-rerun-link",
+            )
+        )
+        links.append(replay_button())
+    return links
+
+
+def show_run(access: Access, run_id: Any) -> dict[str, Any]:
+    snapshot = load_snapshot(services.database(), access.run_id)
+    if snapshot is None:
+        return _denied(Denial("not-found"))
+    views = build_views(snapshot)
+    run = snapshot.run
+    options = [{"label": name, "value": name} for name in views.params]
+    return first_render(
+        denied=None,
+        body=components.SHOWN,
+        title=run.name,
+        links=_links(access, run),
+        header=header(run, snapshot.counts, views.state),
+        controls=controls_style(access, run.status),
+        ranges=ranges_form(run.space) if is_editor(access) else None,
+        history=views.history,
+        curves=views.curves,
+        scatter=views.scatter,
+        timeline=views.timeline,
+        x_options=options,
+        y_options=options,
+        x_param=views.x_param,
+        y_param=views.y_param,
+        rows=views.rows,
+        columns=views.columns,
+        state=views.state.to_data(),
+        clock=clock(run),
+        axes=views.axes,
+        poll_off=run.status in TERMINAL_RUN_STATUSES,
+    )
+
+
+def register_render_callbacks(app: dash.Dash) -> None:
+    guard.guarded_callback(
+        app,
+        requires=guard.run(Role.viewer, "run_id"),
+        output=FIRST_OUTPUTS,
+        inputs={"run_id": Input(ids.run, "data")},
+        on_denied=_denied,
+    )(show_run)
