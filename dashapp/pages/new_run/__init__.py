@@ -14,69 +14,35 @@ message next to its field; Launch checks it all again, creates one run per model
 several) and submits them. The half-finished wizard is kept in the browser's local storage per
 experiment. Only editors and owners get through the callbacks; the layout holds no data.
 
-The logic lives in ``dashapp.pages.new_run.wizard`` (no Dash); the callbacks in
-``navigation.py`` and ``data_step.py``.
+The logic lives in ``dashapp.pages.new_run.wizard`` (no Dash). Beside it, the Dash side:
+``layout.py`` (the step panels), ``ids.py``, ``form_fields.py`` and ``drafts.py`` (components
+to form and back, the browser's drafts), ``tables.py`` and ``messages.py`` (what callbacks
+draw), ``context.py`` (the check every callback declares), and the callbacks grouped by
+concern: ``gate.py`` (opening the page), ``dataset_step.py`` (data, uploads, metrics),
+``space_step.py`` (reset to preset), ``navigation.py`` (Back / Next / Launch), ``restore.py``
+with ``cloning.py`` (drafts, clones and versions on page load), ``clientside.py`` (the
+browser's own).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import dash
-from dash import Input, Output, State, dcc, html
+from dash import dcc, html
 
-from dashapp.pages.new_run.data_step import register_data_callbacks
-from dashapp.pages.new_run.form_view import SAVE_DRAFT_JS, draft_inputs
+from dashapp.components import HIDDEN
+from dashapp.pages.new_run.clientside import register_clientside
+from dashapp.pages.new_run.dataset_step import register_dataset_step
+from dashapp.pages.new_run.gate import register_gate
 from dashapp.pages.new_run.ids import ids
-from dashapp.pages.new_run.layout import HIDDEN, layout_body, panel_id
+from dashapp.pages.new_run.layout import layout_body
 from dashapp.pages.new_run.navigation import register_navigation
-from dashapp.pages.new_run.wizard.steps import STEPS
+from dashapp.pages.new_run.restore import register_restore
+from dashapp.pages.new_run.space_step import register_space_step
 from dashapp.permissions import parse_id
 
 __all__ = ["ids", "layout", "register"]
-
-# Shows the current step's panel: runs in the browser (no data, nothing to check).
-SHOW_STEP = """
-function(step) {
-    var titles = TITLES;
-    var n = titles.length;
-    var current = (typeof step === "number" && step >= 1 && step <= n) ? step : 1;
-    var styles = titles.map(function(_, i) {
-        return (i + 1 === current) ? {} : {display: "none"};
-    });
-    var text = "Step " + current + " of " + n + ": " + titles[current - 1];
-    return styles.concat([text, current === 1, current === n ? {display: "none"} : {}]);
-}
-""".replace("TITLES", json.dumps(list(STEPS)))
-
-
-# The drafts live in the browser's local storage. The page keeps them in a memory store and
-# copies them to and from local storage itself: a local-storage dcc.Store written by the
-# draft callback on every edit sends the page into an endless re-render.
-DRAFTS_KEY = "optunagui-wizard-drafts"
-LOAD_DRAFTS = """
-function(experiment) {
-    try {
-        var drafts = JSON.parse(window.localStorage.getItem(KEY) || "{}");
-        return (drafts && typeof drafts === "object") ? drafts : {};
-    } catch (error) {
-        return {};
-    }
-}
-""".replace("KEY", json.dumps(DRAFTS_KEY))
-KEEP_DRAFTS = """
-function(drafts) {
-    if (drafts === null || drafts === undefined) { return window.dash_clientside.no_update; }
-    try {
-        window.localStorage.setItem(KEY, JSON.stringify(drafts));
-    } catch (error) {
-        return false;
-    }
-    return true;
-}
-""".replace("KEY", json.dumps(DRAFTS_KEY))
-
 
 def _experiment_href(experiment_id: Any) -> str:
     checked = parse_id(experiment_id)
@@ -135,31 +101,9 @@ def register(app: dash.Dash) -> None:
         # Pages with an order come first in the registry.
         order=0,
     )
-    app.clientside_callback(
-        SHOW_STEP,
-        [Output(panel_id(step), "style") for step in range(1, len(STEPS) + 1)]
-        + [
-            Output(ids.progress, "children"),
-            Output(ids.back, "disabled"),
-            Output(ids.next, "style"),
-        ],
-        Input(ids.step, "data"),
-    )
-    app.clientside_callback(
-        LOAD_DRAFTS,
-        Output(ids.draft, "data", allow_duplicate=True),
-        Input(ids.experiment, "data"),
-        prevent_initial_call="initial_duplicate",
-    )
-    app.clientside_callback(KEEP_DRAFTS, Output(ids.draft_saved, "data"), Input(ids.draft, "data"))
-    app.clientside_callback(
-        SAVE_DRAFT_JS,
-        Output(ids.draft, "data", allow_duplicate=True),
-        draft_inputs(),
-        State(ids.draft, "data"),
-        State(ids.experiment, "data"),
-        State(ids.step, "data"),
-        prevent_initial_call=True,
-    )
+    register_clientside(app)
     register_navigation(app)
-    register_data_callbacks(app)
+    register_restore(app)
+    register_gate(app)
+    register_dataset_step(app)
+    register_space_step(app)

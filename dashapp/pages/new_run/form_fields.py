@@ -1,5 +1,5 @@
-"""Between the wizard's components and its form: which states a callback reads, how their
-values become the form, and the draft kept in the browser per experiment.
+"""Between the wizard's components and its form: which inputs and states a callback reads,
+how their values become the form, and which outputs put a form back into the components.
 
 Everything here arrives from the browser and may have been edited: values are taken for what
 they are worth, and every one is checked again by the spec validation before anything runs.
@@ -7,72 +7,36 @@ they are worth, and every one is checked again by the spec validation before any
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from dash import ALL, Input, Output, State
 
 from dashapp.pages.new_run.ids import FIELDS, SPACE_ATTRS, ids
-from dashapp.pages.new_run.render import DEFAULT_TRANSFORM
+from dashapp.pages.new_run.tables import DEFAULT_TRANSFORM
 from dashapp.pages.new_run.wizard.form import default_form
+from dashapp.pages.new_run.wizard.steps import LAST_STEP
 
 __all__ = [
-    "MAX_DRAFTS",
-    "SAVE_DRAFT_JS",
+    "clamp_step",
     "draft_inputs",
-    "draft_form",
     "field_outputs",
     "field_values",
     "form_states",
+    "model_states",
     "read_form",
-    "save_draft",
 ]
 
-MAX_DRAFTS = 20
 EXTRA_KEYS = ("space_presets", "features_from_spec", "cloned_from", "prefill_key")
 
 
-# Keeps the draft in step with every edit, in the browser (so a reload between Back/Next loses
-# nothing). The same reading as ``read_form``; the server reads the components again anyway.
-SAVE_DRAFT_JS = """
-function() {
-    var args = Array.prototype.slice.call(arguments);
-    var keys = KEYS, attrs = ATTRS, n = keys.length;
-    var lists = window.dash_clientside.callback_context.inputs_list;
-    var draft = args[args.length - 3], exp = args[args.length - 2], step = args[args.length - 1];
-    if (exp === null || exp === undefined) { return window.dash_clientside.no_update; }
-    var drafts = Object.assign({}, draft || {});
-    var form = Object.assign({}, drafts[String(exp)] || {});
-    keys.forEach(function(k, i) { form[k] = args[i]; });
-    form.models = lists[n].filter(function(x) { return x.value; })
-                          .map(function(x) { return x.id.model; });
-    form.presets = {};
-    lists[n + 1].forEach(function(x) { form.presets[x.id.model] = x.value || "default"; });
-    var meta = {};
-    (form.features || []).forEach(function(r) { meta[r.column] = r; });
-    form.features = lists[n + 2].map(function(x, i) {
-        var t = (lists[n + 3][i] || {}).value, old = meta[x.id.column] || {};
-        return {column: x.id.column, kind: old.kind || "", reason: old.reason || null,
-                use: !!x.value, transform: (t && t !== "default") ? t : ""};
-    });
-    var rows = lists[n + 4].map(function(x) {
-        var parts = String(x.id.row).split("/");
-        return {model: parts[0], name: parts.slice(1).join("/")};
-    });
-    attrs.forEach(function(a, j) {
-        lists[n + 4 + j].forEach(function(x, i) { if (rows[i]) { rows[i][a] = x.value; } });
-    });
-    form.space = rows;
-    form.step = step;
-    drafts[String(exp)] = form;
-    return drafts;
-}
-""".replace("KEYS", json.dumps(list(FIELDS))).replace("ATTRS", json.dumps(list(SPACE_ATTRS)))
+def clamp_step(step: Any) -> int:
+    """The form's step when it is one of the wizard's, else the first."""
+    return step if isinstance(step, int) and 1 <= step <= LAST_STEP else 1
 
 
 def draft_inputs() -> list[Input]:
-    """The inputs of ``SAVE_DRAFT_JS``, in its order."""
+    """The inputs of ``clientside.SAVE_DRAFT_JS``, in its order."""
     inputs = [Input(component, prop) for component, prop in FIELDS.values()]
     inputs.append(Input({"type": ids.model_use, "model": ALL}, "value"))
     inputs.append(Input({"type": ids.preset, "model": ALL}, "value"))
@@ -86,10 +50,7 @@ def draft_inputs() -> list[Input]:
 def form_states() -> dict[str, State]:
     """Every state a callback needs to read the whole form."""
     states = {key: State(component, prop) for key, (component, prop) in FIELDS.items()}
-    states["model_use"] = State({"type": ids.model_use, "model": ALL}, "value")
-    states["model_ids"] = State({"type": ids.model_use, "model": ALL}, "id")
-    states["preset_values"] = State({"type": ids.preset, "model": ALL}, "value")
-    states["preset_ids"] = State({"type": ids.preset, "model": ALL}, "id")
+    states.update(model_states())
     states["feature_use"] = State({"type": ids.feature_use, "column": ALL}, "value")
     states["feature_transform"] = State({"type": ids.feature_transform, "column": ALL}, "value")
     states["feature_ids"] = State({"type": ids.feature_use, "column": ALL}, "id")
@@ -99,21 +60,33 @@ def form_states() -> dict[str, State]:
     return states
 
 
-def field_outputs(*, duplicate: bool = False) -> list[Output]:
-    """Outputs that set every plain field, the model choices and the presets (for restoring)."""
-    outputs = [Output(c, p, allow_duplicate=duplicate) for c, p in FIELDS.values()]
-    outputs.append(Output({"type": ids.model_use, "model": ALL}, "value"))
-    outputs.append(Output({"type": ids.preset, "model": ALL}, "value"))
+def model_states() -> dict[str, State]:
+    """The states of the model choices and their presets."""
+    return {
+        "model_use": State({"type": ids.model_use, "model": ALL}, "value"),
+        "model_ids": State({"type": ids.model_use, "model": ALL}, "id"),
+        "preset_values": State({"type": ids.preset, "model": ALL}, "value"),
+        "preset_ids": State({"type": ids.preset, "model": ALL}, "id"),
+    }
+
+
+def field_outputs() -> dict[str, Output]:
+    """Outputs that set every plain field (by form key), the model choices (``models``) and
+    the presets (``presets``), for restoring."""
+    outputs = {key: Output(component, prop) for key, (component, prop) in FIELDS.items()}
+    outputs["models"] = Output({"type": ids.model_use, "model": ALL}, "value")
+    outputs["presets"] = Output({"type": ids.preset, "model": ALL}, "value")
     return outputs
 
 
-def field_values(form: Mapping[str, Any], model_ids: list[dict], preset_ids: list[dict]) -> list:
+def field_values(form: Mapping[str, Any], model_ids: list[dict],
+                 preset_ids: list[dict]) -> dict[str, Any]:
     """The values for ``field_outputs``, from a form."""
-    values: list[Any] = [form.get(key) for key in FIELDS]
+    values: dict[str, Any] = {key: form.get(key) for key in FIELDS}
     models = set(form.get("models") or [])
     presets = form.get("presets") or {}
-    values.append([slot.get("model") in models for slot in model_ids])
-    values.append([presets.get(slot.get("model"), "default") for slot in preset_ids])
+    values["models"] = [slot.get("model") in models for slot in model_ids]
+    values["presets"] = [presets.get(slot.get("model"), "default") for slot in preset_ids]
     return values
 
 
@@ -176,24 +149,3 @@ def read_form(previous: Mapping[str, Any] | None, values: Mapping[str, Any]) -> 
             rows.append(row)
         form["space"] = rows
     return form
-
-
-def draft_form(draft: Any, experiment_id: int) -> dict[str, Any] | None:
-    """This experiment's half-finished wizard from the browser's storage, if any."""
-    if not isinstance(draft, Mapping):
-        return None
-    form = draft.get(str(experiment_id))
-    return dict(form) if isinstance(form, Mapping) else None
-
-
-def save_draft(draft: Any, experiment_id: int, form: Mapping[str, Any] | None) -> dict:
-    """The storage with this experiment's form replaced (None: removed); the oldest drafts go
-    when there are more than ``MAX_DRAFTS``."""
-    drafts = dict(draft) if isinstance(draft, Mapping) else {}
-    key = str(experiment_id)
-    drafts.pop(key, None)
-    if form is not None:
-        drafts[key] = dict(form)
-    while len(drafts) > MAX_DRAFTS:
-        drafts.pop(next(iter(drafts)))
-    return drafts

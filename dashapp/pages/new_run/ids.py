@@ -87,7 +87,6 @@ class ids:
     error = "new-run-error"  # pattern, with "field"
 
 
-
 # form key -> (component id, property)
 FIELDS: dict[str, tuple[str, str]] = {
     "source": (ids.source, "value"),

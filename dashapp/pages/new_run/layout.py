@@ -1,4 +1,4 @@
-"""The wizard's layout: seven step panels, each field with its message slot beside it.
+"""The wizard's step panels: seven of them, each field with its message slot beside it.
 
 The layout holds no data of any experiment (Dash sends it to every browser): only the choices
 every user sees anyway (built-in datasets, models and presets, samplers, transforms).
@@ -11,6 +11,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.components import HIDDEN
 from dashapp.pages.new_run.ids import ids
 from dashapp.pages.new_run.wizard.form import DEFAULT_MODEL, default_form
 from dashapp.pages.new_run.wizard.steps import STEPS
@@ -19,9 +20,8 @@ from optunagui.datasets import BUILTIN_DATASETS
 from optunagui.models import list_models
 from optunagui.spec.checks import SAMPLERS
 
-__all__ = ["HIDDEN", "error", "layout_body", "panel_id"]
+__all__ = ["error", "layout_body", "panel_id"]
 
-HIDDEN = {"display": "none"}
 SPLIT_METHODS = ["kfold", "stratified_kfold", "holdout", "time_series", "group_kfold"]
 SAMPLER_LABELS = {
     "tpe": "TPE (default)", "random": "Random", "cmaes": "CMA-ES", "qmc": "Quasi-Monte Carlo",

@@ -1,65 +1,46 @@
-"""The wizard's Back / Next / Launch and its restore on page load.
+"""The wizard's Back / Next / Launch.
 
 Next checks the whole form with the spec's own validation and moves on only when the steps up
 to the current one are clean; the messages go next to their fields. Launch checks everything
 again on the server, creates the run(s) and submits them. Both save the form as the browser's
-draft for this experiment, and the restore callback puts a draft (or a cloned run's spec)
-back into the components after a reload.
+draft for this experiment (``restore.py`` puts it back after a reload).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, ctx, html
+from dash import ALL, Input, Output, State, ctx
 
 from dashapp import components, guard, services
 from dashapp.guard import Access
-from dashapp.pages.new_run import render
-from dashapp.pages.new_run.form_view import (
-    draft_form,
-    field_outputs,
-    field_values,
-    form_states,
-    read_form,
-    save_draft,
-)
-from dashapp.pages.new_run.ids import SPACE_ATTRS, ids
+from dashapp.pages.new_run import tables
+from dashapp.pages.new_run.context import EDITOR, EXPERIMENT, capacity, resolve_choice
+from dashapp.pages.new_run.drafts import draft_form, save_draft
+from dashapp.pages.new_run.form_fields import clamp_step, form_states, read_form
+from dashapp.pages.new_run.ids import ids
+from dashapp.pages.new_run.messages import error_children, unplaced_messages
 from dashapp.pages.new_run.wizard import data as wizard_data
-from dashapp.pages.new_run.wizard.estimate import estimate_launch, local_capacity
+from dashapp.pages.new_run.wizard.estimate import estimate_launch
 from dashapp.pages.new_run.wizard.form import (
+    DatasetRef,
     chosen_models,
-    default_form,
     feature_rows,
     merge_feature_rows,
     merge_space_rows,
-    spec_to_form,
 )
 from dashapp.pages.new_run.wizard.launch import launch_runs
-from dashapp.pages.new_run.wizard.prefill import (
-    Prefill,
-    apply_prefill,
-    decode_prefill,
-    describe_changes,
-)
 from dashapp.pages.new_run.wizard.steps import LAST_STEP, Check, check_form
-from dashapp.permissions import Role, effective_role, parse_id
-from optunagui.store import get_dataset_version, get_run
+from optunagui.datasets import DatasetError, column_summary
+from optunagui.spec.io import dump_spec
 
-__all__ = ["register_navigation"]
-
-
-def _clamp_step(step: Any) -> int:
-    return step if isinstance(step, int) and 1 <= step <= LAST_STEP else 1
+__all__ = ["navigate", "register_navigation"]
 
 
-def _refresh_tables(form: dict[str, Any], dataset_ref: Any) -> None:
+def _refresh_tables(form: dict[str, Any], dataset_ref: DatasetRef | None) -> None:
     """Rebuild the features rows when the data's columns changed, and the space rows for the
     chosen models and presets (keeping what was edited)."""
-    from optunagui.datasets import DatasetError, column_summary
-
     if dataset_ref is not None:
         try:
             loaded = wizard_data.load_cached(dataset_ref.spec)
@@ -77,41 +58,26 @@ def _refresh_tables(form: dict[str, Any], dataset_ref: Any) -> None:
     form["space_presets"] = presets
 
 
-def _slots(outputs_list: Any) -> list[dict[str, Any]]:
+def _slots(outputs: Any) -> list[dict[str, Any]]:
     """The ids of the message slots, as the browser listed them."""
-    listed = outputs_list[2] if isinstance(outputs_list, list) and len(outputs_list) > 2 else []
+    listed = outputs.get("errors") if isinstance(outputs, dict) else None
     if not isinstance(listed, list):
         return []
     return [o["id"] for o in listed if isinstance(o, dict) and isinstance(o.get("id"), dict)]
 
 
-def _no_updates(outputs_list: Any) -> list[Any]:
-    """``no_update`` for each output (a list of them for a wildcard output)."""
-    return [[dash.no_update] * len(o) if isinstance(o, list) else dash.no_update
-            for o in outputs_list or []]
-
-
-def _table_fields(form: dict[str, Any]) -> set[str]:
-    fields = {f"features.{r.get('column')}" for r in form.get("features") or []}
-    for row in form.get("space") or []:
-        prefix = f"space.{row.get('model')}.{row.get('name')}"
-        fields.add(f"space.{row.get('model')}")
-        fields.add(prefix)
-        fields.update(f"{prefix}.{attr}" for attr in SPACE_ATTRS)
-    return fields
+def _tables(form: dict[str, Any], by_field: dict[str, list[str]]) -> dict[str, Any]:
+    return {"features": tables.features_table(form["features"], by_field),
+            "space": tables.space_table(form["space"], by_field, chosen_models(form))}
 
 
 def _review(check: Check) -> tuple[Any, Any]:
-    import os
-
-    from optunagui.spec.io import dump_spec
-
+    """The specs as YAML, and what launching them will do."""
     specs = list(check.specs.values())
     if not specs:
         return "", None
     text = "\n---\n".join(dump_spec(spec) for spec in specs)
-    capacity = local_capacity(os.cpu_count(), services.state().settings.ray_address)
-    estimate = estimate_launch(specs, capacity)
+    estimate = estimate_launch(specs, capacity())
     lines = [estimate.describe(), *estimate.notes]
     color = "info"
     if estimate.problems:
@@ -121,246 +87,104 @@ def _review(check: Check) -> tuple[Any, Any]:
                                     id="new-run-estimate-text")
 
 
-def _principal_can_read(access: Access, experiment_id: int) -> bool:
-    if experiment_id == access.experiment_id:
-        return True
-    member_role = services.experiment_member_role(access.principal, experiment_id)
-    if member_role is services.NO_EXPERIMENT:
-        return False
-    return effective_role(access.principal, experiment_id, member_role) is not None
+def _step_back(access: Access, draft: Any, form: dict[str, Any], step: int,
+               slots: list[dict[str, Any]]) -> dict[str, Any]:
+    form["step"] = max(1, step - 1)
+    return {"step": form["step"], "draft": save_draft(draft, access.experiment_id, form),
+            "errors": error_children(slots, {}), **_tables(form, {}),
+            "yaml": dash.no_update, "estimate": dash.no_update, "feedback": None,
+            "redirect": dash.no_update, "launch_disabled": False}
 
 
-@dataclass(frozen=True)
-class ClonedForm:
-    """A cloned run's form, what the link's changes did to it, and what could not be done."""
-
-    form: dict[str, Any]
-    changes: list[str]
-    notes: list[str]
-
-
-def _clone_form(access: Access, run_id: int, prefill: Prefill | None = None) -> ClonedForm | None:
-    """The form of an earlier run the user may read, with the link's changes applied, or None."""
-    with services.database().session() as session:
-        run = get_run(session, run_id)
-        if run is None:
-            return None
-        experiment_id, spec, version_id = run.experiment_id, dict(run.spec), run.dataset_version_id
-        upload = None
-        if version_id is not None:
-            version = get_dataset_version(session, version_id)
-            if version is not None:
-                upload = {"version_id": version.id, "name": version.name,
-                          "filename": version.original_filename or version.name,
-                          "n_rows": version.n_rows, "n_columns": version.n_columns}
-    if not _principal_can_read(access, experiment_id):
-        return None
-    prefill = prefill or Prefill()
-    changed, notes = apply_prefill(spec, prefill)
-    try:
-        form = spec_to_form(changed, upload=upload)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        if prefill.empty:
-            return None
-        try:  # the changes do not fit this run: clone it as it was and say so
-            form = spec_to_form(spec, upload=upload)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return None
-        changed = spec
-        notes.append("the link's changes do not fit this run and were left out")
-    form["name"] = f"{form.get('name') or 'run'} (copy)"[:160]
-    form["space_presets"] = dict(form["presets"])
-    form["cloned_from"] = run_id
-    form["prefill_key"] = prefill.key()
-    return ClonedForm(form, describe_changes(spec, changed), notes)
+def _launch(access: Access, draft: Any, check: Check, dataset_ref: DatasetRef | None,
+            slots: list[dict[str, Any]], step: int) -> dict[str, Any]:
+    """Creates and submits the checked runs; the browser goes to the run (or the group)."""
+    experiment = access.experiment_id
+    yaml_text, estimate = _review(check)
+    result = launch_runs(
+        services.database(), services.state().settings, experiment, check.specs,
+        created_by=access.principal.user_id,
+        dataset_version_id=dataset_ref.version_id if dataset_ref else None,
+    )
+    # Tables unchanged: a re-render would make the browser save the draft again.
+    return {"step": step, "draft": save_draft(draft, experiment, None),
+            "errors": error_children(slots, {}), "features": dash.no_update,
+            "space": dash.no_update, "yaml": yaml_text, "estimate": estimate,
+            "feedback": components.message("Launched.", "success"),
+            "redirect": result.target_url or f"/experiments/{experiment}",
+            "launch_disabled": True}
 
 
-def _clone_feedback(clone_id: int, cloned: ClonedForm | None) -> Any:
-    if cloned is None:
-        return components.message("That run does not exist, or you have no access to it; "
-                                  "starting from a fresh wizard.", "warning")
-    if cloned.changes:
-        text = (f"Pre-filled from run {clone_id} with the advice applied: "
-                f"{'; '.join(cloned.changes)}. Change what you need and launch.")
+def _problems_note(bad_step: int, unplaced: list[str]) -> Any:
+    texts = [f"Step {bad_step} needs a change before going on."] + unplaced
+    return components.message([components.empty_note(t) for t in texts], "danger",
+                              id="new-run-problems")
+
+
+def navigate(access: Access, back: Any, forward: Any, launch: Any, experiment_id: Any,
+             draft: Any, step: Any, **values: Any) -> dict[str, Any]:
+    """Back, Next or Launch: the new step, the saved draft, and the messages by field."""
+    trigger = ctx.triggered_id
+    step = clamp_step(step)
+    form = read_form(draft_form(draft, access.experiment_id), values)
+    slots = _slots(ctx.outputs_grouping)
+    dataset_ref = resolve_choice(access, form)
+    _refresh_tables(form, dataset_ref)
+    if trigger == ids.back:
+        return _step_back(access, draft, form, step, slots)
+    check = check_form(form, dataset_ref, wizard_data.load_cached)
+    upto = LAST_STEP if trigger == ids.launch else step
+    bad_step = check.first_step_with_problems(upto)
+    by_field = check.by_field(upto)
+    if bad_step is not None:
+        new_step = bad_step
+    elif trigger == ids.next:
+        new_step = min(step + 1, LAST_STEP)
     else:
-        text = f"Pre-filled from run {clone_id}: change what you need and launch."
-    if not cloned.notes:
-        return components.message(text, "info", id="new-run-prefill-text")
-    body = [html.P(text, className="mb-1"), html.P("Not applied:", className="mb-0"),
-            html.Ul([html.Li(note) for note in cloned.notes], className="mb-0")]
-    return components.message(body, "warning", id="new-run-prefill-text")
-
-
-def _with_version(access: Access, form: dict[str, Any], version: str,
-                  link_key: str) -> tuple[dict[str, Any], Any]:
-    """The form switched to the dataset version the link names (``?version=``), and the note
-    that says which version it reads now, or why it could not."""
-    with services.database().session() as session:
-        swap = wizard_data.swap_version(session, form, parse_id(version),
-                                        user_id=access.principal.user_id,
-                                        experiment_id=access.experiment_id)
-    swapped = {**swap.form, "prefill_key": link_key}
-    color = "info" if swap.applied else "warning"
-    return swapped, components.message(swap.text, color, id="new-run-version-text")
+        new_step = LAST_STEP
+    if trigger == ids.launch and bad_step is None and check.specs:
+        return _launch(access, draft, check, dataset_ref, slots, new_step)
+    form["step"] = new_step
+    feedback = None
+    if bad_step is not None:
+        slot_names = {str(slot.get("field")) for slot in slots}
+        unplaced = unplaced_messages(by_field, slot_names, tables.table_fields(form))
+        feedback = _problems_note(bad_step, unplaced)
+    yaml_text, estimate = ("", None)
+    if bad_step is None and new_step == LAST_STEP:
+        yaml_text, estimate = _review(check)
+    return {"step": new_step, "draft": save_draft(draft, access.experiment_id, form),
+            "errors": error_children(slots, by_field), **_tables(form, by_field),
+            "yaml": yaml_text, "estimate": estimate, "feedback": feedback,
+            "redirect": dash.no_update, "launch_disabled": False}
 
 
 def register_navigation(app: dash.Dash) -> None:
-    error_slots = Output({"type": ids.error, "field": ALL}, "children")
-
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
-        requires=guard.experiment(Role.editor, "experiment_id"),
-        output=[
-            Output(ids.step, "data", allow_duplicate=True),
-            Output(ids.draft, "data", allow_duplicate=True),
-            error_slots,
-            Output(ids.features, "children", allow_duplicate=True),
-            Output(ids.space, "children", allow_duplicate=True),
-            Output(ids.yaml, "children"),
-            Output(ids.estimate, "children"),
-            Output(ids.feedback, "children", allow_duplicate=True),
-            Output(ids.redirect, "href"),
-            Output(ids.launch, "disabled"),
-        ],
+        requires=EDITOR,
+        output={
+            "step": Output(ids.step, "data", allow_duplicate=True),
+            "draft": Output(ids.draft, "data", allow_duplicate=True),
+            "errors": Output({"type": ids.error, "field": ALL}, "children"),
+            "features": Output(ids.features, "children", allow_duplicate=True),
+            "space": Output(ids.space, "children", allow_duplicate=True),
+            "yaml": Output(ids.yaml, "children"),
+            "estimate": Output(ids.estimate, "children"),
+            "feedback": Output(ids.feedback, "children", allow_duplicate=True),
+            "redirect": Output(ids.redirect, "href"),
+            "launch_disabled": Output(ids.launch, "disabled"),
+        },
         inputs={
             "back": Input(ids.back, "n_clicks"),
             "forward": Input(ids.next, "n_clicks"),
             "launch": Input(ids.launch, "n_clicks"),
         },
         state={
-            "experiment_id": State(ids.experiment, "data"),
+            "experiment_id": EXPERIMENT,
             "draft": State(ids.draft, "data"),
             "step": State(ids.step, "data"),
             **form_states(),
         },
         prevent_initial_call=True,
-    )
-    def navigate(access: Access, back: Any, forward: Any, launch: Any, experiment_id: Any,
-                 draft: Any, step: Any, **values: Any) -> Any:
-        trigger = ctx.triggered_id
-        experiment = access.experiment_id
-        step = _clamp_step(step)
-        form = read_form(draft_form(draft, experiment), values)
-        slots = _slots(ctx.outputs_list)
-        user_id = access.principal.user_id
-        with services.database().session() as session:
-            dataset_ref = wizard_data.resolve_dataset(
-                session, form, user_id=user_id, experiment_id=experiment,
-                secret=services.state().settings.secret_key)
-        _refresh_tables(form, dataset_ref)
-        if trigger == ids.back:
-            form["step"] = max(1, step - 1)
-            return (form["step"], save_draft(draft, experiment, form),
-                    render.error_children(slots, {}),
-                    render.features_table(form["features"], {}),
-                    render.space_table(form["space"], {}, chosen_models(form)),
-                    dash.no_update, dash.no_update, None, dash.no_update, False)
-        check = check_form(form, dataset_ref, wizard_data.load_cached)
-        upto = LAST_STEP if trigger == ids.launch else step
-        bad_step = check.first_step_with_problems(upto)
-        by_field = check.by_field(upto)
-        if bad_step is not None:
-            new_step = bad_step
-        elif trigger == ids.next:
-            new_step = min(step + 1, LAST_STEP)
-        else:
-            new_step = LAST_STEP
-        form["step"] = new_step
-        slot_names = {str(slot.get("field")) for slot in slots}
-        unplaced = render.unplaced_messages(by_field, slot_names, _table_fields(form))
-        feedback = None
-        if bad_step is not None:
-            texts = [f"Step {bad_step} needs a change before going on."] + unplaced
-            feedback = components.message([components.empty_note(t) for t in texts], "danger",
-                                          id="new-run-problems")
-        yaml_text, estimate = ("", None)
-        if bad_step is None and new_step == LAST_STEP:
-            yaml_text, estimate = _review(check)
-        tables = (render.features_table(form["features"], by_field),
-                  render.space_table(form["space"], by_field, chosen_models(form)))
-        if trigger == ids.launch and bad_step is None and check.specs:
-            result = launch_runs(
-                services.database(), services.state().settings, experiment, check.specs,
-                created_by=user_id,
-                dataset_version_id=dataset_ref.version_id if dataset_ref else None,
-            )
-            target = result.target_url or f"/experiments/{experiment}"
-            # Tables unchanged: a re-render would make the browser save the draft again.
-            return (new_step, save_draft(draft, experiment, None),
-                    render.error_children(slots, {}), dash.no_update, dash.no_update,
-                    yaml_text, estimate, components.message("Launched.", "success"), target,
-                    True)
-        return (new_step, save_draft(draft, experiment, form),
-                render.error_children(slots, by_field), *tables, yaml_text, estimate,
-                feedback, dash.no_update, False)
-
-    @guard.guarded_callback(
-        app,
-        requires=guard.experiment(Role.editor, "experiment_id"),
-        output=[
-            *field_outputs(duplicate=False),
-            Output(ids.features, "children"),
-            Output(ids.space, "children"),
-            Output(ids.step, "data"),
-            Output(ids.restored, "data"),
-            Output(ids.feedback, "children"),
-            Output(ids.draft, "data"),
-        ],
-        inputs={"stamp": Input(ids.draft, "modified_timestamp")},
-        state={
-            "experiment_id": State(ids.experiment, "data"),
-            "draft": State(ids.draft, "data"),
-            "restored": State(ids.restored, "data"),
-            "clone": State(ids.clone, "data"),
-            "prefill": State(ids.prefill, "data"),
-            "model_ids": State({"type": ids.model_use, "model": ALL}, "id"),
-            "preset_ids": State({"type": ids.preset, "model": ALL}, "id"),
-        },
-    )
-    def restore(access: Access, stamp: Any, experiment_id: Any, draft: Any, restored: Any,
-                clone: Any, prefill: Any, model_ids: Any, preset_ids: Any) -> Any:
-        if restored:
-            raise dash.exceptions.PreventUpdate
-        feedback: Any = None
-        form = None
-        clone_id = parse_id(clone)
-        saved = draft_form(draft, access.experiment_id)
-        tokens = prefill if isinstance(prefill, dict) else {}
-        changes = decode_prefill(tokens.get("drop"), tokens.get("adjust"))
-        version = tokens.get("version") if isinstance(tokens.get("version"), str) else None
-        link_key = changes.key() + (f";version={version}" if version else "")
-        same_link = (saved is not None and saved.get("cloned_from") == clone_id
-                     and saved.get("prefill_key", Prefill().key()) == link_key)
-        fresh = False
-        if clone_id is not None and same_link:
-            form, clone_id = saved, None  # a reload after cloning: keep the edits made since
-        elif clone_id is not None:
-            cloned = _clone_form(access, clone_id, changes)
-            form = cloned.form if cloned is not None else None
-            feedback = _clone_feedback(clone_id, cloned)
-            if form is not None and version:
-                form, note = _with_version(access, form, version, link_key)
-                feedback = html.Div([feedback, note])
-        elif not (isinstance(stamp, int | float) and stamp > 0):
-            raise dash.exceptions.PreventUpdate  # the browser's storage has not been read yet
-        elif version and not same_link:
-            form, feedback = _with_version(access, saved or default_form(), version, link_key)
-            fresh = True
-        else:
-            form = saved
-        if form is None:
-            unchanged = _no_updates(ctx.outputs_list)
-            return (*unchanged[: len(field_outputs()) + 3], True, feedback, dash.no_update)
-        form = read_form(form, {})
-        models = chosen_models(form)
-        new_draft = (save_draft(draft, access.experiment_id, form) if clone_id or fresh
-                     else dash.no_update)
-        return (
-            *field_values(form, model_ids or [], preset_ids or []),
-            render.features_table(form["features"], {}),
-            render.space_table(form["space"], {}, models),
-            _clamp_step(form.get("step")),
-            True,
-            feedback,
-            new_draft,
-        )
+    )(navigate)

@@ -1,5 +1,5 @@
-"""Drawing the wizard's dynamic parts: the features and search-space tables (with their
-messages in the rows), the data preview, the message slots and the review.
+"""The wizard's tables: features and search space (with their messages in the rows), and the
+data preview.
 
 Every value from data or from a person goes in as a text child, which React escapes.
 """
@@ -14,32 +14,23 @@ from dash import html
 
 from dashapp import components
 from dashapp.pages.new_run.ids import SPACE_ATTRS, ids
+from dashapp.pages.new_run.messages import error_line
 from optunagui.spec import TRANSFORMS
 
 __all__ = [
     "DEFAULT_TRANSFORM",
-    "error_children",
+    "PREVIEW_ROWS",
     "features_table",
     "preview_table",
     "space_row_key",
     "space_table",
-    "unplaced_messages",
+    "table_fields",
 ]
 
 DEFAULT_TRANSFORM = "default"
 PREVIEW_ROWS = 8
 MAX_PREVIEW_COLUMNS = 30
 PARAM_TYPES = ("float", "int", "categorical", "fixed")
-
-
-def _messages(texts: Sequence[str] | None) -> Any:
-    if not texts:
-        return None
-    return [html.Div(text) for text in texts]
-
-
-def _error_line(texts: Sequence[str] | None) -> html.Div:
-    return html.Div(_messages(texts), className="text-danger small")
 
 
 def features_table(rows: Sequence[Mapping[str, Any]], messages: Mapping[str, list[str]]) -> Any:
@@ -61,7 +52,7 @@ def features_table(rows: Sequence[Mapping[str, Any]], messages: Mapping[str, lis
                        value=row.get("transform") or DEFAULT_TRANSFORM, size="sm"),
             html.Div([
                 html.Span(f"suggested off: {note}", className="text-muted small") if note else "",
-                _error_line(messages.get(f"features.{column}")),
+                error_line(messages.get(f"features.{column}")),
             ]),
         ])
     return components.table(["Column", "Kind", "Use", "Transform", "Note"], body,
@@ -98,7 +89,7 @@ def space_table(
             continue
         if several:
             parts.append(html.H6(model, className="mt-3"))
-        parts.append(_error_line(messages.get(f"space.{model}")))
+        parts.append(error_line(messages.get(f"space.{model}")))
         body = []
         for row in model_rows:
             name = str(row.get("name"))
@@ -112,7 +103,7 @@ def space_table(
                 cells.append(_cell(attr, key, row.get(attr), bool(texts)))
             body.append(cells)
             if row_messages:
-                body.append([_error_line(row_messages)])
+                body.append([error_line(row_messages)])
         parts.append(components.table(
             ["Parameter", "Type", "Low", "High", "Log", "Step", "Choices", "Value", "Condition"],
             body, id=f"new-run-space-table-{model}",
@@ -134,22 +125,12 @@ def preview_table(records: Sequence[Mapping[str, Any]], kinds: Mapping[str, str]
     return [components.table(header, rows, id="new-run-preview-table"), *note]
 
 
-def error_children(
-    slot_ids: Sequence[Mapping[str, Any]], by_field: Mapping[str, list[str]]
-) -> list[Any]:
-    """The children of each message slot, in the order Dash lists the slots."""
-    return [_messages(by_field.get(str(slot.get("field")))) for slot in slot_ids]
-
-
-def unplaced_messages(
-    by_field: Mapping[str, list[str]],
-    slots: set[str],
-    table_fields: set[str],
-) -> list[str]:
-    """Messages with no slot and no table row to show them in: shown at the top instead."""
-    texts = []
-    for field, messages in by_field.items():
-        if field in slots or field in table_fields:
-            continue
-        texts.extend(f"{field}: {message}" for message in messages)
-    return texts
+def table_fields(form: Mapping[str, Any]) -> set[str]:
+    """The fields whose messages the features and space tables show in their rows."""
+    fields = {f"features.{r.get('column')}" for r in form.get("features") or []}
+    for row in form.get("space") or []:
+        prefix = f"space.{row.get('model')}.{row.get('name')}"
+        fields.add(f"space.{row.get('model')}")
+        fields.add(prefix)
+        fields.update(f"{prefix}.{attr}" for attr in SPACE_ATTRS)
+    return fields

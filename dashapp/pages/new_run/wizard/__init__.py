@@ -1,5 +1,5 @@
 """The wizard's logic, without Dash: the form and the specs it makes, step checks, estimates,
-uploads and launching. The page (``dashapp/pages/new_run.py``) only wires it to components."""
+uploads and launching. The page (``dashapp.pages.new_run``) only wires it to components."""
 
 from __future__ import annotations
 

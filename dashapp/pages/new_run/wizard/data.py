@@ -13,13 +13,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dashapp.pages.new_run.wizard.form import DatasetRef
 from dashapp.pages.new_run.wizard.upload import accessible_version, upload_form, version_summary
-from optunagui.datasets import BUILTIN_DATASETS, LoadedDataset, load_builtin, load_file
+from optunagui.datasets import (
+    BUILTIN_DATASETS,
+    DatasetError,
+    LoadedDataset,
+    load_builtin,
+    load_file,
+    read_header,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-    from dashapp.pages.new_run.wizard.form import DatasetRef
 
 __all__ = ["VersionSwap", "clear_cache", "load_cached", "load_for_preview", "resolve_dataset",
            "swap_version"]
@@ -39,8 +45,6 @@ def resolve_dataset(
     Args:
         secret: checks the upload's proof that the user sent its content (``upload_proof``).
     """
-    from dashapp.pages.new_run.wizard.form import DatasetRef
-
     if form.get("source") == "upload":
         upload = form.get("upload")
         if not isinstance(upload, Mapping):
@@ -134,8 +138,6 @@ def load_for_preview(
     Returns:
         (dataset or None, the problem with the chosen target or the file, or None).
     """
-    from optunagui.datasets import DatasetError, read_header
-
     load = load_cached if cached else _load_uncached
     if dataset.get("builtin"):
         try:

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cluster.launch.resources import plan_resources
+from optunagui.objective import QUICK_MAX_ROWS
+
 if TYPE_CHECKING:
     from optunagui.spec import ExperimentSpec
 
@@ -79,8 +82,6 @@ class Estimate:
 def _quick_notes(specs: Sequence[ExperimentSpec]) -> list[str]:
     """What quick mode did to the budgets: the specs are validated, so their numbers are the
     ones the runs use."""
-    from optunagui.objective import QUICK_MAX_ROWS
-
     notes = []
     for spec in specs:
         if not spec.quick:
@@ -96,8 +97,6 @@ def _quick_notes(specs: Sequence[ExperimentSpec]) -> list[str]:
 
 def estimate_launch(specs: Sequence[ExperimentSpec], capacity: Capacity) -> Estimate:
     """Total trials and concurrency of launching ``specs`` together on ``capacity``."""
-    from cluster.launch.resources import plan_resources
-
     trials = [spec.budget.n_trials for spec in specs]
     concurrent: list[int] = []
     notes: list[str] = []

@@ -24,6 +24,7 @@ from dashapp.pages.new_run.wizard.space_table import (
 )
 from optunagui.models import get_model, list_models
 from optunagui.spec import ParamSpec
+from optunagui.spec.space import preset_space
 
 __all__ = [
     "AUTO_TASK",
@@ -164,8 +165,6 @@ def merge_feature_rows(
 
 def _space_for(model: str, preset: str, rows: Sequence[Mapping[str, Any]], out: RawSpecs) -> dict:
     """The spec's ``space`` for one model: the rows that differ from the preset."""
-    from optunagui.spec.space import preset_space
-
     try:
         base = preset_space(model, preset)
     except KeyError:

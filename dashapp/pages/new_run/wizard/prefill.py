@@ -67,36 +67,37 @@ def new_run_href(experiment_id: int, clone_run_id: int, *, drop: Sequence[str] =
     return f"/experiments/{experiment_id}/new-run?{urlencode(query)}"
 
 
+def _read_token(token: Any, what: str, problems: list[str]) -> Any:
+    """The token's value; None, with a problem that names ``what``, when it is unreadable."""
+    if not isinstance(token, str) or not token:
+        return None
+    try:
+        return _decode(token)
+    except ValueError as error:
+        problems.append(f"{what} {error}")
+        return None
+
+
 def decode_prefill(drop: Any = None, adjust: Any = None) -> Prefill:
     """The changes a wizard URL carries; unreadable parts become problems, not errors."""
     problems: list[str] = []
     columns: list[str] = []
     params: dict[str, dict[str, Any]] = {}
-    if isinstance(drop, str) and drop:
-        try:
-            value = _decode(drop)
-        except ValueError as error:
-            value = None
-            problems.append(f"drop: the list of features to switch off is {error}")
-        if isinstance(value, list) and all(isinstance(c, str) for c in value):
-            columns = list(dict.fromkeys(value))
-        elif value is not None:
-            problems.append("drop: expected a list of column names")
-    if isinstance(adjust, str) and adjust:
-        try:
-            value = _decode(adjust)
-        except ValueError as error:
-            value = None
-            problems.append(f"adjust: the parameter changes are {error}")
-        if isinstance(value, dict):
-            for name, raw in value.items():
-                try:
-                    params[str(name)] = ParamSpec.model_validate(raw).to_dict()
-                except (ValidationError, TypeError) as error:
-                    detail = str(error).splitlines()[-1] if str(error) else "invalid"
-                    problems.append(f"adjust.{name}: not a valid parameter range ({detail})")
-        elif value is not None:
-            problems.append("adjust: expected a mapping of parameter names to ranges")
+    value = _read_token(drop, "drop: the list of features to switch off is", problems)
+    if isinstance(value, list) and all(isinstance(c, str) for c in value):
+        columns = list(dict.fromkeys(value))
+    elif value is not None:
+        problems.append("drop: expected a list of column names")
+    value = _read_token(adjust, "adjust: the parameter changes are", problems)
+    if isinstance(value, dict):
+        for name, raw in value.items():
+            try:
+                params[str(name)] = ParamSpec.model_validate(raw).to_dict()
+            except (ValidationError, TypeError) as error:
+                detail = str(error).splitlines()[-1] if str(error) else "invalid"
+                problems.append(f"adjust.{name}: not a valid parameter range ({detail})")
+    elif value is not None:
+        problems.append("adjust: expected a mapping of parameter names to ranges")
     return Prefill(tuple(columns), params, tuple(problems))
 
 

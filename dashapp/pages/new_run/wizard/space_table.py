@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from optunagui.spec import ParamSpec
+from optunagui.spec.space import preset_space
 
 __all__ = [
     "SPACE_ATTRS",
@@ -76,8 +77,6 @@ def merge_space_rows(
 ) -> list[dict[str, Any]]:
     """The table for the chosen models: rows already edited are kept while the model and its
     preset stay the same; a new model, or a changed preset, starts from the preset's ranges."""
-    from optunagui.spec.space import preset_space
-
     kept: dict[str, list[dict[str, Any]]] = {}
     for row in previous or []:
         if isinstance(row, Mapping) and isinstance(row.get("model"), str):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dashapp.pages.new_run.wizard.form import DatasetRef, FieldProblem, form_to_raw_specs
+from optunagui.datasets import DatasetError
 from optunagui.spec.validation import Problem, SpecError, validate_spec
 
 if TYPE_CHECKING:
@@ -182,8 +183,6 @@ def check_form(
         load_dataset: loads the spec's ``dataset`` mapping (cached by the caller); raises
             ``DatasetError`` when the data cannot be used.
     """
-    from optunagui.datasets import DatasetError
-
     result = Check()
     raw = form_to_raw_specs(form, dataset_ref)
     result.messages.extend(FieldMessage(p.field, p.message) for p in raw.problems)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from optunagui.datasets import SUPPORTED_SUFFIXES, store_dataset_file
+from optunagui.formatting import format_time
 from optunagui.store import add_dataset_version, get_dataset_version
 from optunagui.store.datasets import SHORT_HASH, VersionUsage, list_versions_by_name
 from optunagui.store.tables import Run
@@ -198,8 +199,6 @@ def upload_form(version: DatasetVersion | VersionUsage) -> dict[str, Any]:
 
 def version_summary(version: DatasetVersion | VersionUsage) -> str:
     """"version <short hash> of <name> (<rows> rows), uploaded <when>"."""
-    from dashapp.components import format_time
-
     return (f"version {version.sha256[:SHORT_HASH]} of {version.name} ({version.n_rows} rows), "
             f"uploaded {format_time(version.created_at)}")
 
