@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from dashapp.pages.compare import reevaluate as reevaluation
+from dashapp.state import state
 from optunagui.store import create_run, update_run_status, upsert_trials
 from optunagui.store.experiments import set_baseline_run
 from tests.analysis.html_figures import html_traces
@@ -204,10 +205,14 @@ def _poll(app, client, job: Any):
     return post_callback(client, app, callback_key(app, POLL), {"tick": 1, "job": job})
 
 
+def _reevaluation_jobs(app):
+    return state(app.server).reevaluation_jobs
+
+
 def _wait_for_jobs(app) -> None:
-    cache = app.server.extensions[reevaluation.EXTENSION_KEY]
-    for job in list(cache._jobs.values()):
-        assert job.done.wait(120)
+    jobs = _reevaluation_jobs(app)
+    for job in jobs.jobs():
+        assert not jobs.wait(job.key, 120).running
 
 
 def test_reevaluation_starts_polls_and_shows_the_pooled_table(app, client_for, real_runs):
@@ -253,7 +258,7 @@ def test_reevaluation_refuses_bad_seed_counts(app, client_for, real_runs, seeds)
     text = json.dumps(body["compare-reevaluate-feedback"]["children"], ensure_ascii=False)
     assert "Number of seeds: give a whole number from 2 to 10" in text
     assert body["compare-reevaluate-job"]["data"] is None
-    assert app.server.extensions.get(reevaluation.EXTENSION_KEY) is None  # nothing started
+    assert not _reevaluation_jobs(app).jobs()  # nothing started
 
 
 def test_reevaluation_needs_every_run_readable(app, client_for, real_runs):

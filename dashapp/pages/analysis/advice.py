@@ -29,13 +29,14 @@ from dashapp.pages.run.ranges import check_ranges
 from dashapp.permissions import Role
 from optunagui import analysis
 from optunagui.analysis import Advice, TrialFrame
+from optunagui.status import TERMINAL_RUN_STATUSES
 from optunagui.store import InvalidState, NotFound, get_run, request_control
-from optunagui.store.tables import TERMINAL_RUN_STATUSES
 
 __all__ = [
     "AdviceActions",
     "advice_actions",
     "advice_links",
+    "apply_advice",
     "apply_advised_range",
     "ids",
     "item_actions",
@@ -192,8 +193,18 @@ def _clicked_param(clicks: Any) -> str:
     return clicked_choice(clicks, "param")
 
 
+def apply_advice(access: Access, clicks: Any, run_id: Any, objective: Any, method: Any) -> Any:
+    param = _clicked_param(clicks)
+    text, color = apply_advised_range(access, param, objective, method)
+    slots = ctx.outputs_list if isinstance(ctx.outputs_list, list) else []
+    return [components.message(text, color)
+            if isinstance(slot, Mapping) and slot.get("id", {}).get("param") == param
+            else dash.no_update
+            for slot in slots]
+
+
 def register_advice_callbacks(app: dash.Dash) -> None:
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
         requires=guard.run(Role.editor, "run_id"),
         output=Output({"type": ids.feedback, "param": ALL}, "children"),
@@ -204,13 +215,4 @@ def register_advice_callbacks(app: dash.Dash) -> None:
             "method": State(page_ids.method, "value"),
         },
         prevent_initial_call=True,
-    )
-    def apply_advice(access: Access, clicks: Any, run_id: Any, objective: Any,
-                     method: Any) -> Any:
-        param = _clicked_param(clicks)
-        text, color = apply_advised_range(access, param, objective, method)
-        slots = ctx.outputs_list if isinstance(ctx.outputs_list, list) else []
-        return [components.message(text, color)
-                if isinstance(slot, Mapping) and slot.get("id", {}).get("param") == param
-                else dash.no_update
-                for slot in slots]
+    )(apply_advice)

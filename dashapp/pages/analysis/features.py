@@ -9,15 +9,17 @@ model that cannot be explained shows its message instead of figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html
 
-from dashapp import components, services
+from dashapp import components, guard, services
 from dashapp.analysis_state import analysis_state
+from dashapp.components import HIDDEN, SHOWN
 from dashapp.guard import Access
 from dashapp.pages.analysis.figures import FEATURE_DRAWERS, empty_figure
 from dashapp.pages.analysis.ids import FEATURE_FIGURES, ids
@@ -28,11 +30,18 @@ from optunagui.analysis import FeatureImpactRecord
 from optunagui.store import get_best_trial
 from optunagui.store import runs as run_store
 
-__all__ = ["FEATURES_POLL_MS", "features_tab", "features_view", "rerun_link"]
+__all__ = [
+    "FEATURES_OUTPUTS",
+    "FEATURES_POLL_MS",
+    "features_tab",
+    "features_view",
+    "register_features_callbacks",
+    "rerun_link",
+    "show_features",
+    "show_rerun_link",
+]
 
 FEATURES_POLL_MS = 2000
-HIDDEN = {"display": "none"}
-SHOWN: dict[str, str] = {}
 NO_TRIAL = ("This run has no complete trial yet: feature impact explains the best trial's model "
             "once one finishes.")
 PICK_COLUMNS = "Tick the columns to leave out of a new run (the least impactful are listed first)."
@@ -80,15 +89,37 @@ def _drop_options(record: FeatureImpactRecord) -> list[dict[str, str]]:
     return [{"label": f"{c} ({record.mean_abs_shap[c]:.3g})", "value": c} for c in by_impact]
 
 
-def _message(text: str, color: str, *, poll: bool) -> tuple[Any, ...]:
+FEATURES_OUTPUTS = {
+    **{f"{name}_figure": Output(ids.graph(name), "figure") for name in FEATURE_FIGURES},
+    "note": Output(ids.features_note, "children"),
+    "done": Output(ids.features_poll, "disabled"),
+    "drop_options": Output(ids.features_drop, "options"),
+    "rerun_style": Output(ids.features_rerun, "style"),
+}
+
+
+def _shown(figures: Sequence[Any], note: Any, *, done: bool,
+           drop_options: list[dict[str, str]], rerun_style: dict[str, str]) -> dict[str, Any]:
+    return {
+        **{f"{name}_figure": fig for name, fig in zip(FEATURE_FIGURES, figures, strict=True)},
+        "note": note,
+        "done": done,
+        "drop_options": drop_options,
+        "rerun_style": rerun_style,
+    }
+
+
+def _message(text: str, color: str, *, poll: bool) -> dict[str, Any]:
     empty = empty_figure(text)
     note = components.message(text, color, id="analysis-features-message")
-    return (*([empty] * len(FEATURE_FIGURES)), note, not poll, [], HIDDEN)
+    return _shown([empty] * len(FEATURE_FIGURES), note, done=not poll, drop_options=[],
+                  rerun_style=HIDDEN)
 
 
-def features_view(access: Access) -> tuple[Any, ...]:
-    """(one figure per ``FEATURE_FIGURES``, note, whether polling can stop, the re-run
-    checklist's options, the re-run card's style) for the checked user."""
+def features_view(access: Access) -> dict[str, Any]:
+    """The tab for the checked user, by the keys of ``FEATURES_OUTPUTS``: one figure per
+    ``FEATURE_FIGURES``, the note, whether polling can stop, the re-run checklist's options
+    and the re-run card's style."""
     run_id = access.run_id
     found = _best_trial(run_id) if run_id is not None else None
     if run_id is None or found is None:
@@ -106,8 +137,9 @@ def features_view(access: Access) -> tuple[Any, ...]:
         return _message(outcome, "warning", poll=False)
     editor = access.role is not None and access.role >= Role.editor
     figures = [FEATURE_DRAWERS[name](outcome) for name in FEATURE_FIGURES]
-    return (*figures, outcome.note, True, _drop_options(outcome) if editor else [],
-            SHOWN if editor else HIDDEN)
+    return _shown(figures, outcome.note, done=True,
+                  drop_options=_drop_options(outcome) if editor else [],
+                  rerun_style=SHOWN if editor else HIDDEN)
 
 
 def rerun_link(access: Access, drop: Any) -> tuple[str, dict[str, str], str]:
@@ -122,3 +154,35 @@ def rerun_link(access: Access, drop: Any) -> tuple[str, dict[str, str], str]:
     href = new_run_href(access.experiment_id, access.run_id, drop=chosen)
     count = f"{len(chosen)} column" + ("s" if len(chosen) > 1 else "")
     return href, SHOWN, f"Opens the new-run wizard with this run's settings and {count} off."
+
+
+def show_features(access: Access, tab: Any, tick: Any, run_id: Any) -> dict[str, Any]:
+    if tab != "features":
+        raise dash.exceptions.PreventUpdate
+    return features_view(access)
+
+
+def show_rerun_link(access: Access, drop: Any, run_id: Any) -> Any:
+    return rerun_link(access, drop)
+
+
+def register_features_callbacks(app: dash.Dash) -> None:
+    guard.guarded_callback(
+        app,
+        requires=guard.run(Role.viewer, "run_id"),
+        output=FEATURES_OUTPUTS,
+        inputs={"tab": Input(ids.tabs, "active_tab"),
+                "tick": Input(ids.features_poll, "n_intervals")},
+        state={"run_id": State(ids.run, "data")},
+    )(show_features)
+    guard.guarded_callback(
+        app,
+        requires=guard.run(Role.editor, "run_id"),
+        output=[
+            Output(ids.features_link, "href"),
+            Output(ids.features_link, "style"),
+            Output(ids.features_hint, "children"),
+        ],
+        inputs={"drop": Input(ids.features_drop, "value")},
+        state={"run_id": State(ids.run, "data")},
+    )(show_rerun_link)

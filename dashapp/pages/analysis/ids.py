@@ -25,15 +25,10 @@ class ids:
     objective = "analysis-objective"
     x_param = "analysis-x-param"
     y_param = "analysis-y-param"
-    params_note = "analysis-params-note"
     method = "analysis-importance-method"
     importance_note = "analysis-importance-note"
     importance_poll = "analysis-importance-poll"
     advice = "analysis-advice"
-    convergence_verdict = "analysis-convergence-verdict"
-    exploration_verdict = "analysis-exploration-verdict"
-    pruning_verdict = "analysis-pruning-verdict"
-    workers_verdict = "analysis-workers-verdict"
     pareto_note = "analysis-pareto-note"
     features_note = "analysis-features-note"
     features_poll = "analysis-features-poll"
@@ -47,6 +42,11 @@ class ids:
     @staticmethod
     def graph(name: str) -> str:
         return f"analysis-{name}-graph"
+
+    @staticmethod
+    def verdict(name: str) -> str:
+        """The line of text under a diagnosis figure (one of ``DIAGNOSIS_FIGURES``)."""
+        return f"analysis-{name}-verdict"
 
 
 # Figures of the page, by tab: their graph ids are ``ids.graph(name)``.

@@ -3,17 +3,19 @@ computed in the background when the run has grown, and the refinement advice it 
 
 Editors and owners also get, with the advice, links that open the wizard with it applied and,
 while the run is not finished, a button that applies a numeric range to the running run
-(``_analysis_advice.py``); viewers and share links see the advice only."""
+(``dashapp/pages/analysis/advice.py``); viewers and share links see the advice only."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import Input, Output, State, html
 
-from dashapp.analysis_state import analysis_state
+from dashapp import guard
+from dashapp.analysis_state import analysis_state, load_run_frame
 from dashapp.guard import Access
 from dashapp.pages.analysis.advice import (
     AdviceActions,
@@ -22,10 +24,19 @@ from dashapp.pages.analysis.advice import (
     item_actions,
 )
 from dashapp.pages.analysis.figures import NO_TRIALS, empty_figure, objective_name
+from dashapp.pages.analysis.ids import ids
+from dashapp.permissions import Role
 from optunagui import analysis
 from optunagui.analysis import Advice, TrialFrame
 
-__all__ = ["METHODS", "importance_view", "render_advice"]
+__all__ = [
+    "IMPORTANCE_OUTPUTS",
+    "METHODS",
+    "importance_view",
+    "register_importance_callbacks",
+    "render_advice",
+    "show_importance",
+]
 
 METHODS = [
     {"label": "fANOVA", "value": "fanova"},
@@ -90,3 +101,35 @@ def importance_view(run_id: int, frame: TrialFrame, objective: Any, method: Any,
     advice = analysis.compute_advice(frame, record, objective=metric)
     shown = render_advice(advice, advice_actions(access) if advice else None)
     return analysis.draw_importance(record), note, shown, pending is None
+
+
+IMPORTANCE_OUTPUTS = {
+    "figure": Output(ids.graph("importance"), "figure"),
+    "note": Output(ids.importance_note, "children"),
+    "advice": Output(ids.advice, "children"),
+    "done": Output(ids.importance_poll, "disabled"),
+}
+
+
+def show_importance(access: Access, tab: Any, objective: Any, method: Any, tick: Any,
+                    run_id: Any) -> dict[str, Any]:
+    if tab != "importance":
+        raise dash.exceptions.PreventUpdate
+    view = importance_view(access.run_id, load_run_frame(access.run_id), objective, method,
+                           access=access)
+    return dict(zip(IMPORTANCE_OUTPUTS, view, strict=True))
+
+
+def register_importance_callbacks(app: dash.Dash) -> None:
+    guard.guarded_callback(
+        app,
+        requires=guard.run(Role.viewer, "run_id"),
+        output=IMPORTANCE_OUTPUTS,
+        inputs={
+            "tab": Input(ids.tabs, "active_tab"),
+            "objective": Input(ids.objective, "value"),
+            "method": Input(ids.method, "value"),
+            "tick": Input(ids.importance_poll, "n_intervals"),
+        },
+        state={"run_id": State(ids.run, "data")},
+    )(show_importance)

@@ -26,7 +26,14 @@ from optunagui import analysis
 from optunagui.analysis import TrialFrame
 from optunagui.analysis.pareto import OPERATORS as COMPARE
 
-__all__ = ["register_tradeoff_callbacks", "tradeoff_columns", "tradeoff_tab"]
+__all__ = [
+    "COLUMN_OUTPUTS",
+    "pick",
+    "register_tradeoff_callbacks",
+    "show_columns",
+    "tradeoff_columns",
+    "tradeoff_tab",
+]
 
 PREFIX = "analysis-tradeoff"
 OPTIMISE, DIRECTION, RESULT, GRAPH = (f"{PREFIX}-{n}" for n in
@@ -54,16 +61,17 @@ def tradeoff_columns(frame: TrialFrame) -> list[str]:
     return names
 
 
-def tradeoff_tab() -> list[Any]:
-    def dropdown(component_id: str, **kwargs: Any) -> dcc.Dropdown:
-        return dcc.Dropdown(id=component_id, clearable=False, **kwargs)
+def _dropdown(component_id: str, **kwargs: Any) -> dcc.Dropdown:
+    return dcc.Dropdown(id=component_id, clearable=False, **kwargs)
 
+
+def tradeoff_tab() -> list[Any]:
     bounds = [
         dbc.Row(
             [
                 dbc.Col(dbc.Label(f"Bound {i}", class_name="small mb-0"), md=1),
                 dbc.Col(dcc.Dropdown(id=_bound(i, "column"), placeholder="no bound"), md=4),
-                dbc.Col(dropdown(_bound(i, "op"), options=OPERATORS, value="<="), md=2),
+                dbc.Col(_dropdown(_bound(i, "op"), options=OPERATORS, value="<="), md=2),
                 dbc.Col(dbc.Input(id=_bound(i, "value"), placeholder="limit", debounce=True,
                                   size="sm"), md=3),
             ],
@@ -74,7 +82,7 @@ def tradeoff_tab() -> list[Any]:
     return [
         dbc.Row(
             [
-                dbc.Col([dbc.Label("Best", class_name="small mb-0"), dropdown(OPTIMISE)], md=5),
+                dbc.Col([dbc.Label("Best", class_name="small mb-0"), _dropdown(OPTIMISE)], md=5),
                 dbc.Col(
                     [dbc.Label("Direction", class_name="small mb-0"),
                      dbc.RadioItems(id=DIRECTION, options=["maximize", "minimize"],
@@ -133,65 +141,85 @@ def _result(pick: Any) -> Any:
     ])
 
 
-def register_tradeoff_callbacks(app: dash.Dash) -> None:
-    column_outputs = [Output(OPTIMISE, "options"), Output(OPTIMISE, "value"),
-                      *(Output(_bound(i, "column"), "options") for i in range(1, N_BOUNDS + 1)),
-                      Output(_bound(1, "column"), "value")]
+COLUMN_OUTPUTS = {
+    "optimise_options": Output(OPTIMISE, "options"),
+    "optimise": Output(OPTIMISE, "value"),
+    **{f"bound{i}_options": Output(_bound(i, "column"), "options")
+       for i in range(1, N_BOUNDS + 1)},
+    "bound1": Output(_bound(1, "column"), "value"),
+}
 
-    @guard.guarded_callback(
+
+def show_columns(access: Access, tab: Any, run_id: Any, chosen: Any) -> dict[str, Any]:
+    if tab != "tradeoffs" or chosen:
+        raise dash.exceptions.PreventUpdate
+    names = tradeoff_columns(load_run_frame(access.run_id))
+    return {
+        "optimise_options": names,
+        "optimise": names[0],
+        **{f"bound{i}_options": names for i in range(1, N_BOUNDS + 1)},
+        "bound1": "fit_time_s" if "fit_time_s" in names else None,
+    }
+
+
+def _bounds(names: list[str], fields: Mapping[str, Any]
+            ) -> tuple[dict[str, tuple[str, float]], str | None]:
+    """The bounds the form sets, by measure, or a problem to show instead."""
+    bounds: dict[str, tuple[str, float]] = {}
+    for i in range(1, N_BOUNDS + 1):
+        column, op = fields.get(f"column{i}"), fields.get(f"op{i}")
+        if column is None:
+            continue
+        if column not in names or op not in OPERATORS:
+            return {}, f"Bound {i}: choose a listed measure and one of {', '.join(OPERATORS)}."
+        limit, problem = _limit(fields.get(f"limit{i}"), i)
+        if problem:
+            return {}, problem
+        if limit is not None:
+            bounds[column] = (op, limit)
+    return bounds, None
+
+
+def pick(access: Access, optimise: Any, direction: Any, run_id: Any, **fields: Any) -> Any:
+    frame = load_run_frame(access.run_id)
+    names = tradeoff_columns(frame)
+    if optimise not in names:
+        raise dash.exceptions.PreventUpdate
+    bounds, problem = _bounds(names, fields)
+    if problem:
+        return components.message(problem, "danger"), dash.no_update
+    objective = optimise in frame.metric_names
+    chosen = None if objective else (direction if direction in ("maximize", "minimize")
+                                     else "maximize")
+    result = analysis.pick_tradeoff(frame, optimise, bounds, direction=chosen)
+    feasible = np.ones(frame.n_trials, dtype=bool)
+    for column, (op, limit) in bounds.items():
+        with np.errstate(invalid="ignore"):
+            feasible &= COMPARE[op](frame.metric_column(column), limit)
+    x_name = next(iter(bounds), None)
+    return _result(result), _figure(frame, optimise, x_name, feasible, result)
+
+
+def register_tradeoff_callbacks(app: dash.Dash) -> None:
+    viewer = guard.run(Role.viewer, "run_id")
+    guard.guarded_callback(
         app,
-        requires=guard.run(Role.viewer, "run_id"),
-        output=column_outputs,
+        requires=viewer,
+        output=COLUMN_OUTPUTS,
         inputs={"tab": Input(ids.tabs, "active_tab")},
         state={"run_id": State(ids.run, "data"), "chosen": State(OPTIMISE, "value")},
-    )
-    def show_columns(access: Access, tab: Any, run_id: Any, chosen: Any) -> Any:
-        if tab != "tradeoffs" or chosen:
-            raise dash.exceptions.PreventUpdate
-        names = tradeoff_columns(load_run_frame(access.run_id))
-        first_bound = "fit_time_s" if "fit_time_s" in names else None
-        return (names, names[0], *([names] * N_BOUNDS), first_bound)
-
+    )(show_columns)
     bound_inputs = {}
     for i in range(1, N_BOUNDS + 1):
         bound_inputs[f"column{i}"] = Input(_bound(i, "column"), "value")
         bound_inputs[f"op{i}"] = Input(_bound(i, "op"), "value")
         bound_inputs[f"limit{i}"] = Input(_bound(i, "value"), "value")
-
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
-        requires=guard.run(Role.viewer, "run_id"),
+        requires=viewer,
         output=[Output(RESULT, "children"), Output(GRAPH, "figure")],
         inputs={"optimise": Input(OPTIMISE, "value"), "direction": Input(DIRECTION, "value"),
                 **bound_inputs},
         state={"run_id": State(ids.run, "data")},
         prevent_initial_call=True,
-    )
-    def pick(access: Access, optimise: Any, direction: Any, run_id: Any, **fields: Any) -> Any:
-        frame = load_run_frame(access.run_id)
-        names = tradeoff_columns(frame)
-        if optimise not in names:
-            raise dash.exceptions.PreventUpdate
-        bounds: dict[str, tuple[str, float]] = {}
-        for i in range(1, N_BOUNDS + 1):
-            column, op = fields.get(f"column{i}"), fields.get(f"op{i}")
-            if column is None:
-                continue
-            if column not in names or op not in OPERATORS:
-                return components.message(f"Bound {i}: choose a listed measure and one of "
-                                          f"{', '.join(OPERATORS)}.", "danger"), dash.no_update
-            limit, problem = _limit(fields.get(f"limit{i}"), i)
-            if problem:
-                return components.message(problem, "danger"), dash.no_update
-            if limit is not None:
-                bounds[column] = (op, limit)
-        objective = optimise in frame.metric_names
-        chosen = None if objective else (direction if direction in ("maximize", "minimize")
-                                         else "maximize")
-        result = analysis.pick_tradeoff(frame, optimise, bounds, direction=chosen)
-        feasible = np.ones(frame.n_trials, dtype=bool)
-        for column, (op, limit) in bounds.items():
-            with np.errstate(invalid="ignore"):
-                feasible &= COMPARE[op](frame.metric_column(column), limit)
-        x_name = next(iter(bounds), None)
-        return _result(result), _figure(frame, optimise, x_name, feasible, result)
+    )(pick)

@@ -1,25 +1,31 @@
 """Re-evaluating the compared runs' best configurations over several seeds, off the request path.
 
 A re-evaluation trains every best configuration ``n_seeds x folds`` times: seconds to minutes.
-The compare page's callback only starts it here, in a background thread, and the page polls
-for the result. Results are kept per app, keyed by the runs, their best trials and the number
-of seeds, so the same request is answered from memory; at most ``MAX_RUNNING`` run at once.
+The compare page's Re-evaluate button only starts it in the app's ``reevaluation_jobs``
+(``optunagui.jobs.JobRunner``) and a timer polls for the result. Results are kept per app,
+keyed by the runs, their best trials and the number of seeds, so the same request is answered
+from memory; while one re-evaluation runs, a different one is refused.
+
+Both callbacks need only a signed-in user; every run id they touch goes through
+``dashapp.access``: the button's through ``selection.compared_runs``, the timer's (sent back
+by the browser) through ``access.readable_runs``.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from dash import html
-from flask import current_app
+import dash
+from dash import Input, Output, State, html
 
-from dashapp import components, services
-from dashapp.pages.compare.views import read_run, run_label, stats_table
+from dashapp import access as run_access
+from dashapp import components, guard, services
+from dashapp.guard import Access
+from dashapp.pages.compare.ids import ids
+from dashapp.pages.compare.selection import MAX_RUNS, compared_runs
+from dashapp.pages.compare.views import format_seconds, read_run, run_label, stats_table
 from dashapp.permissions import parse_id
 from optunagui.analysis.reevaluate import (
     ConfigurationToCheck,
@@ -28,13 +34,18 @@ from optunagui.analysis.reevaluate import (
     compare_reevaluated,
     reevaluate,
 )
+from optunagui.jobs import Job, describe_error
 
-__all__ = ["MAX_RUNNING", "Job", "JobKey", "JobRequest", "ReevaluationCache", "job_for",
-           "reevaluation_cache", "reevaluation_view", "start_job"]
-
-EXTENSION_KEY = "optunagui.compare.reevaluate"
-MAX_RUNNING = 1
-MAX_KEPT = 16
+__all__ = [
+    "JobKey",
+    "JobRequest",
+    "job_for",
+    "poll_reevaluation",
+    "reevaluation_view",
+    "register_reevaluation_callbacks",
+    "start_job",
+    "start_reevaluation",
+]
 
 JobKey = tuple[tuple[int, ...], tuple[int, ...], int]  # run ids, their best trials, seeds
 
@@ -75,78 +86,6 @@ class JobRequest:
         return cls(tuple(checked), tuple(kept), reference, n_seeds)
 
 
-@dataclass
-class Job:
-    """One re-evaluation: ``running`` until ``result`` (or ``error``) is set."""
-
-    key: JobKey
-    started: float = field(default_factory=time.monotonic)
-    result: Reevaluation | None = None
-    error: str | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def running(self) -> bool:
-        return not self.done.is_set()
-
-
-class ReevaluationCache:
-    """Jobs by key: finished ones kept (the oldest dropped past ``max_kept``), running ones
-    limited to ``max_running``."""
-
-    def __init__(self, max_running: int = MAX_RUNNING, max_kept: int = MAX_KEPT) -> None:
-        self._jobs: OrderedDict[JobKey, Job] = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_running = max_running
-        self.max_kept = max_kept
-
-    def get(self, key: JobKey) -> Job | None:
-        with self._lock:
-            return self._jobs.get(key)
-
-    def start(self, key: JobKey, work: Callable[[], Reevaluation]) -> tuple[Job | None, str | None]:
-        """The job for ``key``: the known one, or a new one running ``work`` in a thread.
-
-        Returns:
-            (job, None), or (None, why) when too many re-evaluations are running already.
-        """
-        with self._lock:
-            known = self._jobs.get(key)
-            if known is not None and known.error is None:
-                return known, None
-            running = sum(1 for job in self._jobs.values() if job.running)
-            if running >= self.max_running:
-                return None, ("Another re-evaluation is running on this server: try again "
-                              "when it has finished.")
-            job = Job(key)
-            self._jobs[key] = job
-            self._drop_old()
-        threading.Thread(target=self._run, args=(job, work), daemon=True,
-                         name=f"reevaluate-{'-'.join(map(str, key[0]))}").start()
-        return job, None
-
-    def _run(self, job: Job, work: Callable[[], Reevaluation]) -> None:
-        try:
-            job.result = work()
-        except Exception as error:  # shown to the user; the thread must not die silently
-            job.error = f"{type(error).__name__}: {error}"
-        finally:
-            job.done.set()
-
-    def _drop_old(self) -> None:
-        finished = [key for key, job in self._jobs.items() if not job.running]
-        for key in finished[: max(0, len(self._jobs) - self.max_kept)]:
-            del self._jobs[key]
-
-
-def reevaluation_cache() -> ReevaluationCache:
-    """The current app's cache, made on first use."""
-    found = current_app.extensions.get(EXTENSION_KEY)
-    if found is None:
-        found = current_app.extensions.setdefault(EXTENSION_KEY, ReevaluationCache())
-    return found
-
-
 def _configuration(run_id: int, is_baseline: bool) -> tuple[ConfigurationToCheck, int] | None:
     found = read_run(run_id)
     if found is None:
@@ -168,28 +107,34 @@ def job_for(run_ids: tuple[int, ...], baselines: tuple[int, ...],
     return key, {run_id: item[0] for run_id, item in found if item is not None}
 
 
-def start_job(key: JobKey,
-              configurations: dict[int, ConfigurationToCheck]) -> tuple[Job | None, str | None]:
-    settings = services.state().settings
+def start_job(key: JobKey, configurations: dict[int, ConfigurationToCheck]
+              ) -> tuple[Job[Reevaluation] | None, str | None]:
+    """The job for ``key``: the known one (running or done), or a new one.
+
+    Returns:
+        (job, None), or (None, why) when a different re-evaluation is running already.
+    """
+    state = services.state()
+    jobs = state.reevaluation_jobs
+    known = jobs.get(key)
+    if (known is None or known.status == "failed") and jobs.running_count() >= jobs.workers:
+        return None, ("Another re-evaluation is running on this server: try again when it has "
+                      "finished.")
+    settings = state.settings
     ordered = list(configurations.values())
-    return reevaluation_cache().start(
-        key, lambda: reevaluate(ordered, key[2], settings=settings))
+    return jobs.start(key, lambda: reevaluate(ordered, key[2], settings=settings)), None
 
 
-def _seconds(value: float) -> str:
-    return f"{value / 60:.1f} min" if value >= 120 else f"{value:.1f} s"
-
-
-def reevaluation_view(job: Job, baseline: str | None) -> Any:
+def reevaluation_view(job: Job[Reevaluation], baseline: str | None) -> Any:
     """Where the job stands, or its pooled statistics with the runs that were left out."""
     if job.running:
-        waited = _seconds(time.monotonic() - job.started)
+        waited = format_seconds(time.monotonic() - job.started)
         return components.message(f"Re-evaluating… ({waited} so far)", "info",
                                   id="compare-reevaluate-pending")
-    if job.error is not None or job.result is None:
-        return components.message(f"The re-evaluation failed: {job.error}", "danger",
-                                  id="compare-reevaluate-failed")
-    result = job.result
+    result = job.result()
+    if job.status == "failed" or result is None:
+        return components.message(f"The re-evaluation failed: {describe_error(job.error)}",
+                                  "danger", id="compare-reevaluate-failed")
     parts: list[Any] = [_label(result)]
     parts += [components.message(f"{label} was not re-evaluated: {why}.", "warning")
               for label, why in result.refused.items()]
@@ -206,4 +151,82 @@ def _label(result: Reevaluation) -> Any:
     return html.P(
         f"Re-evaluated over {result.n_seeds} seeds × {result.folds_per_seed} folds "
         f"({result.n_pairs} paired {result.metric} scores per run) in "
-        f"{_seconds(result.seconds)}.", className="mb-2", id="compare-reevaluate-label")
+        f"{format_seconds(result.seconds)}.", className="mb-2", id="compare-reevaluate-label")
+
+
+START_OUTPUTS = {
+    "feedback": Output(ids.reevaluate_feedback, "children"),
+    "job": Output(ids.reevaluate_job, "data"),
+    "done": Output(ids.reevaluate_poll, "disabled"),
+    "result": Output(ids.reevaluate_result, "children"),
+}
+
+
+def _refuse(text: str, color: str = "warning") -> dict[str, Any]:
+    return {"feedback": components.message(text, color, id="compare-reevaluate-refused"),
+            "job": None, "done": True, "result": None}
+
+
+def start_reevaluation(access: Access, clicks: Any, runs: Any, include: Any,
+                       seeds: Any) -> dict[str, Any]:
+    if not clicks:
+        raise dash.exceptions.PreventUpdate
+    compared = compared_runs(access.principal, runs, include)
+    if compared.selection.problem or compared.selection.refused:
+        return _refuse("Re-evaluation needs every listed run to be one you may read.")
+    n_seeds, problem = check_seed_count(seeds)
+    if n_seeds is None:
+        return _refuse(problem or "Number of seeds: invalid.", "danger")
+    run_ids, used = compared.run_ids, compared.used
+    if len(run_ids) < 2:
+        return _refuse("Re-evaluation needs at least two runs to compare.")
+    key, configurations = job_for(run_ids, used.pinned, n_seeds)
+    job, why = start_job(key, configurations)
+    if job is None:
+        return _refuse(why or "The re-evaluation could not start.")
+    reference = configurations.get(used.reference) if used.reference is not None else None
+    request = JobRequest(run_ids, used.pinned, used.reference if reference else None, n_seeds)
+    return {"feedback": None, "job": request.to_data(), "done": not job.running,
+            "result": reevaluation_view(job, reference.label if reference else None)}
+
+
+def poll_reevaluation(access: Access, tick: Any, job: Any) -> tuple[Any, bool]:
+    request = JobRequest.from_data(job, 2 * MAX_RUNS)
+    if request is None:
+        return None, True
+    _readable, refused = run_access.readable_runs(access.principal, request.run_ids)
+    if refused:
+        return None, True
+    key, configurations = job_for(request.run_ids, request.baselines, request.n_seeds)
+    found = services.state().reevaluation_jobs.get(key)
+    if found is None:
+        return components.message(
+            "The runs changed since this re-evaluation started, or the server restarted: "
+            "press Re-evaluate again.", "warning", id="compare-reevaluate-lost"), True
+    reference = request.reference
+    label = configurations[reference].label if reference in configurations else None
+    return reevaluation_view(found, label), not found.running
+
+
+def register_reevaluation_callbacks(app: dash.Dash) -> None:
+    guard.guarded_callback(
+        app,
+        requires=guard.signed_in(),
+        output=START_OUTPUTS,
+        inputs={"clicks": Input(ids.reevaluate, "n_clicks")},
+        state={"runs": State(ids.runs, "data"),
+               "include": State(ids.include_baseline, "value"),
+               "seeds": State(ids.seeds, "value")},
+        prevent_initial_call=True,
+    )(start_reevaluation)
+    guard.guarded_callback(
+        app,
+        requires=guard.signed_in(),
+        output=[
+            Output(ids.reevaluate_result, "children", allow_duplicate=True),
+            Output(ids.reevaluate_poll, "disabled", allow_duplicate=True),
+        ],
+        inputs={"tick": Input(ids.reevaluate_poll, "n_intervals")},
+        state={"job": State(ids.reevaluate_job, "data")},
+        prevent_initial_call=True,
+    )(poll_reevaluation)

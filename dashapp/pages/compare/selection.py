@@ -1,8 +1,9 @@
-"""Which of the runs named in a compare URL the user may read.
+"""Which of the runs named in a compare URL the user may read, and the baselines they add.
 
-Each id goes through the check a run page callback makes (``guard.run(Role.viewer, ...)``):
-the user's role on the run's experiment. A run that does not exist and a run the user may not
-read get the same answer, so the page tells nothing about runs outside the user's experiments.
+Every id, the URL's and the pinned baselines' alike, goes through ``dashapp.access`` (the
+user's role on the run's experiment, as a run page callback checks it). A run that does not
+exist and a run the user may not read get the same answer, so the page tells nothing about
+runs outside the user's experiments.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dashapp import access, services
 from dashapp.permissions import Principal, parse_id
 from optunagui.store import experiments as experiment_store
 
-__all__ = ["MAX_RUNS", "Baselines", "Selection", "find_baselines", "include_baseline",
-           "select_runs"]
+__all__ = ["MAX_RUNS", "Baselines", "Compared", "Selection", "compared_runs", "find_baselines",
+           "include_baseline", "select_runs"]
 
 MAX_RUNS = 8
 
@@ -83,3 +84,31 @@ def find_baselines(principal: Principal, run_ids: tuple[int, ...]) -> Baselines:
                 pinned.append(experiment.baseline_run_id)
     readable, _refused = access.readable_runs(principal, pinned)
     return Baselines(readable, tuple(run_id for run_id in readable if run_id not in run_ids))
+
+
+@dataclass(frozen=True)
+class Compared:
+    """What a compare callback works on; every id in it passed ``dashapp.access``.
+
+    Attributes:
+        found: the pinned baselines of the selected runs' experiments.
+        used: those the comparison includes (none when the switch is off).
+    """
+
+    selection: Selection
+    found: Baselines
+    used: Baselines
+
+    @property
+    def run_ids(self) -> tuple[int, ...]:
+        """The runs to show: added baselines first, then the readable selection."""
+        return self.used.added + self.selection.readable
+
+
+def compared_runs(principal: Principal, runs: Any, include: Any) -> Compared:
+    """The runs of the ``runs`` text that ``principal`` may read, with their baselines in use
+    as the switch (or the URL's ``baseline``) says."""
+    selection = select_runs(principal, runs)
+    found = find_baselines(principal, selection.readable) if selection.readable else Baselines()
+    used = found if include_baseline(include) else Baselines()
+    return Compared(selection, found, used)

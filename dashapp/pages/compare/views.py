@@ -19,7 +19,8 @@ from optunagui.analysis.best_trials import compare_best_trials
 from optunagui.store import runs as run_store
 
 __all__ = ["BASELINE_MARK", "QUICK_MARK", "Comparison", "build_comparison", "comparison_figure",
-           "read_run", "run_label", "side_by_side_table", "stats_notes", "stats_table"]
+           "format_seconds", "read_run", "run_label", "side_by_side_table", "stats_notes",
+           "stats_table"]
 
 
 BASELINE_MARK = " (baseline)"
@@ -102,7 +103,8 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _seconds(value: float | None) -> str:
+def format_seconds(value: float | None) -> str:
+    """``42.0 s`` up to two minutes, ``3.5 min`` past them; None gives a dash."""
     if value is None:
         return "—"
     return f"{value / 60:.1f} min" if value >= 120 else f"{value:.1f} s"
@@ -125,8 +127,8 @@ def side_by_side_table(record: SideBySideRecord) -> dbc.Table:
                  [f"{counts['complete'][j]} / {counts['pruned'][j]} / {counts['failed'][j]}"
                   for j in range(n)], False))
     rows.append(("Budget (trials)", [_cell(v) for v in record.budgets], False))
-    rows.append(("Wall time", [_seconds(v) for v in record.wall_s], False))
-    rows.append(("Compute time", [_seconds(v) for v in record.compute_s], False))
+    rows.append(("Wall time", [format_seconds(v) for v in record.wall_s], False))
+    rows.append(("Compute time", [format_seconds(v) for v in record.compute_s], False))
     rows.append(("Best of its model family", ["★" if label in best_runs else ""
                                               for label in record.labels], False))
     header = html.Thead(html.Tr([html.Th("")] + [html.Th(label) for label in record.labels]))

@@ -1,0 +1,102 @@
+"""The tabs that only draw figures of the run's frame: the parameter space, the diagnosis and
+the Pareto front. Each draws when its tab is open, for the run the guard checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, State
+
+from dashapp import guard
+from dashapp.analysis_state import load_run_frame
+from dashapp.guard import Access
+from dashapp.pages.analysis.figures import build_figure
+from dashapp.pages.analysis.ids import ALL_PARAMS_FIGURES, AXES_FIGURES, DIAGNOSIS_FIGURES, ids
+from dashapp.permissions import Role
+
+__all__ = [
+    "DIAGNOSIS_OUTPUTS",
+    "register_figure_tab_callbacks",
+    "show_all_params",
+    "show_axes",
+    "show_diagnosis",
+    "show_pareto",
+]
+
+DIAGNOSIS_OUTPUTS = {
+    **{f"{name}_figure": Output(ids.graph(name), "figure") for name in DIAGNOSIS_FIGURES},
+    **{f"{name}_verdict": Output(ids.verdict(name), "children") for name in DIAGNOSIS_FIGURES},
+}
+
+
+def _only_on(tab: Any, wanted: str) -> None:
+    if tab != wanted:
+        raise dash.exceptions.PreventUpdate
+
+
+def show_axes(access: Access, tab: Any, objective: Any, x_param: Any, y_param: Any,
+              run_id: Any) -> tuple[Any, ...]:
+    _only_on(tab, "params")
+    frame = load_run_frame(access.run_id)
+    return tuple(
+        build_figure(name, access.run_id, frame, objective=objective, x=x_param, y=y_param)[0]
+        for name in AXES_FIGURES
+    )
+
+
+def show_all_params(access: Access, tab: Any, objective: Any, run_id: Any) -> tuple[Any, ...]:
+    _only_on(tab, "params")
+    frame = load_run_frame(access.run_id)
+    return tuple(build_figure(name, access.run_id, frame, objective=objective)[0]
+                 for name in ALL_PARAMS_FIGURES)
+
+
+def show_diagnosis(access: Access, tab: Any, objective: Any, run_id: Any) -> dict[str, Any]:
+    _only_on(tab, "diagnosis")
+    frame = load_run_frame(access.run_id)
+    shown: dict[str, Any] = {}
+    for name in DIAGNOSIS_FIGURES:
+        shown[f"{name}_figure"], shown[f"{name}_verdict"] = build_figure(
+            name, access.run_id, frame, objective=objective)
+    return shown
+
+
+def show_pareto(access: Access, tab: Any, run_id: Any) -> Any:
+    _only_on(tab, "pareto")
+    return build_figure("pareto", access.run_id, load_run_frame(access.run_id))
+
+
+def register_figure_tab_callbacks(app: dash.Dash) -> None:
+    viewer = guard.run(Role.viewer, "run_id")
+    tab = Input(ids.tabs, "active_tab")
+    objective = Input(ids.objective, "value")
+    guard.guarded_callback(
+        app,
+        requires=viewer,
+        output=[Output(ids.graph(name), "figure") for name in AXES_FIGURES],
+        inputs={"tab": tab, "objective": objective, "x_param": Input(ids.x_param, "value"),
+                "y_param": Input(ids.y_param, "value")},
+        state={"run_id": State(ids.run, "data")},
+    )(show_axes)
+    guard.guarded_callback(
+        app,
+        requires=viewer,
+        output=[Output(ids.graph(name), "figure") for name in ALL_PARAMS_FIGURES],
+        inputs={"tab": tab, "objective": objective},
+        state={"run_id": State(ids.run, "data")},
+    )(show_all_params)
+    guard.guarded_callback(
+        app,
+        requires=viewer,
+        output=DIAGNOSIS_OUTPUTS,
+        inputs={"tab": tab, "objective": objective},
+        state={"run_id": State(ids.run, "data")},
+    )(show_diagnosis)
+    guard.guarded_callback(
+        app,
+        requires=viewer,
+        output=[Output(ids.graph("pareto"), "figure"), Output(ids.pareto_note, "children")],
+        inputs={"tab": tab},
+        state={"run_id": State(ids.run, "data")},
+    )(show_pareto)

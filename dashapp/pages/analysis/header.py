@@ -1,0 +1,96 @@
+"""The analysis page's header: the checked run's name, links, trial counts and the choices
+(objective, X and Y parameters) every tab draws with; a refusal shows one message and
+nothing of the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, dcc
+
+from dashapp import components, guard, services
+from dashapp.analysis_state import load_run_frame
+from dashapp.components import HIDDEN, SHOWN
+from dashapp.guard import Access, Denial
+from dashapp.pages.analysis.figures import default_axes
+from dashapp.pages.analysis.ids import ids
+from dashapp.permissions import Role
+from optunagui.analysis import TrialFrame
+from optunagui.store import runs as run_store
+
+__all__ = ["NOT_AVAILABLE", "SHOW_OUTPUTS", "register_header_callbacks", "show_analysis"]
+
+NOT_AVAILABLE = "This run does not exist, or you have no access to it."
+
+SHOW_OUTPUTS = {
+    "denied": Output(ids.denied, "children"),
+    "body": Output(ids.body, "style"),
+    "title": Output(ids.title, "children"),
+    "links": Output(ids.links, "children"),
+    "summary": Output(ids.summary, "children"),
+    "objective_options": Output(ids.objective, "options"),
+    "objective": Output(ids.objective, "value"),
+    "x_options": Output(ids.x_param, "options"),
+    "y_options": Output(ids.y_param, "options"),
+    "x_param": Output(ids.x_param, "value"),
+    "y_param": Output(ids.y_param, "value"),
+    "pareto_tab": Output(ids.pareto_tab, "tab_style"),
+}
+
+
+def _denied(_denial: Denial) -> dict[str, Any]:
+    shown: dict[str, Any] = dict.fromkeys(SHOW_OUTPUTS, dash.no_update)
+    shown["denied"] = components.message(NOT_AVAILABLE, "warning", id="analysis-not-available")
+    shown["body"] = HIDDEN
+    return shown
+
+
+def _summary(frame: TrialFrame) -> str:
+    counts = {state: int(frame.state_mask(state).sum()) for state in ("complete", "pruned",
+                                                                       "failed", "running")}
+    return (f"{frame.n_trials} trials: {counts['complete']} complete, {counts['pruned']} pruned, "
+            f"{counts['failed']} failed, {counts['running']} running.")
+
+
+def _options(names: Any) -> list[dict[str, str]]:
+    return [{"label": name, "value": name} for name in names]
+
+
+def show_analysis(access: Access, run_id: Any) -> dict[str, Any]:
+    with services.database().session() as session:
+        run = run_store.get_run(session, access.run_id)
+        name = run.name if run is not None else None
+        quick = run is not None and bool((run.spec or {}).get("quick"))
+    if name is None:
+        return _denied(Denial("not-found"))
+    frame = load_run_frame(access.run_id)
+    x_param, y_param = default_axes(frame)
+    title = f"{name} · analysis"
+    return {
+        "denied": None,
+        "body": SHOWN,
+        "title": [title, components.quick_badge(id="analysis-quick-badge")] if quick else title,
+        "links": [
+            dcc.Link("Live view", href=f"/runs/{access.run_id}", className="me-3"),
+            dcc.Link("Experiment", href=f"/experiments/{access.experiment_id}"),
+        ],
+        "summary": _summary(frame),
+        "objective_options": _options(frame.metric_names),
+        "objective": frame.metric_names[0],
+        "x_options": _options(frame.params),
+        "y_options": _options(frame.params),
+        "x_param": x_param,
+        "y_param": y_param,
+        "pareto_tab": SHOWN if frame.n_objectives > 1 else HIDDEN,
+    }
+
+
+def register_header_callbacks(app: dash.Dash) -> None:
+    guard.guarded_callback(
+        app,
+        requires=guard.run(Role.viewer, "run_id"),
+        output=SHOW_OUTPUTS,
+        inputs={"run_id": Input(ids.run, "data")},
+        on_denied=_denied,
+    )(show_analysis)
