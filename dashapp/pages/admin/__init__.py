@@ -11,14 +11,15 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from dashapp import components, guard, queries, services
-from dashapp.auth import hash_password
 from dashapp.components import buttons
+from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access, Denial
+from optunagui.accounts import check_password, check_username, hash_password
 
-__all__ = ["ACTIONS", "ids", "layout", "register"]
+__all__ = ["ACTIONS", "CREATE_OUTPUTS", "change_user", "create_user", "ids", "layout", "register",
+           "show_users"]
 
 ACTIONS = ("disable", "enable", "make-admin", "remove-admin")
-MIN_PASSWORD_LENGTH = 8
 
 
 class ids:
@@ -32,6 +33,8 @@ class ids:
     create_feedback = "admin-create-feedback"
     action = "admin-user-action"  # pattern-matching type, with "user" and "action"
     action_feedback = "admin-action-feedback"
+    users_table = "admin-users-table"
+    password_shown = "admin-new-password-shown"
 
 
 def layout(**_query: Any) -> html.Div:
@@ -92,30 +95,88 @@ def _button(label: str, user_id: int, action: str, color: str) -> dbc.Button:
 def _users_table(users: list[queries.UserRow], me: int | None) -> Any:
     rows = []
     for user in users:
-        buttons = []
+        actions = []
         if user.id != me:
             if user.is_active:
-                buttons.append(_button("Disable", user.id, "disable", "danger"))
+                actions.append(_button("Disable", user.id, "disable", "danger"))
             else:
-                buttons.append(_button("Enable", user.id, "enable", "success"))
+                actions.append(_button("Enable", user.id, "enable", "success"))
             if user.is_admin:
-                buttons.append(_button("Remove admin", user.id, "remove-admin", "secondary"))
+                actions.append(_button("Remove admin", user.id, "remove-admin", "secondary"))
             else:
-                buttons.append(_button("Make admin", user.id, "make-admin", "secondary"))
+                actions.append(_button("Make admin", user.id, "make-admin", "secondary"))
         rows.append(
             [
                 user.username,
                 "admin" if user.is_admin else "user",
                 "active" if user.is_active else "disabled",
                 components.format_time(user.created_at),
-                html.Div(buttons),
+                html.Div(actions),
             ]
         )
-    return components.table(["User", "Kind", "State", "Created", ""], rows, id="admin-users-table")
+    return components.table(["User", "Kind", "State", "Created", ""], rows, id=ids.users_table)
+
+
+CREATE_OUTPUTS = {
+    "feedback": Output(ids.create_feedback, "children"),
+    "refresh": Output(ids.refresh, "data", allow_duplicate=True),
+    "name": Output(ids.name, "value"),
+    "password": Output(ids.password, "value"),
+}
 
 
 def _denied(_denial: Denial) -> tuple[Any, Any]:
     return components.message("Only admins can manage users.", "warning"), None
+
+
+def show_users(access: Access, refresh: Any) -> Any:
+    with services.database().session() as session:
+        users = queries.list_user_rows(session)
+    return None, _users_table(users, access.principal.user_id)
+
+
+def _not_created(problem: str) -> dict[str, Any]:
+    """The reason, with the form left as it was."""
+    shown: dict[str, Any] = dict.fromkeys(CREATE_OUTPUTS, dash.no_update)
+    shown["feedback"] = components.message(problem, "danger")
+    return shown
+
+
+def create_user(
+    access: Access, clicks: Any, name: Any, password: Any, is_admin: Any, refresh: Any
+) -> dict[str, Any]:
+    problem = check_username(name)
+    if problem:
+        return _not_created(problem)
+    generated = not password
+    if generated:
+        password = secrets.token_urlsafe(12)
+    problem = check_password(password)
+    if problem:
+        return _not_created(problem)
+    with services.database().session() as session:
+        problem = queries.create_user(session, name, hash_password(password), is_admin is True)
+    if problem:
+        return _not_created(problem)
+    text: list[Any] = [f"Created {name.strip()}."]
+    if generated:
+        text += [" Password (shown once): ", html.Code(password, id=ids.password_shown)]
+    return {"feedback": components.message(text, "success"), "refresh": buttons.bump(refresh),
+            "name": "", "password": ""}
+
+
+def change_user(access: Access, clicks: Any, refresh: Any) -> Any:
+    user_id = buttons.clicked_id(clicks, "user")
+    action = ctx.triggered_id.get("action")
+    if action not in ACTIONS:
+        raise dash.exceptions.PreventUpdate
+    if user_id == access.principal.user_id:
+        return refused("You cannot disable or demote yourself.")
+    with services.database().session() as session:
+        problem = queries.change_user(session, user_id, action)
+    if problem:
+        return refused(problem)
+    return done("Saved.", refresh)
 
 
 def register(app: dash.Dash) -> None:
@@ -129,28 +190,17 @@ def register(app: dash.Dash) -> None:
         nav_order=90,
         admin_only=True,
     )
-
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
         requires=guard.admin(),
         output=[Output(ids.denied, "children"), Output(ids.users, "children")],
         inputs={"refresh": Input(ids.refresh, "data")},
         on_denied=_denied,
-    )
-    def show_users(access: Access, refresh: Any) -> Any:
-        with services.database().session() as session:
-            users = queries.list_user_rows(session)
-        return None, _users_table(users, access.principal.user_id)
-
-    @guard.guarded_callback(
+    )(show_users)
+    guard.guarded_callback(
         app,
         requires=guard.admin(),
-        output=[
-            Output(ids.create_feedback, "children"),
-            Output(ids.refresh, "data", allow_duplicate=True),
-            Output(ids.name, "value"),
-            Output(ids.password, "value"),
-        ],
+        output=CREATE_OUTPUTS,
         inputs={"clicks": Input(ids.create, "n_clicks")},
         state={
             "name": State(ids.name, "value"),
@@ -159,50 +209,12 @@ def register(app: dash.Dash) -> None:
             "refresh": State(ids.refresh, "data"),
         },
         prevent_initial_call=True,
-    )
-    def create_user(
-        access: Access, clicks: Any, name: Any, password: Any, is_admin: Any, refresh: Any
-    ) -> Any:
-        keep = dash.no_update
-        problem = queries.check_username(name)
-        if problem:
-            return components.message(problem, "danger"), keep, keep, keep
-        generated = not password
-        if generated:
-            password = secrets.token_urlsafe(12)
-        if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= 1024:
-            text = f"A password needs {MIN_PASSWORD_LENGTH} to 1024 characters."
-            return components.message(text, "danger"), keep, keep, keep
-        with services.database().session() as session:
-            problem = queries.create_user(session, name, hash_password(password), is_admin is True)
-        if problem:
-            return components.message(problem, "danger"), keep, keep, keep
-        text: list[Any] = [f"Created {name.strip()}."]
-        if generated:
-            text += [" Password (shown once): ", html.Code(password, id="admin-new-password-shown")]
-        return components.message(text, "success"), buttons.bump(refresh), "", ""
-
-    @guard.guarded_callback(
+    )(create_user)
+    guard.guarded_callback(
         app,
         requires=guard.admin(),
-        output=[
-            Output(ids.action_feedback, "children"),
-            Output(ids.refresh, "data", allow_duplicate=True),
-        ],
+        output=action_outputs(ids.action_feedback, ids.refresh),
         inputs={"clicks": Input({"type": ids.action, "user": ALL, "action": ALL}, "n_clicks")},
         state={"refresh": State(ids.refresh, "data")},
         prevent_initial_call=True,
-    )
-    def change_user(access: Access, clicks: Any, refresh: Any) -> Any:
-        user_id = buttons.clicked_id(clicks, "user")
-        action = ctx.triggered_id.get("action")
-        if action not in ACTIONS:
-            raise dash.exceptions.PreventUpdate
-        if user_id == access.principal.user_id:
-            text = "You cannot disable or demote yourself."
-            return components.message(text, "danger"), dash.no_update
-        with services.database().session() as session:
-            problem = queries.change_user(session, user_id, action)
-        if problem:
-            return components.message(problem, "danger"), dash.no_update
-        return components.message("Saved.", "success"), buttons.bump(refresh)
+    )(change_user)

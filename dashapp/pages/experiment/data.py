@@ -25,19 +25,15 @@ from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
 from dashapp.pages.new_run.wizard.upload import may_use_version
 from dashapp.permissions import Role
-from optunagui.cli.cmd_datasets import human_size
+from optunagui.formatting import human_size
 from optunagui.store.datasets import RunUse, VersionUsage, list_experiment_versions
 from optunagui.store.tables import Run
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["DATA_BODY", "DATA_CARD", "DataUsage", "data_card", "list_data_usage",
-           "register_data_callbacks"]
-
-DATA_CARD = "experiment-data-card"
-DATA_BODY = "experiment-data"
-NEW_RUN_LINK = "experiment-data-new-run"  # pattern-matching type, with "version"
+__all__ = ["DataUsage", "data_card", "list_data_usage", "new_run_href", "register_data_card",
+           "render_data_usage", "show_data"]
 
 
 @dataclass(frozen=True)
@@ -142,13 +138,15 @@ def _named_table(usage: DataUsage, named: NamedData, can_edit: bool) -> list[Any
             _run_links(list(version.runs)),
         ]
         if can_edit:
-            row.append(dcc.Link("New run with this version", href=new_run_href(usage, named,
-                                                                              version),
-                                id={"type": NEW_RUN_LINK, "version": version.id},
-                                className="btn btn-sm btn-outline-primary")
-                       if index > 0 else "")
+            row.append(_new_run_link(usage, named, version) if index > 0 else "")
         rows.append(row)
     return [html.H6(named.name, className="mt-2"), components.table(headers, rows)]
+
+
+def _new_run_link(usage: DataUsage, named: NamedData, version: VersionUsage) -> dcc.Link:
+    return dcc.Link("New run with this version", href=new_run_href(usage, named, version),
+                    id={"type": ids.data_new_run, "version": version.id},
+                    className="btn btn-sm btn-outline-primary")
 
 
 def render_data_usage(usage: DataUsage, can_edit: bool) -> list[Any]:
@@ -166,24 +164,25 @@ def render_data_usage(usage: DataUsage, can_edit: bool) -> list[Any]:
 
 def data_card() -> dbc.Card:
     return dbc.Card(
-        [dbc.CardHeader("Data"), dbc.CardBody(html.Div(id=DATA_BODY))],
-        id=DATA_CARD,
+        [dbc.CardHeader("Data"), dbc.CardBody(html.Div(id=ids.data))],
+        id=ids.data_card,
         class_name="mb-3",
     )
 
 
-def register_data_callbacks(app: dash.Dash) -> None:
-    """Readers of the experiment see the card; others get no update at all."""
+def show_data(access: Access, refresh: Any, poll: Any, experiment_id: Any) -> Any:
+    with services.database().session() as session:
+        usage = list_data_usage(session, access.experiment_id, access.principal.user_id)
+    can_edit = access.role is not None and access.role >= Role.editor
+    return render_data_usage(usage, can_edit)
 
-    @guard.guarded_callback(
+
+def register_data_card(app: dash.Dash) -> None:
+    """Readers of the experiment see the card; others get no update at all."""
+    guard.guarded_callback(
         app,
         requires=guard.experiment(Role.viewer, "experiment_id"),
-        output=Output(DATA_BODY, "children"),
+        output=Output(ids.data, "children"),
         inputs={"refresh": Input(ids.refresh, "data"), "poll": Input(ids.poll, "n_intervals")},
         state={"experiment_id": State(ids.experiment, "data")},
-    )
-    def show_data(access: Access, refresh: Any, poll: Any, experiment_id: Any) -> Any:
-        with services.database().session() as session:
-            usage = list_data_usage(session, access.experiment_id, access.principal.user_id)
-        can_edit = access.role is not None and access.role >= Role.editor
-        return render_data_usage(usage, can_edit)
+    )(show_data)

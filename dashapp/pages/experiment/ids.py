@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["ids"]
+from dashapp.components.notes import NoteIds
+
+__all__ = ["NOTE_IDS", "ids"]
+
+NOTE_IDS = NoteIds("experiment")
 
 
 class ids:
@@ -11,13 +15,28 @@ class ids:
     poll = "experiment-poll"
     redirect = "experiment-redirect"
     denied = "experiment-denied"
+    not_available = "experiment-not-available"
     body = "experiment-body"
     title = "experiment-title"
     role = "experiment-role"
     description = "experiment-description"
+    runs_card = "experiment-runs-card"
     runs = "experiment-runs"
     new_run = "experiment-new-run"
+    baseline_feedback = "experiment-baseline-feedback"
+    compare_box = "experiment-compare"
+    compare_runs = "experiment-compare-runs"
+    compare_link = "experiment-compare-link"
+    data_card = "experiment-data-card"
+    data = "experiment-data"
+    data_new_run = "experiment-data-new-run"  # pattern-matching type, with "version"
+    report_menu = "experiment-report-menu"
+    report_item = "experiment-report-item"  # pattern-matching type, with "format"
+    report_download = "experiment-report-download"
+    report_feedback = "experiment-report-feedback"
+    members_card = "experiment-members-card"
     members = "experiment-members"
+    members_table = "experiment-members-table"
     manage_members = "experiment-manage-members"
     member_name = "experiment-member-name"
     member_role = "experiment-member-role"
@@ -29,7 +48,9 @@ class ids:
     share_days = "experiment-share-days"
     share_create = "experiment-share-create"
     share_new = "experiment-share-new"
+    share_url = "experiment-share-url"
     share_links = "experiment-share-links"
+    share_table = "experiment-share-table"
     share_revoke = "experiment-share-revoke"  # pattern-matching type, with "link"
     share_feedback = "experiment-share-feedback"
     settings_card = "experiment-settings-card"

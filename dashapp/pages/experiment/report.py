@@ -15,38 +15,37 @@ from dashapp.pages.experiment.ids import ids
 from dashapp.permissions import Role
 from optunagui.reports import PdfError, build_experiment_report, html_to_pdf
 
-__all__ = ["register_report_callbacks", "report_menu"]
+__all__ = ["FORMATS", "download_report", "register_report_menu", "report_menu"]
 
-MENU_ITEM = "experiment-report-item"  # pattern-matching type, with "format"
-DOWNLOAD = "experiment-report-download"
-FEEDBACK = "experiment-report-feedback"
 FORMATS = {"html": "Report (HTML)", "pdf": "Report (PDF)"}
 
 
 def report_menu() -> html.Span:
-    return download_menu("Report", FORMATS, item_type=MENU_ITEM, key="format",
-                         menu_id="experiment-report-menu", download_id=DOWNLOAD,
-                         feedback_id=FEEDBACK)
+    return download_menu("Report", FORMATS, item_type=ids.report_item, key="format",
+                         menu_id=ids.report_menu, download_id=ids.report_download,
+                         feedback_id=ids.report_feedback)
 
 
-def register_report_callbacks(app: dash.Dash) -> None:
-    @guard.guarded_callback(
+def download_report(access: Access, clicks: Any, experiment_id: Any) -> Any:
+    fmt = clicked_choice(clicks, "format", FORMATS)
+    with services.database().session() as session:
+        page = build_experiment_report(session, access.experiment_id)
+    name = f"experiment-{access.experiment_id}-report"
+    if fmt == "html":
+        return file_download(page, f"{name}.html", "text/html"), None
+    try:
+        pdf = html_to_pdf(page)
+    except PdfError as error:
+        return dash.no_update, components.message(f"Cannot make the PDF: {error}", "warning")
+    return file_download(pdf, f"{name}.pdf", "application/pdf"), None
+
+
+def register_report_menu(app: dash.Dash) -> None:
+    guard.guarded_callback(
         app,
         requires=guard.experiment(Role.viewer, "experiment_id"),
-        output=[Output(DOWNLOAD, "data"), Output(FEEDBACK, "children")],
-        inputs={"clicks": Input({"type": MENU_ITEM, "format": ALL}, "n_clicks")},
+        output=[Output(ids.report_download, "data"), Output(ids.report_feedback, "children")],
+        inputs={"clicks": Input({"type": ids.report_item, "format": ALL}, "n_clicks")},
         state={"experiment_id": State(ids.experiment, "data")},
         prevent_initial_call=True,
-    )
-    def download_report(access: Access, clicks: Any, experiment_id: Any) -> Any:
-        fmt = clicked_choice(clicks, "format", FORMATS)
-        with services.database().session() as session:
-            page = build_experiment_report(session, access.experiment_id)
-        name = f"experiment-{access.experiment_id}-report"
-        if fmt == "html":
-            return file_download(page, f"{name}.html", "text/html"), None
-        try:
-            pdf = html_to_pdf(page)
-        except PdfError as error:
-            return dash.no_update, components.message(f"Cannot make the PDF: {error}", "warning")
-        return file_download(pdf, f"{name}.pdf", "application/pdf"), None
+    )(download_report)

@@ -10,19 +10,23 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from dashapp import components, guard, queries, services
-from dashapp.components import buttons
+from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
 
-__all__ = ["ids", "layout", "register"]
+__all__ = ["create_experiment", "ids", "layout", "register", "show_experiments"]
+
+MAX_SEARCH = 200
 
 
 class ids:
     refresh = "experiments-refresh"
+    list_table = "experiments-list-table"
     search = "experiments-search"
     table = "experiments-table"
     create_name = "experiments-create-name"
     create_button = "experiments-create-button"
     create_feedback = "experiments-create-feedback"
+    created_new_run = "experiments-created-new-run"
 
 
 def layout(**_query: Any) -> html.Div:
@@ -38,7 +42,7 @@ def layout(**_query: Any) -> html.Div:
                             type="search",
                             placeholder="Filter by name",
                             debounce=True,
-                            maxLength=200,
+                            maxLength=MAX_SEARCH,
                         ),
                         md=4,
                     ),
@@ -48,7 +52,7 @@ def layout(**_query: Any) -> html.Div:
                                 dbc.Input(
                                     id=ids.create_name,
                                     placeholder="New experiment name",
-                                    maxLength=200,
+                                    maxLength=queries.MAX_EXPERIMENT_NAME,
                                 ),
                                 dbc.Button("Create", id=ids.create_button, color="primary"),
                             ]
@@ -80,8 +84,37 @@ def _experiments_table(rows: list[queries.ExperimentRow]) -> Any:
             ]
             for row in rows
         ],
-        id="experiments-list-table",
+        id=ids.list_table,
     )
+
+
+def show_experiments(access: Access, refresh: Any, search: Any) -> Any:
+    text = search if isinstance(search, str) else ""
+    with services.database().session() as session:
+        rows = queries.list_experiment_rows(session, access.principal, search=text[:MAX_SEARCH])
+    return _experiments_table(rows)
+
+
+def create_experiment(access: Access, clicks: Any, name: Any, refresh: Any) -> Any:
+    problem = queries.check_name(name, "An experiment", queries.MAX_EXPERIMENT_NAME)
+    if problem:
+        return refused(problem, 3)
+    with services.database().session() as session:
+        experiment_id = queries.create_experiment(session, name, access.principal)
+    created = html.Span(
+        [
+            "Created ",
+            dcc.Link(name.strip(), href=f"/experiments/{experiment_id}"),
+            ". ",
+            dcc.Link(
+                "Set up its first run",
+                href=f"/experiments/{experiment_id}/new-run",
+                id=ids.created_new_run,
+            ),
+            ".",
+        ]
+    )
+    return done(created, refresh, "")
 
 
 def register(app: dash.Dash) -> None:
@@ -94,48 +127,17 @@ def register(app: dash.Dash) -> None:
         nav_label="Experiments",
         nav_order=10,
     )
-
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
         requires=guard.signed_in(),
         output=Output(ids.table, "children"),
         inputs={"refresh": Input(ids.refresh, "data"), "search": Input(ids.search, "value")},
-    )
-    def show_experiments(access: Access, refresh: Any, search: Any) -> Any:
-        text = search if isinstance(search, str) else ""
-        with services.database().session() as session:
-            rows = queries.list_experiment_rows(session, access.principal, search=text[:200])
-        return _experiments_table(rows)
-
-    @guard.guarded_callback(
+    )(show_experiments)
+    guard.guarded_callback(
         app,
         requires=guard.signed_in(),
-        output=[
-            Output(ids.create_feedback, "children"),
-            Output(ids.refresh, "data", allow_duplicate=True),
-            Output(ids.create_name, "value"),
-        ],
+        output=action_outputs(ids.create_feedback, ids.refresh, ids.create_name),
         inputs={"clicks": Input(ids.create_button, "n_clicks")},
         state={"name": State(ids.create_name, "value"), "refresh": State(ids.refresh, "data")},
         prevent_initial_call=True,
-    )
-    def create_experiment(access: Access, clicks: Any, name: Any, refresh: Any) -> Any:
-        problem = queries.check_name(name, "An experiment", queries.MAX_EXPERIMENT_NAME)
-        if problem:
-            return components.message(problem, "danger"), dash.no_update, dash.no_update
-        with services.database().session() as session:
-            experiment_id = queries.create_experiment(session, name, access.principal)
-        created = html.Span(
-            [
-                "Created ",
-                dcc.Link(name.strip(), href=f"/experiments/{experiment_id}"),
-                ". ",
-                dcc.Link(
-                    "Set up its first run",
-                    href=f"/experiments/{experiment_id}/new-run",
-                    id="experiments-created-new-run",
-                ),
-                ".",
-            ]
-        )
-        return components.message(created, "success"), buttons.bump(refresh), ""
+    )(create_experiment)

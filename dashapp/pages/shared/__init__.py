@@ -12,14 +12,13 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from dashapp import components, guard, queries, services
+from dashapp import components, guard, services
+from dashapp.components import HIDDEN, SHOWN
+from dashapp.components.experiment_runs import read_experiment_runs
 from dashapp.components.html_pages import SHARE_PROBLEMS
 from dashapp.guard import Access, Denial
-from optunagui.store import experiments as experiment_store
 
-__all__ = ["ids", "layout", "register"]
-
-HIDDEN = {"display": "none"}
+__all__ = ["SHARED_OUTPUTS", "ids", "layout", "register", "show_shared"]
 
 
 class ids:
@@ -30,6 +29,15 @@ class ids:
     title = "shared-title"
     description = "shared-description"
     runs = "shared-runs"
+
+
+SHARED_OUTPUTS = {
+    "problem": Output(ids.problem, "children"),
+    "body": Output(ids.body, "style"),
+    "title": Output(ids.title, "children"),
+    "description": Output(ids.description, "children"),
+    "runs": Output(ids.runs, "children"),
+}
 
 
 def layout(token: str | None = None, **_query: Any) -> html.Div:
@@ -53,10 +61,25 @@ def layout(token: str | None = None, **_query: Any) -> html.Div:
     )
 
 
-def _denied(denial: Denial) -> tuple[Any, ...]:
+def _denied(denial: Denial) -> dict[str, Any]:
     _code, heading, text = SHARE_PROBLEMS.get(denial.reason, SHARE_PROBLEMS["unknown"])
     problem = components.message([html.Strong(heading), html.Div(text)], "warning")
-    return problem, HIDDEN, "", "", None
+    return {"problem": problem, "body": HIDDEN, "title": "", "description": "", "runs": None}
+
+
+def show_shared(access: Access, poll: Any, token: Any) -> dict[str, Any]:
+    assert access.experiment_id is not None
+    with services.database().session() as session:
+        found = read_experiment_runs(session, access.experiment_id)
+    if found is None:
+        return _denied(Denial("unknown"))
+    return {
+        "problem": None,
+        "body": SHOWN,
+        "title": found.header.name,
+        "description": found.header.description,
+        "runs": components.runs_table(found.runs, link_runs=False, baseline_id=found.baseline_id),
+    }
 
 
 def register(app: dash.Dash) -> None:
@@ -67,34 +90,11 @@ def register(app: dash.Dash) -> None:
         title="Shared experiment · OptunaGui",
         layout=layout,
     )
-
-    @guard.guarded_callback(
+    guard.guarded_callback(
         app,
         requires=guard.share_link("token"),
-        output=[
-            Output(ids.problem, "children"),
-            Output(ids.body, "style"),
-            Output(ids.title, "children"),
-            Output(ids.description, "children"),
-            Output(ids.runs, "children"),
-        ],
+        output=SHARED_OUTPUTS,
         inputs={"poll": Input(ids.poll, "n_intervals")},
         state={"token": State(ids.token, "data")},
         on_denied=_denied,
-    )
-    def show_shared(access: Access, poll: Any, token: Any) -> Any:
-        assert access.experiment_id is not None
-        with services.database().session() as session:
-            header = queries.get_experiment_header(session, access.experiment_id)
-            runs = queries.list_run_rows(session, access.experiment_id)
-            found = experiment_store.get_experiment(session, access.experiment_id)
-            baseline_id = found.baseline_run_id if found is not None else None
-        if header is None:
-            return _denied(Denial("unknown"))
-        return (
-            None,
-            {},
-            header.name,
-            header.description,
-            components.runs_table(runs, link_runs=False, baseline_id=baseline_id),
-        )
+    )(show_shared)
