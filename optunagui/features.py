@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -16,6 +15,8 @@ from sklearn.preprocessing import (
     OrdinalEncoder,
     StandardScaler,
 )
+
+from optunagui.packaging.standalone_functions import _signed_log1p, _to_text
 
 __all__ = ["NUMERIC_ONLY_TRANSFORMS", "build_preprocessor", "default_transform", "is_numeric"]
 
@@ -33,16 +34,6 @@ def default_transform(series: pd.Series, *, needs_scaling: bool) -> str:
     if is_numeric(series):
         return "standardize" if needs_scaling else "impute_median"
     return "one_hot"
-
-
-def _signed_log1p(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    return np.sign(x) * np.log1p(np.abs(x))
-
-
-def _to_text(x: np.ndarray | pd.DataFrame) -> np.ndarray:
-    frame = pd.DataFrame(x)
-    return frame.astype(object).where(frame.notna(), "<missing>").astype(str).to_numpy()
 
 
 def _step(transform: str) -> Pipeline | str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -13,6 +14,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from optunagui.datasets import load_builtin, load_file
 from optunagui.features import build_preprocessor
 from optunagui.metrics import Predictions, score_all
 from optunagui.models import get_model
@@ -76,10 +78,6 @@ class TrialResult:
 
 def load_run_dataset(spec: ExperimentSpec, settings: Settings | None = None) -> LoadedDataset:
     """The dataset a spec names: a bundled one, or a file (resolved against the data dir)."""
-    from pathlib import Path
-
-    from optunagui.datasets import load_builtin, load_file
-
     if spec.dataset.builtin is not None:
         return load_builtin(spec.dataset.builtin, **spec.dataset.options)
     path = Path(spec.dataset.path)  # type: ignore[arg-type]

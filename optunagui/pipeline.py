@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from optunagui.datasets import load_builtin
+from optunagui.objective import QUICK_MAX_ROWS
 from optunagui.store.datasets import get_dataset_version
 from optunagui.store.experiments import get_experiment
 from optunagui.store.runs import get_run
@@ -44,8 +46,6 @@ def dataset_facts(session: Session, run: Run) -> dict[str, Any]:
         "version": spec_dataset.get("version"),
     }
     if spec_dataset.get("builtin"):
-        from optunagui.datasets import load_builtin
-
         try:
             loaded = load_builtin(spec_dataset["builtin"], **(spec_dataset.get("options") or {}))
         except (KeyError, ValueError, TypeError):
@@ -156,8 +156,6 @@ def _search_step(spec: dict[str, Any]) -> Step:
         "max_failures": spec.get("max_failures", 0), "quick": bool(spec.get("quick")),
     }
     if spec.get("quick"):
-        from optunagui.objective import QUICK_MAX_ROWS
-
         fields["quick_subsample"] = (f"search data stratified down to at most "
                                      f"{QUICK_MAX_ROWS:,} rows")
     return _step("search", "Sampler, pruner and budget", **fields)

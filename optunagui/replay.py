@@ -7,6 +7,7 @@ spec's ranges, as the original did.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +64,7 @@ def create_replay(session: Session, run_id: int, *, created_by: int | None) -> R
     try:
         ExperimentSpec.model_validate(spec)
     except ValidationError as error:
-        problem = error.errors()[0] if error.errors() else {}
+        problem: Mapping[str, Any] = error.errors()[0] if error.errors() else {}
         where = ".".join(str(p) for p in problem.get("loc", ())) or "spec"
         raise ReplayError(f"run {run_id}'s stored spec cannot run again "
                           f"({where}: {problem.get('msg', 'invalid')})") from None

@@ -14,13 +14,22 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import joblib
+from pydantic import ValidationError
+
+from optunagui.exports import ExportError, best_params_document
+from optunagui.objective import fit_best, load_run_dataset, prepare_data
+from optunagui.packaging import PackageError, PackageSource, build_package
+from optunagui.spec import ExperimentSpec
+from optunagui.store import get_run
+from optunagui.store.models import create_model_version, delete_model_version, get_model_version
+
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
     from optunagui.config import Settings
     from optunagui.objective import PreparedData
     from optunagui.packaging import BuiltPackage
-    from optunagui.spec import ExperimentSpec
     from optunagui.store import Database
 
 __all__ = ["TrainingError", "models_dir", "package_next_version", "package_zip", "save_model",
@@ -39,8 +48,6 @@ def package_zip(database: Database, settings: Settings, run_id: int, version: in
                 ) -> bytes | None:
     """A zip of the version's package, its files under ``v<N>/``; None when the run has no
     such version or its files are gone (or lie outside the run's models folder)."""
-    from optunagui.store.models import get_model_version
-
     with database.session() as session:
         row = get_model_version(session, run_id, version)
         directory = Path(row.path) if row is not None else None
@@ -78,8 +85,6 @@ def save_model(pipeline: Any, path: Path) -> tuple[Path, str]:
             target.unlink(missing_ok=True)
             print(f"skops cannot save this model ({type(error).__name__}: {error}); "
                   "saving with joblib", file=sys.stderr)
-    import joblib
-
     target = path.with_suffix(".joblib")
     joblib.dump(pipeline, target)
     return target, "joblib"
@@ -103,9 +108,6 @@ def package_next_version(
     ``best`` is the best trial as ``optunagui.exports.best_params_document`` describes it.
     A package that cannot be written leaves no version behind.
     """
-    from optunagui.packaging import PackageError, PackageSource, build_package
-    from optunagui.store.models import create_model_version, delete_model_version
-
     with database.session() as session:
         row = create_model_version(session, run["id"], trial_number=best["trial_number"],
                                    models_dir=models_dir(settings, run["id"]),
@@ -139,13 +141,6 @@ def train_best(
         TrainingError: no such run, no complete trial, a dataset that cannot be read, a
             package that cannot be written.
     """
-    from pydantic import ValidationError
-
-    from optunagui.exports import ExportError, best_params_document
-    from optunagui.objective import fit_best, load_run_dataset, prepare_data
-    from optunagui.spec import ExperimentSpec
-    from optunagui.store import get_run
-
     with database.session() as session:
         found = get_run(session, run_id)
         if found is None:

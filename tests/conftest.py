@@ -1,4 +1,5 @@
-"""Shared fixtures: settings on a temporary data directory, and a migrated database per backend.
+"""Shared fixtures: settings on a temporary data directory, a migrated database per backend
+and its first user.
 
 `database_url` runs a test on SQLite and on PostgreSQL. PostgreSQL gets one fresh database per
 test session (og_test_<random>, dropped at the end) and one fresh schema per test inside it,
@@ -21,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from optunagui.config import Settings, load_settings
-from optunagui.store import Database
+from optunagui.store import Database, User, create_user
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "OPTUNAGUI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -109,3 +110,10 @@ def db(request: pytest.FixtureRequest, database_url: str) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def owner(db: Database) -> User:
+    """The user "ada", on each backend of `db`."""
+    with db.session() as session:
+        return create_user(session, "ada", "hash-ada")

@@ -172,7 +172,7 @@ def compute_pruning(frame: TrialFrame, intermediate: Intermediate, *,
         early_pts, final_pts = intermediate.values[use, main - 1], final_all[use]
     if n_pruned == 0:
         verdict = "No trial was pruned: every trial ran all its steps."
-    elif not checks:
+    elif main is None:  # no step had enough finished trials to check
         verdict = (f"Pruning stopped {n_pruned} trials and saved {share:.0%} of the steps; too "
                    "few finished trials reported at those steps to check its judgement.")
     else:

@@ -18,10 +18,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from pydantic import ValidationError
+
+from optunagui.features import is_numeric
+from optunagui.objective import PreparedData, fit_best, load_run_dataset, prepare_data
+from optunagui.spec import ExperimentSpec
 
 if TYPE_CHECKING:
     from optunagui.config import Settings
-    from optunagui.spec import ExperimentSpec
 
 __all__ = [
     "FeatureImpactError",
@@ -193,12 +197,8 @@ def _sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return frame.sample(n=n, random_state=seed).sort_index().reset_index(drop=True)
 
 
-def _load(spec: ExperimentSpec | Mapping[str, Any], settings: Settings | None) -> Any:
-    from pydantic import ValidationError
-
-    from optunagui.objective import load_run_dataset, prepare_data
-    from optunagui.spec import ExperimentSpec
-
+def _load(spec: ExperimentSpec | Mapping[str, Any], settings: Settings | None
+          ) -> tuple[ExperimentSpec, PreparedData]:
     try:
         spec = spec if isinstance(spec, ExperimentSpec) else ExperimentSpec.model_validate(spec)
     except ValidationError as error:
@@ -232,9 +232,6 @@ def compute_feature_impact(
     Raises:
         FeatureImpactError: the spec, dataset or parameters cannot make a model.
     """
-    from optunagui.features import is_numeric
-    from optunagui.objective import fit_best
-
     started = time.perf_counter()
     spec, data = _load(spec, settings)
     try:
@@ -348,11 +345,10 @@ def draw_shap_beeswarm(record: FeatureImpactRecord, max_columns: int = BEESWARM_
         values = record.feature_values[:, i]
         ranks = pd.Series(values).rank(pct=True).to_numpy()
         for j in range(len(x)):
-            hover = [column, record.feature_text[j, i]]
             target = grey if np.isnan(values[j]) else coloured
             target["x"].append(float(x[j]))
             target["y"].append(float(y[j]))
-            target["d"].append(hover)
+            target["d"].append([column, record.feature_text[j, i]])
             if target is coloured:
                 coloured["c"].append(float(ranks[j]))
     hover = "%{customdata[0]} = %{customdata[1]}<br>SHAP %{x:.4g}<extra></extra>"

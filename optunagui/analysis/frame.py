@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from optunagui.spec import ExperimentSpec
+from optunagui.spec.space import resolve_space, space_from_dict
+
 __all__ = [
     "STATES",
     "ParamColumn",
@@ -360,7 +363,7 @@ def build_frame(
     """
     fields = ("number", "state", "values", "params", "user_attrs", "started_at",
               "finished_at", "duration_s", "last_step", "worker")
-    columns = {name: [getattr(r, name) for r in rows] for name in fields}
+    columns: dict[str, Sequence[Any]] = {name: [getattr(r, name) for r in rows] for name in fields}
     columns["user_attrs"] = tuple(columns["user_attrs"])
     return build_frame_from_columns(columns, space, metrics)
 
@@ -371,9 +374,6 @@ def frame_from_spec(rows: Sequence[Any], spec: Mapping[str, Any] | Any) -> Trial
     The space is the spec's resolved space when the model registry knows it (preset merged
     with the spec's own ranges), else the spec's `space` as written.
     """
-    from optunagui.spec import ExperimentSpec
-    from optunagui.spec.space import resolve_space, space_from_dict
-
     data = spec.to_dict() if hasattr(spec, "to_dict") else dict(spec)
     try:
         space: Mapping[str, Any] = resolve_space(ExperimentSpec.model_validate(data))

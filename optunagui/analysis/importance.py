@@ -22,11 +22,11 @@ import json
 import math
 import os
 import tempfile
-import threading
 import time
 import warnings
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +38,11 @@ from optuna.distributions import (
     FloatDistribution,
     IntDistribution,
 )
+from optuna.study import StudyDirection
 
 from optunagui.analysis._sampling import pick
 from optunagui.analysis.frame import ParamColumn, TrialFrame
+from optunagui.jobs import JobRunner
 
 __all__ = [
     "FANOVA_MAX_TRIALS",
@@ -107,7 +109,7 @@ def build_study(frame: TrialFrame, indices: np.ndarray, objective: int | str = 0
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        study = optuna.create_study(direction=frame.directions[k])
+        study = optuna.create_study(direction=StudyDirection[frame.directions[k].upper()])
     finally:
         optuna.logging.set_verbosity(verbosity)
     trials = []
@@ -201,9 +203,7 @@ class ImportanceCache:
         self.refresh_growth = refresh_growth
         self.refresh_min = refresh_min
         self._memory: dict[tuple[int, str, str], ImportanceRecord] = {}
-        self._lock = threading.RLock()  # a done callback may run inside `request`
-        self._pending: dict[tuple[int, str, str], Future[ImportanceRecord]] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        self._jobs: JobRunner[ImportanceRecord] = JobRunner("importance", workers=1)
 
     def _path(self, key: tuple[int, str, str]) -> Path | None:
         if self.directory is None:
@@ -261,7 +261,6 @@ class ImportanceCache:
         self.put(record)
         return record
 
-
     def request(self, run_id: int, frame: TrialFrame, *, method: str = "fanova",
                 objective: int | str = 0, **options) -> ImportanceRecord | None:
         """For the request path: the newest stored result (possibly stale, None at first),
@@ -273,31 +272,23 @@ class ImportanceCache:
         record = self.latest(*key)
         if not self.needs_refresh(record, int(frame.complete(k).size)):
             return record
-        with self._lock:
-            if key not in self._pending:
-                if self._executor is None:
-                    self._executor = ThreadPoolExecutor(1, thread_name_prefix="importance")
-                future = self._executor.submit(self.get_or_compute, run_id, frame,
-                                               method=method, objective=k, **options)
-                self._pending[key] = future
-                future.add_done_callback(lambda _f: self._done(key))
+        self._jobs.start(key, partial(self.get_or_compute, run_id, frame, method=method,
+                                      objective=k, **options), again=True)
         return record
 
-    def _done(self, key: tuple[int, str, str]) -> None:
-        with self._lock:
-            self._pending.pop(key, None)
-
-    def pending(self, run_id: int, method: str, objective: str) -> Future | None:
-        with self._lock:
-            return self._pending.get((run_id, method, objective))
+    def pending(self, run_id: int, method: str,
+                objective: str) -> Future[ImportanceRecord] | None:
+        """The computation under way for the run, method and objective (None when none is)."""
+        job = self._jobs.get((run_id, method, objective))
+        return job.future if job is not None and job.running else None
 
     def close(self) -> None:
         """Wait for background computations and stop the worker thread."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        self._jobs.close(wait=True)
 
 
-def cache_for(data_dir: Path | str, **options: float) -> ImportanceCache:
+def cache_for(data_dir: Path | str, *, refresh_growth: float = 0.1,
+              refresh_min: int = 20) -> ImportanceCache:
     """The importance cache kept under a data directory (``analysis/importance``)."""
-    return ImportanceCache(Path(data_dir) / "analysis" / "importance", **options)
+    return ImportanceCache(Path(data_dir) / "analysis" / "importance",
+                           refresh_growth=refresh_growth, refresh_min=refresh_min)

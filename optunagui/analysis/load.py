@@ -30,6 +30,8 @@ from optunagui.analysis.frame import (
     TrialFrame,
     build_frame_from_columns,
 )
+from optunagui.spec import ExperimentSpec
+from optunagui.spec.space import resolve_space, space_from_dict
 from optunagui.store.tables import Run, Trial, TrialEvent
 
 __all__ = [
@@ -56,9 +58,6 @@ def run_space(spec: Mapping[str, Any], current: Mapping[str, Any] | None = None
               ) -> tuple[dict[str, Any], list[Any]]:
     """(space, metrics) of a run: the model's preset with the spec's ranges on top, then the
     run's live ranges (`Run.current_space`) when it has them."""
-    from optunagui.spec import ExperimentSpec
-    from optunagui.spec.space import resolve_space, space_from_dict
-
     data = dict(spec or {})
     try:
         space: dict[str, Any] = dict(resolve_space(ExperimentSpec.model_validate(data)))
@@ -127,7 +126,7 @@ def _frame_from_columns(cols: Sequence[Sequence[Any]], values: list[Any], params
                         attrs: bool, space: Mapping[str, Any],
                         metrics: Sequence[Any]) -> TrialFrame:
     n = len(cols[0])
-    data: dict[str, Sequence[Any]] = {
+    data: dict[str, Any] = {
         "number": cols[0], "state": cols[1], "values": values, "params": params,
         "started_at": np.array(cols[4], dtype=float), "finished_at": np.array(cols[5], dtype=float),
         "duration_s": cols[6], "last_step": cols[7], "worker": cols[8],

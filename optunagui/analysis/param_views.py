@@ -154,7 +154,7 @@ def _dimension(axis: Axis) -> dict:
                 "tickvals": list(range(len(axis.ticktext))), "ticktext": list(axis.ticktext)}
     if axis.log:
         lo, hi = math.log10(axis.low), math.log10(axis.high)
-        ticks = list(range(math.ceil(lo), math.floor(hi) + 1)) or [lo, hi]
+        ticks: list[float] = list(range(math.ceil(lo), math.floor(hi) + 1)) or [lo, hi]
         return {"label": f"{axis.name} (log)", "values": np.log10(axis.values), "range": [lo, hi],
                 "tickvals": ticks, "ticktext": [f"{10 ** t:.3g}" for t in ticks]}
     return {"label": axis.name, "values": axis.values, "range": [axis.low, axis.high]}

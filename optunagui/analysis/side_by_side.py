@@ -95,7 +95,8 @@ def compute_side_by_side(runs: Sequence[RunInput], *, objective: int = 0) -> Sid
     differing = frozenset(n for n, v in params.items() if len(v) > 1 and not _same(v))
     counts = {state: tuple(int(r.frame.state_mask(state).sum()) for r in runs)
               for state in ("complete", "pruned", "failed", "running")}
-    wall, compute = [], []
+    wall: list[float | None] = []
+    compute: list[float | None] = []
     for r in runs:
         f = r.frame
         if np.isfinite(f.started).any() and np.isfinite(f.finished).any():
@@ -110,7 +111,8 @@ def compute_side_by_side(runs: Sequence[RunInput], *, objective: int = 0) -> Sid
         if model is None or value is None:
             continue
         current = best_of_family.get(model)
-        if current is None or sign * value > sign * best_values[labels.index(current)]:
+        current_value = None if current is None else best_values[labels.index(current)]
+        if current_value is None or sign * value > sign * current_value:
             best_of_family[model] = label
     return SideBySideRecord(
         labels, models, metric, best_values,

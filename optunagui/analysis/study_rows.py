@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import optuna
+import optuna
 
 __all__ = ["rows_from_study"]
 
@@ -32,8 +31,6 @@ def rows_from_study(study: optuna.Study) -> list[_StudyRow]:
 
     Each row also carries `intermediate` ({step: value}) from the trial's reports.
     """
-    import optuna
-
     names = {
         optuna.trial.TrialState.COMPLETE: "complete",
         optuna.trial.TrialState.PRUNED: "pruned",

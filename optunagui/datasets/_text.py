@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from pathlib import Path
 
 from optunagui.datasets.errors import DatasetError
@@ -108,8 +109,7 @@ def check_header(path: Path, names: list[str], delimiter: str) -> None:
             f"{path}: header has empty column names at positions {blanks}; "
             "valid: every column named"
         )
-    seen: set[str] = set()
-    duplicates = sorted({name for name in names if name in seen or seen.add(name)})
+    duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicates:
         raise DatasetError(
             f"{path}: duplicate column names: {', '.join(duplicates)}; valid: unique names"

@@ -166,7 +166,7 @@ class _TorchMLPBase(BaseEstimator):
                 train_loss = self._train_epoch(xt, yt, optimizer, loss_fn)
                 rng_state = torch.get_rng_state()
                 watched = train_loss
-                if xv is not None:
+                if xv is not None and yv is not None:
                     watched = self._eval_loss(xv, yv, loss_fn)
                     self.validation_loss_curve_.append(watched)
             self.loss_curve_.append(train_loss)

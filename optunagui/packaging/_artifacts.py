@@ -30,7 +30,7 @@ __all__ = [
 
 FUNCTIONS_MODULE = "og_package_functions"
 FUNCTIONS_FILE = f"{FUNCTIONS_MODULE}.py"
-_FUNCTIONS_SOURCE = Path(__file__).with_name("_standalone_functions.py")
+_FUNCTIONS_SOURCE = Path(__file__).with_name("standalone_functions.py")
 
 
 class PackageError(Exception):

@@ -14,6 +14,7 @@ import numpy as np
 
 from optunagui.packaging._artifacts import PackageError, save_pipeline
 from optunagui.packaging._schema import input_schema, package_versions
+from optunagui.packaging._standalone_predict import PackagedModel
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -112,8 +113,6 @@ def _check_reproduces(pipeline: Pipeline, data: PreparedData, directory: Path,
     A network trained on a GPU is packaged for the CPU, whose float32 sums differ in the last
     digits: there, values agree to 1e-4 and at most 1% of the labels (near ties) differ.
     """
-    from optunagui.packaging._standalone_predict import PackagedModel
-
     rows = (data.X_test if len(data.X_test) else data.X_train).head(_CHECK_ROWS)
     packaged = PackagedModel(manifest, directory).predict(rows)
     expected = np.asarray(pipeline.predict(rows))

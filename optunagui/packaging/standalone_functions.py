@@ -1,8 +1,9 @@
-"""Column transforms a packaged pipeline calls, free of the optunagui package.
+"""Column transforms a pipeline calls, free of the optunagui package.
 
-This file is copied into every model package as ``og_package_functions.py``; the pipeline's
-FunctionTransformers point here, so ``predict.py`` loads them without optunagui installed.
-Each function computes exactly what its namesake in ``optunagui.features`` computes.
+``optunagui.features`` builds its FunctionTransformers on these functions. This file is also
+copied into every model package as ``og_package_functions.py`` and a packaged pipeline's
+FunctionTransformers point at that copy, so ``predict.py`` loads them without optunagui
+installed. Keep it importing nothing from optunagui.
 """
 
 from __future__ import annotations

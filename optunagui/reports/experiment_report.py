@@ -82,8 +82,8 @@ def build_experiment_report(session: Session, experiment_id: int) -> str:
               r.p_adjusted, r.p_wilcoxon, r.cohen_dz, r.refused or r.verdict)
              for r in results],
         ))
-    for note in notes:
-        page.paragraph(note, "muted")
+    for remark in notes:
+        page.paragraph(remark, "muted")
     page.heading("Notes")
     notes_found = list_notes(session, experiment_id, include_runs=True)
     for note in notes_found:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -300,6 +301,4 @@ def build_run_report(session: Session, run_id: int, settings: Settings | None = 
 
 
 def _now() -> Any:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC)

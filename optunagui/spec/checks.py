@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from optunagui.features import NUMERIC_ONLY_TRANSFORMS, is_numeric
 from optunagui.metrics import DEFAULT_METRIC, METRICS
+from optunagui.models import get_model, list_models
 from optunagui.spec.model import (
     QUICK_GRACE_PERIOD,
     QUICK_MAX_TRIALS,
@@ -37,8 +38,6 @@ def _valid(names: object) -> str:
 
 
 def check_model(spec: ExperimentSpec, add: Add) -> ModelDef | None:
-    from optunagui.models import get_model, list_models
-
     try:
         model = get_model(spec.model)
     except KeyError:

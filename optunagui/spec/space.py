@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from optunagui.models import get_model
 from optunagui.spec.model import ParamSpec
 
 if TYPE_CHECKING:
@@ -25,8 +26,6 @@ def space_to_dict(space: Mapping[str, ParamSpec]) -> dict[str, dict[str, Any]]:
 
 
 def preset_space(model: str, preset: str) -> dict[str, ParamSpec]:
-    from optunagui.models import get_model
-
     return space_from_dict(get_model(model).presets[preset])
 
 

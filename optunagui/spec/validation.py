@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from optunagui.datasets import DatasetError, load_builtin, load_file
+from optunagui.models import list_models
 from optunagui.spec.checks import (
     check_dataset_columns,
     check_features,
@@ -98,8 +100,6 @@ def _without_broken_fields(data: dict[str, Any], error: ValidationError) -> Expe
 
 
 def _load_dataset(spec: ExperimentSpec) -> LoadedDataset:
-    from optunagui.datasets import load_builtin, load_file
-
     if spec.dataset.builtin is not None:
         return load_builtin(spec.dataset.builtin, **spec.dataset.options)
     return load_file(spec.dataset.path, target=spec.dataset.target)  # type: ignore[arg-type]
@@ -145,8 +145,6 @@ def validate_spec(
 
     model = check_model(spec, add)
     if check_data and dataset is None:
-        from optunagui.datasets import DatasetError
-
         try:
             dataset = _load_dataset(spec)
         except DatasetError as error:
@@ -157,7 +155,7 @@ def validate_spec(
         except (KeyError, TypeError) as error:
             add("dataset.options" if spec.dataset.options else "dataset.builtin",
                 str(error).strip("'\""))
-    task = spec.task
+    task: str | None = spec.task
     if task is None and dataset is not None:
         task = dataset.task
     if task is None:
@@ -183,6 +181,4 @@ def validate_spec(
 
 
 def _models_for(task: str) -> list[str]:
-    from optunagui.models import list_models
-
     return [m.name for m in list_models() if task in m.tasks]

@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from optunagui.status import TERMINAL_RUN_STATUSES
 from optunagui.store._types import utcnow
 from optunagui.store._util import require, require_choice
 from optunagui.store.errors import InvalidState, NotFound
 from optunagui.store.events import append_events
-from optunagui.store.tables import CONTROL_KINDS, TERMINAL_RUN_STATUSES, Run
+from optunagui.store.tables import CONTROL_KINDS, Run
 
 __all__ = ["acknowledge_control", "get_pending_control", "request_control", "set_current_space"]
 

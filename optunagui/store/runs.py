@@ -10,17 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from optunagui.status import RUN_STATUSES, TERMINAL_RUN_STATUSES, RunStatus
 from optunagui.store._types import utcnow
 from optunagui.store._util import conflict_guard, require, require_choice
 from optunagui.store.errors import InvalidState
-from optunagui.store.tables import (
-    RUN_STATUSES,
-    TERMINAL_RUN_STATUSES,
-    DatasetVersion,
-    Experiment,
-    Run,
-    User,
-)
+from optunagui.store.tables import DatasetVersion, Experiment, Run, User
 
 __all__ = [
     "create_run",
@@ -92,7 +86,7 @@ def create_run(
         experiment_id=experiment_id,
         name=name[:200],
         spec=data,
-        status="queued",
+        status=RunStatus.queued.value,
         study_name=study_name or f"run-{uuid.uuid4().hex}",
         group_key=group_key,
         dataset_version_id=dataset_version_id,
@@ -146,7 +140,7 @@ def update_run_status(
     if run.status in TERMINAL_RUN_STATUSES and status != run.status:
         raise InvalidState(f"run {run_id} already finished ({run.status}); cannot set {status}")
     now = utcnow()
-    if status == "running" and run.started_at is None:
+    if status == RunStatus.running and run.started_at is None:
         run.started_at = now
     if status in TERMINAL_RUN_STATUSES and run.finished_at is None:
         run.finished_at = now

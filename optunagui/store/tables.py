@@ -25,13 +25,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from optunagui.status import RUN_STATUSES, TERMINAL_RUN_STATUSES
+from optunagui.status import RUN_STATUSES, RunStatus
 from optunagui.store._types import JSONValue, UTCDateTime, utcnow
 
 __all__ = [
     "ROLES",
-    "RUN_STATUSES",
-    "TERMINAL_RUN_STATUSES",
     "TRIAL_STATES",
     "EVENT_KINDS",
     "CONTROL_KINDS",
@@ -131,7 +129,7 @@ class Run(Base):
     )
     name: Mapped[str] = mapped_column(String(200))
     spec: Mapped[dict[str, Any]] = mapped_column(JSONValue)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.queued.value)
     status_reason: Mapped[str | None] = mapped_column(Text)
     study_name: Mapped[str] = mapped_column(String(200), unique=True)
     group_key: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -11,16 +11,8 @@ import optuna
 import pytest
 
 from optunagui.analysis import TrialFrame, load_frame, rows_from_study
-from optunagui.store import (
-    Database,
-    Experiment,
-    User,
-    append_events,
-    create_experiment,
-    create_run,
-    create_user,
-    upsert_trials,
-)
+from optunagui.store import Database, Experiment, User, create_experiment
+from tests.factories import add_run
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -56,12 +48,6 @@ def trial_rows(params: Mapping[str, Iterable[Any]], values: Iterable[Any], *,
 
 
 @pytest.fixture
-def owner(db: Database) -> User:
-    with db.session() as session:
-        return create_user(session, "ada", "hash-ada")
-
-
-@pytest.fixture
 def experiment(db: Database, owner: User) -> Experiment:
     with db.session() as session:
         return create_experiment(session, "analysis", owner.id)
@@ -77,11 +63,8 @@ def store_run(db: Database, experiment: Experiment, owner: User) -> StoreRun:
 
     def write(spec: Mapping[str, Any], rows: list[dict], events: Iterable[dict] = ()) -> int:
         with db.session() as session:
-            run = create_run(session, experiment.id, f"run {next(counter)}", dict(spec),
-                             created_by=owner.id)
-            upsert_trials(session, run.id, rows)
-            append_events(session, run.id, list(events))
-            return run.id
+            return add_run(session, experiment.id, dict(spec), f"run {next(counter)}",
+                           created_by=owner.id, trials=rows, events=events).id
 
     return write
 

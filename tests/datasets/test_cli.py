@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from optunagui.cli import main
+from tests.factories import add_experiment, add_run
 
 
 @pytest.fixture()
@@ -134,7 +135,7 @@ def test_datasets_add_rejects_bad_name(
 
 
 def test_human_size_units() -> None:
-    from optunagui.cli.cmd_datasets import human_size
+    from optunagui.formatting import human_size
 
     assert human_size(512) == "512 B"
     assert human_size(2048) == "2.0 KB"
@@ -144,23 +145,16 @@ def test_human_size_units() -> None:
 def _run_on_each_version(name: str) -> dict[str, int]:
     """A run on each version of the dataset name (oldest first); run ids by version hash."""
     from optunagui.config import load_settings
-    from optunagui.store import (
-        Database,
-        create_experiment,
-        create_run,
-        create_user,
-        list_dataset_versions,
-    )
+    from optunagui.store import Database, list_dataset_versions
 
     database = Database(load_settings().database_url)
     try:
         with database.session() as session:
-            user = create_user(session, "ada", "hash-ada")
-            experiment = create_experiment(session, "shop study", user.id)
+            _user, experiment = add_experiment(session, "shop study", password_hash="hash-ada")
             runs = {}
             for version in reversed(list_dataset_versions(session, name)):
-                run = create_run(session, experiment.id, f"run on {version.sha256[:6]}",
-                                 {"name": "r"}, dataset_version_id=version.id)
+                run = add_run(session, experiment.id, {"name": "r"},
+                              f"run on {version.sha256[:6]}", dataset_version_id=version.id)
                 runs[version.sha256] = run.id
             return runs
     finally:

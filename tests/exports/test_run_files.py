@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 import yaml
 
-from optunagui import store
 from optunagui.cli import main
 from optunagui.exports import (
     ExportError,
@@ -21,8 +19,8 @@ from optunagui.exports import (
 )
 from optunagui.spec.io import load_spec_file
 from optunagui.store import Database
+from tests.factories import T0, timed, write_run
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SPEC = {
     "name": "exports",
     "dataset": {"builtin": "iris"},
@@ -50,17 +48,7 @@ TRIALS = [
 
 
 def _write_run(db: Database, trials=TRIALS) -> int:
-    with db.session() as session:
-        user = store.create_user(session, "ada", "!")
-        experiment = store.create_experiment(session, "e", user.id)
-        run_id = store.create_run(session, experiment.id, "tuning", SPEC).id
-        rows = []
-        for row in trials:
-            start = T0 + timedelta(seconds=10 * row["number"])
-            rows.append({**row, "started_at": start, "finished_at": start + timedelta(seconds=3),
-                         "duration_s": 3.0, "worker": "w1"})
-        store.upsert_trials(session, run_id, rows)
-    return run_id
+    return write_run(db, SPEC, trials=timed(trials, duration_s=3.0, worker="w1"))
 
 
 def test_best_params_document_names_the_best_trial_and_its_metrics(db):

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from optunagui import store
 from optunagui.cli import main
 from optunagui.config import load_settings
 from optunagui.store.models import list_model_versions
+from tests.factories import timed, write_run
 
 SPEC = {
     "name": "iris versions",
@@ -23,7 +22,6 @@ SPEC = {
     "split": {"method": "stratified_kfold", "folds": 2},
     "budget": {"n_trials": 5},
 }
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TRIALS = [
     {"number": 0, "state": "complete", "values": [0.9], "params": {"C": 0.5}},
     {"number": 1, "state": "complete", "values": [0.96], "params": {"C": 2.0}},
@@ -41,16 +39,7 @@ def settings(tmp_settings, db, database_url, monkeypatch):
 
 
 def _write_run(db, trials=TRIALS) -> int:
-    with db.session() as session:
-        user = store.create_user(session, "ada", "!")
-        experiment = store.create_experiment(session, "e", user.id)
-        run_id = store.create_run(session, experiment.id, "tuning", SPEC).id
-        store.upsert_trials(session, run_id, [
-            {**row, "started_at": T0 + timedelta(seconds=10 * row["number"]),
-             "finished_at": T0 + timedelta(seconds=10 * row["number"] + 3)}
-            for row in trials
-        ])
-    return run_id
+    return write_run(db, SPEC, trials=timed(trials))
 
 
 def _json_out(capsys) -> dict | list:

@@ -14,6 +14,7 @@ from optunagui.datasets import load_builtin
 from optunagui.pipeline import pipeline_log
 from optunagui.store import Database
 from optunagui.store.runs import set_run_environment
+from tests.factories import add_experiment, add_run
 from tests.reports.report_data import write_run
 
 KEYS = ["run", "dataset", "features", "split", "model", "search", "trials", "environment",
@@ -23,9 +24,9 @@ KEYS = ["run", "dataset", "features", "split", "model", "search", "trials", "env
 def _planted(db: Database) -> tuple[int, int]:
     """The report tests' finished run, with two driver starts and three control requests."""
     with db.session() as session:
-        ada = store.create_user(session, "ada", "!")
+        ada, experiment = add_experiment(session, "pipelines")
         bob = store.create_user(session, "bob", "!")
-        experiment_id = store.create_experiment(session, "pipelines", ada.id).id
+        experiment_id = experiment.id
         store.set_member_role(session, experiment_id, bob.id, "editor")
         ada_id, bob_id = ada.id, bob.id
     run_id = write_run(db, experiment_id, ada_id, "depth sweep", n_trials=10)
@@ -135,11 +136,10 @@ def test_pipeline_control_events_say_when_and_who(db: Database, planted: int) ->
 
 def test_pipeline_of_a_queued_run_says_nothing_was_recorded(db: Database) -> None:
     with db.session() as session:
-        user = store.create_user(session, "cy", "!")
-        experiment = store.create_experiment(session, "empty", user.id)
-        run = store.create_run(session, experiment.id, "waiting",
-                               {"name": "w", "dataset": {"builtin": "iris"},
-                                "model": "random_forest", "split": {"method": "holdout"}})
+        user, experiment = add_experiment(session, "empty", owner="cy")
+        run = add_run(session, experiment.id,
+                      {"name": "w", "dataset": {"builtin": "iris"}, "model": "random_forest",
+                       "split": {"method": "holdout"}}, "waiting")
         store.request_control(session, run.id, "stop", requested_by=user.id)
         run_id = run.id
     with db.session() as session:

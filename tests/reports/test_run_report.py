@@ -17,6 +17,7 @@ from optunagui.reports import (
     html_to_pdf,
 )
 from optunagui.store import Database
+from tests.factories import add_experiment, add_run
 from tests.reports.report_data import SPEC, write_run, write_test_result
 
 SECTIONS = ["What was run", "Search space", "Results", "Validation metrics per fold",
@@ -28,9 +29,7 @@ FAST = ReportOptions(feature_impact=False)
 @pytest.fixture
 def people(db):
     with db.session() as session:
-        user = store.create_user(session, "ada", "!")
-        experiment = store.create_experiment(session, "iris study", user.id,
-                                             description="Which *depth*?")
+        user, experiment = add_experiment(session, "iris study", description="Which *depth*?")
         return user.id, experiment.id
 
 
@@ -116,7 +115,7 @@ def test_notes_are_rendered_without_running_anything(db, people, tmp_settings):
 def test_report_of_a_run_without_trials_says_so(db, people, tmp_settings):
     user_id, experiment_id = people
     with db.session() as session:
-        run_id = store.create_run(session, experiment_id, "empty", SPEC, created_by=user_id).id
+        run_id = add_run(session, experiment_id, SPEC, "empty", created_by=user_id).id
     with db.session() as session:
         page = build_run_report(session, run_id, tmp_settings)
     assert "No trial has completed, so there is no best result yet." in page
@@ -167,8 +166,8 @@ def test_cli_report(tmp_settings, tmp_path, capsys, monkeypatch):
     database = Database(tmp_settings.database_url)
     database.upgrade()
     with database.session() as session:
-        user = store.create_user(session, "ada", "!")
-        experiment_id = store.create_experiment(session, "cli", user.id).id
+        user, experiment = add_experiment(session, "cli")
+        experiment_id = experiment.id
     run_id = write_run(database, experiment_id, user.id, "cli run", n_trials=8)
     database.dispose()
 

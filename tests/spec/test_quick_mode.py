@@ -14,6 +14,7 @@ from optunagui.datasets import LoadedDataset
 from optunagui.objective import QUICK_MAX_ROWS, prepare_data
 from optunagui.spec import QUICK_MAX_TRIALS, QUICK_REDUCTION_FACTOR
 from optunagui.spec.validation import validate_spec
+from tests.factories import add_experiment
 
 BOOSTING = {
     "name": "quick look",
@@ -144,8 +145,7 @@ def test_estimate_and_launch_use_the_quick_budget(db):
     assert ("lightgbm: quick mode, 20 trials with ASHA pruning (grace period 1, reduction "
             "factor 4) on a stratified subsample of at most 2,000 rows") in estimate.notes
     with db.session() as session:
-        user = store.create_user(session, "ada", "!")
-        experiment = store.create_experiment(session, "quick", user.id)
+        user, experiment = add_experiment(session, "quick")
         [run_id] = create_runs(session, experiment.id, {"lightgbm": spec}, created_by=user.id)
         run = store.get_run(session, run_id)
         assert run.n_trials_budget == 20

@@ -9,7 +9,6 @@ from optunagui.store import (
     User,
     create_experiment,
     create_run,
-    create_user,
 )
 
 SPEC = {
@@ -19,12 +18,6 @@ SPEC = {
     "budget": {"n_trials": 50, "max_concurrent": 2},
     "space": {"learning_rate": {"type": "float", "low": 0.001, "high": 0.3, "log": True}},
 }
-
-
-@pytest.fixture
-def owner(db: Database) -> User:
-    with db.session() as session:
-        return create_user(session, "ada", "hash-ada")
 
 
 @pytest.fixture

@@ -1,0 +1,26 @@
+"""Moments and byte counts as people read them, the same on every page, report and command."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+__all__ = ["format_time", "human_size"]
+
+
+def format_time(moment: datetime | None, *, missing: str = "—") -> str:
+    """``2026-12-02 14:05 UTC``; a naive moment is taken as UTC; None gives ``missing``."""
+    if moment is None:
+        return missing
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def human_size(n_bytes: int) -> str:
+    """``512 B``, ``2.0 KB``, ... up to ``GB`` (powers of 1024)."""
+    size = float(n_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"  # pragma: no cover - the loop always returns
