@@ -10,7 +10,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from dashapp.permissions import ANONYMOUS, Principal
-from dashapp.state import AppState, state
+from dashapp.state import state
 from optunagui.store import accounts
 from optunagui.store import experiments as experiment_store
 from optunagui.store import memberships as membership_store
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NO_EXPERIMENT",
-    "AppState",
     "current_principal",
     "database",
     "experiment_member_role",

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from optunagui.config import Settings
     from optunagui.store import Database
 
-__all__ = ["EXTENSION_KEY", "AppState", "install_state", "state"]
+__all__ = ["AppState", "install_state", "state"]
 
-EXTENSION_KEY = "optunagui"
+_EXTENSION_KEY = "optunagui"
 
 
 def _training_jobs() -> JobRunner:
@@ -56,10 +56,10 @@ class AppState:
 
 
 def install_state(server: Flask, app_state: AppState) -> None:
-    server.extensions[EXTENSION_KEY] = app_state
+    server.extensions[_EXTENSION_KEY] = app_state
 
 
 def state(server: Flask | None = None) -> AppState:
     """The state of ``server``, by default of the app serving the current request."""
     app = server if server is not None else current_app
-    return app.extensions[EXTENSION_KEY]
+    return app.extensions[_EXTENSION_KEY]

@@ -7,6 +7,7 @@ user made by ``optunagui user add`` signs in to the dashboard and the other way 
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import secrets
 from typing import Any
@@ -28,7 +29,11 @@ USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 _HASH_METHOD = "scrypt"
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method=_HASH_METHOD)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16), method=_HASH_METHOD)
 
 
 def hash_password(password: str) -> str:
@@ -40,7 +45,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; with no stored hash, still spend the time of a real check, so an
     unknown user name costs the same as a known one."""
     if password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return False
     return check_password_hash(password_hash, password)
 

@@ -88,10 +88,19 @@ class JobRunner(Generic[T]):
 
         A failed job is always started anew; a finished one too when ``again`` is set.
         """
+        job = self.start_if_free(key, work, again=again, max_running=None)
+        assert job is not None  # no limit, so a job is always given
+        return job
+
+    def start_if_free(self, key: Hashable, work: Callable[[], T], *, again: bool = False,
+                      max_running: int | None = 1) -> Job[T] | None:
+        """As :meth:`start`, but None instead of a new job while ``max_running`` jobs run."""
         with self._lock:
             known = self._jobs.get(key)
             if known is not None and (known.running or (known.status == "done" and not again)):
                 return known
+            if max_running is not None and self.running_count() >= max_running:
+                return None
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix=self.name)
             job: Job[T] = Job(key, self._executor.submit(work))

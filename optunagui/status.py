@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["ACTIVE_RUN_STATUSES", "RUN_STATUSES", "TERMINAL_RUN_STATUSES", "RunStatus"]
+__all__ = ["RUN_STATUSES", "TERMINAL_RUN_STATUSES", "UNDER_WAY_RUN_STATUSES", "RunStatus"]
 
 
 class RunStatus(enum.StrEnum):
@@ -17,13 +17,8 @@ class RunStatus(enum.StrEnum):
     stopped = "stopped"
     failed = "failed"
 
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_RUN_STATUSES
-
 
 RUN_STATUSES: tuple[str, ...] = tuple(status.value for status in RunStatus)
 TERMINAL_RUN_STATUSES: frozenset[str] = frozenset(
     {RunStatus.completed, RunStatus.stopped, RunStatus.failed})
-ACTIVE_RUN_STATUSES: frozenset[str] = frozenset(
-    {RunStatus.queued, RunStatus.running, RunStatus.paused})
+UNDER_WAY_RUN_STATUSES: frozenset[str] = frozenset({RunStatus.queued, RunStatus.running})

@@ -66,7 +66,8 @@ def start_runs(
             result.launches[run_id] = submit_one(run_id)
         except (SubmitError, OSError) as error:
             result.failures[run_id] = str(error) or type(error).__name__
-            _record_failed_start(db, run_id, result.failures[run_id])
+            if not resume:
+                _record_failed_start(db, run_id, result.failures[run_id])
     return result
 
 

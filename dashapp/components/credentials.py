@@ -19,6 +19,7 @@ from optunagui.store import accounts
 
 __all__ = [
     "MAX_DAYS",
+    "MAX_LABEL",
     "Credential",
     "api_tokens_table",
     "credentials_table",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 MAX_DAYS = 365
+MAX_LABEL = 100
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ def may_change(access: Access, note: Any) -> bool:
 def _note_item(note_ids: NoteIds, access: Access, note: NoteInfo) -> dbc.ListGroupItem:
     about = f" · trial {note.trial_number}" if note.trial_number is not None else ""
     edited = " · edited" if note.updated_at is not None else ""
-    when = note.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = components.format_time(note.created_at)
     header: list[Any] = [
         html.Strong(note.author or "a former user", className="me-2"),
         html.Span(f"{when}{about}{edited}", className="text-muted small"),

@@ -27,7 +27,7 @@ from optunagui.cli._runs import (
     summarize_run,
     write_best_params,
 )
-from optunagui.status import RunStatus
+from optunagui.status import UNDER_WAY_RUN_STATUSES, RunStatus
 from optunagui.store import get_run
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["POLL_S", "start_and_follow"]
 
 POLL_S = 0.5
-_UNDER_WAY = (RunStatus.queued, RunStatus.running)
 _ENDED_WELL = (RunStatus.completed, RunStatus.stopped, RunStatus.paused)
 
 
@@ -97,7 +96,7 @@ def _follow(run_id: int, settings: Settings, database: Database, *, quiet: bool)
                     if line != last_line:
                         print(line, file=sys.stderr, flush=True)
                         last_line = line
-                if summary.status not in _UNDER_WAY:
+                if summary.status not in UNDER_WAY_RUN_STATUSES:
                     return summary
                 _check_driver(run_id, settings, database)
                 time.sleep(POLL_S)
@@ -131,7 +130,7 @@ def _check_driver(run_id: int, settings: Settings, database: Database) -> None:
         if run is None or run.ray_job_id or is_driver_alive(run):
             return
     time.sleep(1.0)  # the driver may have just written its final status
-    if summarize_run(database, run_id).status not in _UNDER_WAY:
+    if summarize_run(database, run_id).status not in UNDER_WAY_RUN_STATUSES:
         return
     log = fetch_logs(run_id, settings, max_chars=2000, db=database)
     raise CliError(

@@ -18,7 +18,7 @@ from optunagui.cli._runs import (
     write_best_params,
 )
 from optunagui.config import load_settings
-from optunagui.status import RunStatus
+from optunagui.status import UNDER_WAY_RUN_STATUSES, RunStatus
 
 __all__ = ["register"]
 
@@ -87,7 +87,7 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     print(format_summary(summary))
     if where:
-        active = summary.status in (RunStatus.queued, RunStatus.running)
+        active = summary.status in UNDER_WAY_RUN_STATUSES
         print(f"driver: {where}" + ((" (running)" if active else " (exiting)") if alive else ""))
     if stale:
         print(f"the driver is no longer running; `optunagui run --resume {args.run_id}` "

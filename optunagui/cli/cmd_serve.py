@@ -15,11 +15,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from optunagui.accounts import hash_password
 from optunagui.config import Settings, load_settings
-from optunagui.store import Conflict, Database, StoreError
-from optunagui.store import users as user_store
+
+if TYPE_CHECKING:
+    from optunagui.store import Database
 
 __all__ = [
     "ADMIN_NAME",
@@ -114,6 +116,9 @@ def ensure_admin(database: Database, environ: Mapping[str, str] | None = None) -
     Returns:
         None when there were users already (or another process created the admin first).
     """
+    from optunagui.store import Conflict
+    from optunagui.store import users as user_store
+
     env = os.environ if environ is None else environ
     given = env.get("OPTUNAGUI_ADMIN_PASSWORD") or None
     with database.session() as session:
@@ -129,6 +134,8 @@ def ensure_admin(database: Database, environ: Mapping[str, str] | None = None) -
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from optunagui.store import Database, StoreError  # the store loads SQLAlchemy
+
     settings = load_settings()
     try:
         key = resolve_secret_key(settings, debug=args.debug)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from optunagui.accounts import check_password, check_username, hash_password
 from optunagui.config import load_settings
-from optunagui.store import Conflict, Database
-from optunagui.store import users as user_store
+
+if TYPE_CHECKING:
+    from optunagui.store import Database
 
 __all__ = ["read_password", "register"]
 
@@ -57,12 +58,17 @@ def read_password(stdin: TextIO | None = None) -> str:
 
 
 def _database() -> Database:
+    from optunagui.store import Database  # the store loads SQLAlchemy: only for these commands
+
     database = Database(load_settings().database_url)
     database.upgrade()
     return database
 
 
 def _add(args: argparse.Namespace) -> int:
+    from optunagui.store import Conflict
+    from optunagui.store import users as user_store
+
     problem = check_username(args.name)
     if problem:
         print(f"optunagui user add: {problem}", file=sys.stderr)
@@ -88,6 +94,8 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from optunagui.store import users as user_store
+
     database = _database()
     try:
         with database.session() as session:
@@ -104,6 +112,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _set_active(args: argparse.Namespace) -> int:
+    from optunagui.store import users as user_store
+
     database = _database()
     try:
         with database.session() as session:

@@ -12,14 +12,19 @@ from dash import ALL, Input, Output, State, dcc, html
 
 from dashapp import guard, services
 from dashapp.components import buttons
-from dashapp.components.credentials import MAX_DAYS, api_tokens_table, parse_days, shown_once
+from dashapp.components.credentials import (
+    MAX_DAYS,
+    MAX_LABEL,
+    api_tokens_table,
+    parse_days,
+    shown_once,
+)
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
 from optunagui.store import accounts
 
 __all__ = ["create_token", "ids", "layout", "register", "revoke_token", "show_tokens"]
 
-MAX_LABEL = 100
 
 
 class ids:

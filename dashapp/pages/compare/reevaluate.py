@@ -116,13 +116,14 @@ def start_job(key: JobKey, configurations: dict[int, ConfigurationToCheck]
     """
     state = services.state()
     jobs = state.reevaluation_jobs
-    known = jobs.get(key)
-    if (known is None or known.status == "failed") and jobs.running_count() >= jobs.workers:
-        return None, ("Another re-evaluation is running on this server: try again when it has "
-                      "finished.")
     settings = state.settings
     ordered = list(configurations.values())
-    return jobs.start(key, lambda: reevaluate(ordered, key[2], settings=settings)), None
+    job = jobs.start_if_free(key, lambda: reevaluate(ordered, key[2], settings=settings),
+                             max_running=jobs.workers)
+    if job is None:
+        return None, ("Another re-evaluation is running on this server: try again when it has "
+                      "finished.")
+    return job, None
 
 
 def reevaluation_view(job: Job[Reevaluation], baseline: str | None) -> Any:

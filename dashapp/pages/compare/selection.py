@@ -74,7 +74,7 @@ def include_baseline(raw: Any) -> bool:
 def find_baselines(principal: Principal, run_ids: tuple[int, ...]) -> Baselines:
     """The baselines pinned in the experiments of ``run_ids`` (already checked readable)."""
     experiment_ids = list(dict.fromkeys(
-        found for found in (services.run_experiment_id(run_id) for run_id in run_ids)
+        found for found in (access.experiment_of_run(run_id) for run_id in run_ids)
         if found is not None))
     pinned: list[int] = []
     with services.database().session() as session:

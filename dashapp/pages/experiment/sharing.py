@@ -13,7 +13,13 @@ from flask import request
 
 from dashapp import guard, services
 from dashapp.components import buttons
-from dashapp.components.credentials import MAX_DAYS, parse_days, share_links_table, shown_once
+from dashapp.components.credentials import (
+    MAX_DAYS,
+    MAX_LABEL,
+    parse_days,
+    share_links_table,
+    shown_once,
+)
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
@@ -23,7 +29,6 @@ from optunagui.store import accounts
 __all__ = ["create_link", "register_share_links", "revoke_link", "share_body", "show_links"]
 
 DEFAULT_DAYS = 7
-MAX_LABEL = 100
 
 
 def share_body() -> list[Any]:

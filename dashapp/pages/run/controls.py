@@ -21,7 +21,7 @@ from dashapp.guard import Access
 from dashapp.pages.run.ids import ids
 from dashapp.pages.run.ranges import check_ranges
 from dashapp.permissions import Role
-from optunagui.status import TERMINAL_RUN_STATUSES, RunStatus
+from optunagui.status import TERMINAL_RUN_STATUSES, UNDER_WAY_RUN_STATUSES, RunStatus
 from optunagui.store import InvalidState, NotFound, get_run, request_control
 
 __all__ = [
@@ -116,7 +116,7 @@ def _resume(run_id: int, status: str, user_id: int | None) -> tuple[str, str]:
         if run_id in started.failures:
             return f"Could not resume: {started.failures[run_id]}", "danger"
         return "Resumed: the driver is starting again with the same study.", "success"
-    if status in (RunStatus.running, RunStatus.queued):
+    if status in UNDER_WAY_RUN_STATUSES:
         return _request(run_id, "resume", user_id), "success"
     return f"Nothing to resume: the run is {status}.", "warning"
 

@@ -1,7 +1,7 @@
 """The run page's "Model versions" card: each `train-best` version with its test score and a
 zip of its deployment package; editors train the best trial again from here.
 
-Training runs in the app's background jobs (``services.AppState.training_jobs``, one training
+Training runs in the app's background jobs (``dashapp.state.AppState.training_jobs``, one training
 per run at a time); the card polls while it goes on and reports the new version or why it
 failed.
 """
@@ -91,7 +91,7 @@ def _versions_table(versions: list[Any], metric: str | None) -> Any:
         rows.append(html.Tr([
             html.Td(f"v{row.version}"), html.Td(row.trial_number),
             html.Td("—" if score is None else f"{score:.6g}"),
-            html.Td(row.created_at.strftime("%Y-%m-%d %H:%M UTC")),
+            html.Td(components.format_time(row.created_at)),
             html.Td(dbc.Button("Download package (zip)", size="sm", color="link",
                                class_name="p-0",
                                id={"type": DOWNLOAD_BUTTON, "version": row.version})
