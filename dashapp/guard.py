@@ -105,6 +105,10 @@ class Access:
     role: Role | None = None
     run_id: int | None = None
 
+    def holds(self, role: Role) -> bool:
+        """Whether the checked role is at least ``role`` (never for a check without one)."""
+        return self.role is not None and self.role >= role
+
 
 @dataclass(frozen=True)
 class Denial:

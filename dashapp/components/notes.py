@@ -169,7 +169,7 @@ def _trial_number(raw: Any) -> int | None:
 def show_notes(access: Access, refresh: Any, *, note_ids: NoteIds, scope: str,
                **_ids: Any) -> Any:
     notes = _notes(access, scope)
-    editor = access.role is not None and access.role >= Role.editor
+    editor = access.holds(Role.editor)
     form_style = SHOWN if editor else HIDDEN
     if not notes:
         return components.empty_note("No notes yet."), form_style

@@ -173,7 +173,7 @@ def data_card() -> dbc.Card:
 def show_data(access: Access, refresh: Any, poll: Any, experiment_id: Any) -> Any:
     with services.database().session() as session:
         usage = list_data_usage(session, access.experiment_id, access.principal.user_id)
-    can_edit = access.role is not None and access.role >= Role.editor
+    can_edit = access.holds(Role.editor)
     return render_data_usage(usage, can_edit)
 
 

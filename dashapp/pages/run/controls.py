@@ -30,7 +30,6 @@ __all__ = [
     "apply_ranges",
     "controls_card",
     "controls_style",
-    "is_editor",
     "perform",
     "register_control_callbacks",
 ]
@@ -47,14 +46,9 @@ RANGE_FIELDS = {
 }
 
 
-def is_editor(access: Access) -> bool:
-    """Editors and owners steer the run; viewers only read it."""
-    return access.role is not None and access.role >= Role.editor
-
-
 def controls_style(access: Access, status: str) -> dict[str, str]:
     """The controls card shows for editors while the run has not finished."""
-    if is_editor(access) and status not in TERMINAL_RUN_STATUSES:
+    if access.holds(Role.editor) and status not in TERMINAL_RUN_STATUSES:
         return components.SHOWN
     return components.HIDDEN
 

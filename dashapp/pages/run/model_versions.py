@@ -19,7 +19,6 @@ from dashapp import components, guard, services
 from dashapp.components.buttons import bump, clicked_id
 from dashapp.components.downloads import file_download
 from dashapp.guard import Access
-from dashapp.pages.run.controls import is_editor
 from dashapp.pages.run.ids import ids
 from dashapp.permissions import Role
 from optunagui.jobs import describe_error
@@ -122,7 +121,7 @@ def show_versions(access: Access, run_id: Any, refresh: Any, tick: Any) -> dict[
         metrics = (run.spec or {}).get("metrics") if run is not None else None
     metric = metrics[0].get("name") if metrics else None
     status, outcome = training_outcome(access.run_id)
-    editor = is_editor(access)
+    editor = access.holds(Role.editor)
     return {
         "table": _versions_table(versions, metric),
         "train_style": components.SHOWN if editor else components.HIDDEN,

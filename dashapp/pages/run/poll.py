@@ -14,7 +14,7 @@ from dash import Input, Output, State
 
 from dashapp import guard, services
 from dashapp.guard import Access
-from dashapp.pages.run.controls import controls_style, is_editor
+from dashapp.pages.run.controls import controls_style
 from dashapp.pages.run.ids import ids
 from dashapp.pages.run.live import Changes, Tick, advance, is_done, load_tick
 from dashapp.pages.run.live.curves import curves_patch
@@ -90,8 +90,8 @@ def poll(access: Access, tick: Any, run_id: Any, live: Any, x_param: Any, y_para
         "columns": _new_columns(state, changes),
         "header": header(latest.run, _counts(access.run_id, latest), changes.state),
         "controls": controls_style(access, latest.run.status) if status_changed else no,
-        "ranges": (ranges_form(latest.run.space) if is_editor(access) and changes.ranges_changed
-                   else no),
+        "ranges": (ranges_form(latest.run.space)
+                   if access.holds(Role.editor) and changes.ranges_changed else no),
         "state": changes.state.to_data(),
         "clock": clock(latest.run) if status_changed else no,
         "poll_off": True if done else no,

@@ -12,7 +12,7 @@ from dash import Input, Output, dcc
 
 from dashapp import components, guard, services
 from dashapp.guard import Access, Denial
-from dashapp.pages.run.controls import controls_style, is_editor
+from dashapp.pages.run.controls import controls_style
 from dashapp.pages.run.ids import ids
 from dashapp.pages.run.live import build_views, load_snapshot
 from dashapp.pages.run.progress import clock, header
@@ -73,7 +73,7 @@ def _links(access: Access, run: Any) -> list[Any]:
             "Analysis", href=f"/runs/{run.id}/analysis", className="me-3", id="run-analysis-link"
         ),
     ]
-    if is_editor(access):
+    if access.holds(Role.editor):
         links.append(
             dcc.Link(
                 "Re-run with one change",
@@ -99,7 +99,7 @@ def show_run(access: Access, run_id: Any) -> dict[str, Any]:
         links=_links(access, run),
         header=header(run, snapshot.counts, views.state),
         controls=controls_style(access, run.status),
-        ranges=ranges_form(run.space) if is_editor(access) else None,
+        ranges=ranges_form(run.space) if access.holds(Role.editor) else None,
         history=views.history,
         curves=views.curves,
         scatter=views.scatter,
