@@ -25,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from optunagui.accounts import Role
 from optunagui.status import RUN_STATUSES, RunStatus
 from optunagui.store._types import JSONValue, UTCDateTime, utcnow
 
@@ -44,7 +43,7 @@ __all__ = [
     "User",
 ]
 
-ROLES = tuple(role.name for role in sorted(Role, reverse=True))  # owner first
+ROLES = ("owner", "editor", "viewer")  # the schema's names, as migration 0001 created them
 TRIAL_STATES = ("running", "complete", "pruned", "failed")
 EVENT_KINDS = ("started", "result", "completed", "pruned", "failed", "control")
 CONTROL_KINDS = ("pause", "resume", "stop", "ranges")
