@@ -15,6 +15,12 @@ from optunagui.store import (
     models,  # noqa: F401  (its table joins Base.metadata)
     notes,  # noqa: F401  (its table joins Base.metadata)
 )
+from optunagui.store.code import (
+    CodeVersion,
+    get_code_version,
+    put_code_version,
+    read_code_file,
+)
 from optunagui.store.control import (
     acknowledge_control,
     get_pending_control,
@@ -89,6 +95,10 @@ from optunagui.store.users import (
 )
 
 __all__ = [
+    "CodeVersion",
+    "get_code_version",
+    "put_code_version",
+    "read_code_file",
     "CONTROL_KINDS",
     "EVENT_KINDS",
     "ROLES",

@@ -1,0 +1,1 @@
+"""Users' own code: entry points (``file.py:function``), packed code versions, and storing them."""
