@@ -78,12 +78,12 @@ class TrialResult:
 
 def load_run_dataset(spec: ExperimentSpec, settings: Settings | None = None) -> LoadedDataset:
     """The dataset a spec names: a bundled one, or a file (resolved against the data dir)."""
-    if spec.dataset.builtin is not None:
-        return load_builtin(spec.dataset.builtin, **spec.dataset.options)
-    path = Path(spec.dataset.path)  # type: ignore[arg-type]
+    if spec.data.builtin is not None:
+        return load_builtin(spec.data.builtin, **spec.data.options)
+    path = Path(spec.data.path)  # type: ignore[arg-type]
     if not path.is_absolute() and settings is not None:
         path = settings.data_dir / path
-    return load_file(path, target=spec.dataset.target)
+    return load_file(path, target=spec.data.target)
 
 
 def prepare_data(spec: ExperimentSpec, dataset: LoadedDataset) -> PreparedData:
@@ -158,7 +158,7 @@ def _stratum_quotas(counts: np.ndarray, size: int) -> np.ndarray:
 
 def _build_pipeline(spec: ExperimentSpec, params: Mapping[str, Any], X: pd.DataFrame,
                     task: str, device: str) -> Pipeline:
-    model = get_model(spec.model)
+    model = get_model(spec.model_name)
     preprocessor = build_preprocessor(
         X, list(X.columns), spec.features.transforms, needs_scaling=model.needs_scaling
     )
@@ -254,7 +254,7 @@ def evaluate(
 
 def _evaluate(spec: ExperimentSpec, params: Mapping[str, Any], data: PreparedData,
               reporter: Reporter | None, device: str) -> TrialResult:
-    model = get_model(spec.model)
+    model = get_model(spec.model_name)
     task = data.task
     primary = spec.metrics[0].name
     started = time.perf_counter()

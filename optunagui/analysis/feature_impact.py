@@ -249,7 +249,7 @@ def compute_feature_impact(
         preprocessor.transform(_sample(data.X_train, BACKGROUND_ROWS, seed)), dtype=float)
     try:
         values, explainer, scale, target, n_background = _explain(
-            estimator, X, background, model=spec.model, seed=seed)
+            estimator, X, background, model=spec.model_name, seed=seed)
     except Exception as error:  # an estimator no explainer can query
         raise FeatureImpactError(
             f"SHAP cannot explain this {spec.model} model: {type(error).__name__}: {error}"
@@ -271,7 +271,7 @@ def compute_feature_impact(
         feature_text=sample[ordered].astype(str).to_numpy(),
         explainer=explainer,
         output=_output_label(scale, target, data.classes),
-        model=spec.model,
+        model=spec.model_name,
         sample_size=len(sample),
         n_background=n_background,
         n_train=len(data.y_train),

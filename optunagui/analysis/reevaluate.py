@@ -101,11 +101,11 @@ def _read_spec(raw: Mapping[str, Any]) -> ExperimentSpec | str:
 
 
 def _dataset_name(spec: ExperimentSpec) -> str:
-    return spec.dataset.builtin or spec.dataset.path or "?"
+    return spec.data.builtin or spec.data.path or "?"
 
 
 def _dataset_key(spec: ExperimentSpec) -> tuple[Any, ...]:
-    source = spec.dataset
+    source = spec.data
     return (source.builtin, source.path, source.target, source.version,
             tuple(sorted(source.options.items())))
 

@@ -73,7 +73,7 @@ def _manifest(source: PackageSource, spec: ExperimentSpec, data: PreparedData,
         "validation_metrics": {k: _finite(v) for k, v in source.validation_metrics.items()},
         "test_metrics": {k: _finite(v) for k, v in test_scores.items()},
         "dataset": {
-            "source": spec.dataset.builtin or spec.dataset.path,
+            "source": spec.data.builtin or spec.data.path,
             "sha256": data.dataset_sha256,
             "n_rows": data.n_rows,
             "n_features": len(data.feature_columns),
@@ -84,7 +84,7 @@ def _manifest(source: PackageSource, spec: ExperimentSpec, data: PreparedData,
         "target": data.target,
         "classes": list(data.classes) if data.task == "classification" else None,
         "artifact": artifact,
-        "versions": package_versions(spec.model),
+        "versions": package_versions(spec.model_name),
     }
 
 

@@ -39,7 +39,7 @@ def _valid(names: object) -> str:
 
 def check_model(spec: ExperimentSpec, add: Add) -> ModelDef | None:
     try:
-        model = get_model(spec.model)
+        model = get_model(spec.model_name)
     except KeyError:
         add("model", f"unknown model {spec.model!r}; valid: "
                      + _valid(m.name for m in list_models()))

@@ -16,6 +16,7 @@ __all__ = [
     "ExperimentSpec",
     "FeatureSpec",
     "MetricSpec",
+    "ObjectiveSpec",
     "ParamSpec",
     "PrunerSpec",
     "QUICK_GRACE_PERIOD",
@@ -196,13 +197,27 @@ class ResourcesSpec(_Strict):
         return self
 
 
+class ObjectiveSpec(_Strict):
+    """A user's own Optuna objective: ``module:function``, run in Ray workers only.
+
+    `code` is the content hash of the working directory as packaged at launch; a spec that
+    has it runs exactly that code version (replay, clone), wherever `working_dir` is.
+    """
+
+    function: str = Field(min_length=1, max_length=500)
+    setup: str | None = Field(default=None, max_length=500)
+    working_dir: str | None = Field(default=None, max_length=4096)
+    code: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
 class ExperimentSpec(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    dataset: DatasetSpec
+    dataset: DatasetSpec | None = None
     task: Task | None = None
     features: FeatureSpec = Field(default_factory=FeatureSpec)
     split: SplitSpec = Field(default_factory=SplitSpec)
-    model: str
+    model: str | None = None
+    objective: ObjectiveSpec | None = None
     preset: str = "default"
     space: dict[str, ParamSpec] = Field(default_factory=dict)
     metrics: list[MetricSpec] = Field(default_factory=list)
@@ -212,6 +227,38 @@ class ExperimentSpec(_Strict):
     resources: ResourcesSpec = Field(default_factory=ResourcesSpec)
     max_failures: int = Field(default=0, ge=0, le=100)
     quick: bool = False
+
+    @model_validator(mode="after")
+    def _model_or_objective(self) -> ExperimentSpec:
+        if self.objective is not None:
+            if self.model is not None:
+                raise ValueError("model: a run tunes either a built-in model or your objective "
+                                 "(objective.function), not both; remove one")
+            return self
+        if self.model is None:
+            raise ValueError("model: name a built-in model, or objective.function for your "
+                             "own code ('train.py:objective')")
+        if self.dataset is None:
+            raise ValueError("dataset: a built-in model needs a dataset (builtin or path)")
+        return self
+
+    @property
+    def is_code_run(self) -> bool:
+        return self.objective is not None
+
+    @property
+    def model_name(self) -> str:
+        """The built-in model; raises for a code run, which has none."""
+        if self.model is None:
+            raise ValueError("a run of your own objective has no built-in model")
+        return self.model
+
+    @property
+    def data(self) -> DatasetSpec:
+        """The dataset; raises for a code run without one."""
+        if self.dataset is None:
+            raise ValueError("this run has no dataset")
+        return self.dataset
 
     @property
     def primary_metric(self) -> MetricSpec:

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
     from optunagui.spec.model import ExperimentSpec
 
-__all__ = ["ordered_names", "preset_space", "resolve_space", "space_from_dict", "space_to_dict",
-           "suggest"]
+__all__ = ["distribution_from_param", "ordered_names", "param_from_distribution", "preset_space",
+           "resolve_space", "space_from_dict", "space_to_dict", "suggest"]
 
 
 def space_from_dict(raw: Mapping[str, Mapping[str, Any]]) -> dict[str, ParamSpec]:
@@ -30,7 +30,12 @@ def preset_space(model: str, preset: str) -> dict[str, ParamSpec]:
 
 
 def resolve_space(spec: ExperimentSpec) -> dict[str, ParamSpec]:
-    """The ranges a run searches: its model's preset, with the spec's entries on top."""
+    """The ranges a run searches: its model's preset, with the spec's entries on top.
+
+    A code run has no preset: its space is the spec's entries (the code suggests the rest).
+    """
+    if spec.model is None:
+        return dict(spec.space)
     space = preset_space(spec.model, spec.preset)
     space.update(spec.space)
     return space
@@ -95,3 +100,43 @@ def suggest(trial: optuna.Trial, space: Mapping[str, ParamSpec]) -> dict[str, An
                 step=None if param.step is None else float(param.step), log=param.log,
             )
     return chosen
+
+
+def param_from_distribution(distribution: Any) -> ParamSpec:
+    """The spec entry of an Optuna distribution (what a code run's objective suggested)."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    if isinstance(distribution, CategoricalDistribution):
+        return ParamSpec(type="categorical", choices=list(distribution.choices))
+    if isinstance(distribution, IntDistribution):
+        step = None if distribution.log or distribution.step == 1 else distribution.step
+        return ParamSpec(type="int", low=distribution.low, high=distribution.high,
+                         log=distribution.log, step=step)
+    if isinstance(distribution, FloatDistribution):
+        return ParamSpec(type="float", low=distribution.low, high=distribution.high,
+                         log=distribution.log, step=distribution.step)
+    raise ValueError(f"unknown distribution {type(distribution).__name__}")
+
+
+def distribution_from_param(param: ParamSpec) -> Any:
+    """The Optuna distribution of a spec entry (None for a fixed value)."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    if param.type == "categorical":
+        return CategoricalDistribution(list(param.choices or []))
+    if param.type == "int":
+        return IntDistribution(int(param.low), int(param.high),  # type: ignore[arg-type]
+                               log=param.log, step=int(param.step or 1))
+    if param.type == "float":
+        return FloatDistribution(float(param.low), float(param.high),  # type: ignore[arg-type]
+                                 log=param.log,
+                                 step=None if param.step is None else float(param.step))
+    return None

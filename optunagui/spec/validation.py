@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from optunagui.spec.checks import (
     check_space,
     quick_updates,
 )
+from optunagui.spec.code_checks import check_objective, code_quick_updates
 from optunagui.spec.model import ExperimentSpec
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def _structural_problems(error: ValidationError) -> list[Problem]:
     return problems
 
 
-REQUIRED_FIELDS = ("dataset", "model")
+REQUIRED_FIELDS = ("dataset", "model", "objective")
 
 
 def _without_broken_fields(data: dict[str, Any], error: ValidationError) -> ExperimentSpec | None:
@@ -100,9 +101,9 @@ def _without_broken_fields(data: dict[str, Any], error: ValidationError) -> Expe
 
 
 def _load_dataset(spec: ExperimentSpec) -> LoadedDataset:
-    if spec.dataset.builtin is not None:
-        return load_builtin(spec.dataset.builtin, **spec.dataset.options)
-    return load_file(spec.dataset.path, target=spec.dataset.target)  # type: ignore[arg-type]
+    if spec.data.builtin is not None:
+        return load_builtin(spec.data.builtin, **spec.data.options)
+    return load_file(spec.data.path, target=spec.data.target)  # type: ignore[arg-type]
 
 
 def validate_spec(
@@ -143,17 +144,20 @@ def validate_spec(
 
     add = lambda path, message: problems.append(Problem(path, message))  # noqa: E731
 
+    if spec.objective is not None:
+        return _validate_code_run(spec, problems, add, base_dir=base_dir, dataset=dataset,
+                                  check_data=check_data)
     model = check_model(spec, add)
     if check_data and dataset is None:
         try:
             dataset = _load_dataset(spec)
         except DatasetError as error:
-            where = "dataset.builtin" if spec.dataset.builtin else "dataset.path"
-            if "target column" in str(error) and spec.dataset.path:
+            where = "dataset.builtin" if spec.data.builtin else "dataset.path"
+            if "target column" in str(error) and spec.data.path:
                 where = "dataset.target"
             add(where, str(error))
         except (KeyError, TypeError) as error:
-            add("dataset.options" if spec.dataset.options else "dataset.builtin",
+            add("dataset.options" if spec.data.options else "dataset.builtin",
                 str(error).strip("'\""))
     task: str | None = spec.task
     if task is None and dataset is not None:
@@ -178,6 +182,37 @@ def validate_spec(
 
     spec = spec.model_copy(update={"task": task, "metrics": metrics, "space": space})
     return spec.model_copy(update=quick_updates(spec, model))
+
+
+def _validate_code_run(
+    spec: ExperimentSpec,
+    problems: list[Problem],
+    add: Callable[[str, str], None],
+    *,
+    base_dir: str | Path | None,
+    dataset: LoadedDataset | None,
+    check_data: bool,
+) -> ExperimentSpec:
+    """A run of the user's own objective: the objective's files, its metrics and, when the
+    spec names a dataset, the data and split the objective can ask for."""
+    objective, _archive = check_objective(spec, base_dir, add, check_files=check_data)
+    task: str | None = spec.task
+    if spec.dataset is not None:
+        if check_data and dataset is None:
+            try:
+                dataset = _load_dataset(spec)
+            except (DatasetError, KeyError, TypeError) as error:
+                add("dataset.builtin" if spec.data.builtin else "dataset.path",
+                    str(error).strip("'\""))
+        if dataset is not None:
+            task = task or dataset.task
+            check_dataset_columns(spec, dataset, add)
+            check_features(spec, dataset, None, add)
+    check_resources(spec, None, add)
+    if problems:
+        raise SpecError(problems)
+    spec = spec.model_copy(update={"objective": objective, "task": task})
+    return spec.model_copy(update=code_quick_updates(spec))
 
 
 def _models_for(task: str) -> list[str]:
