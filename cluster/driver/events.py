@@ -35,7 +35,10 @@ from cluster.driver.keys import (
     FOLD_SCORES_KEY,
     GPU_IDS_KEY,
     NUMBER_KEY,
+    PARAMS_KEY,
     STEP_KEY,
+    USER_ATTRS_KEY,
+    trial_params,
 )
 from optunagui import store
 
@@ -100,7 +103,21 @@ def _completed_attrs(final: Mapping[str, Any], metrics: Mapping[str, Any],
     }
     if device is not None:
         attrs["device"] = device
+    user = _json_object(final.get(USER_ATTRS_KEY))
+    if user:
+        attrs["user"] = user
     return attrs
+
+
+def _json_object(text: Any) -> dict[str, Any] | None:
+    """A JSON object sent as text in a result (a code trial's params or user attrs)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def error_text(trial: Trial) -> tuple[str, str]:
@@ -174,7 +191,7 @@ class EventSink(Callback):
             return
         attempt = trial.num_failures + 1
         self._started[number] = time.monotonic()
-        params = {k: v for k, v in trial.config.items() if k != NUMBER_KEY}
+        params = trial_params(trial.config)
         detail: dict[str, Any] = {"tune_trial_id": trial.trial_id, "params": params}
         if attempt > 1:
             detail["attempt"] = attempt
@@ -209,6 +226,9 @@ class EventSink(Callback):
                 }
             )
         row: dict[str, Any] = {"number": number, "last_step": result.get(STEP_KEY)}
+        code_params = _json_object(result.get(PARAMS_KEY))
+        if code_params is not None:
+            row["params"] = code_params
         if DEVICE_KEY in result and number not in self._placed:
             self._placed.add(number)
             gpu_ids = [g for g in str(result.get(GPU_IDS_KEY) or "").split(",") if g]
@@ -287,7 +307,7 @@ class EventSink(Callback):
             if searcher is not None:
                 searcher.on_trial_complete(trial.trial_id, result=dict(trial.last_result or {}))
             if number not in self._started:  # suggested, never started
-                params = {k: v for k, v in trial.config.items() if k != NUMBER_KEY}
+                params = trial_params(trial.config)
                 self._rows.append({"number": number, "tune_trial_id": trial.trial_id,
                                    "params": params})
             self._final.pop(number, None)

@@ -13,7 +13,12 @@ __all__ = [
     "FOLD_SCORES_KEY",
     "GPU_IDS_KEY",
     "NUMBER_KEY",
+    "PARAMS_KEY",
+    "PRUNE_ATTR",
     "STEP_KEY",
+    "TRIAL_ID_KEY",
+    "USER_ATTRS_KEY",
+    "trial_params",
 ]
 
 STEP_KEY = "step"  # the trial's own step counter in every reported result
@@ -24,3 +29,15 @@ GPU_IDS_KEY = "gpu_ids"  # the GPU ids Ray assigned, comma-separated
 CUDA_DEVICES_KEY = "cuda_visible_devices"
 FIT_TIME_KEY = "fit_time_s"
 FOLD_SCORES_KEY = "fold_scores_json"  # per-metric fold scores, JSON: results stay flat
+TRIAL_ID_KEY = "_optuna_trial_id"  # the Optuna trial id, added beside the number
+PARAMS_KEY = "params_json"  # a code trial's parameters so far, JSON (it suggests them itself)
+USER_ATTRS_KEY = "user_attrs_json"  # a code trial's user attrs, JSON, on its final result
+# Optuna system attr the scheduler sets on a code trial it would stop: should_prune() is True.
+PRUNE_ATTR = "optunagui:prune"
+
+_PRIVATE_CONFIG = frozenset({NUMBER_KEY, TRIAL_ID_KEY})
+
+
+def trial_params(config: dict) -> dict:
+    """A trial's parameters from its Tune config (the driver's own keys left out)."""
+    return {k: v for k, v in config.items() if k not in _PRIVATE_CONFIG}

@@ -26,12 +26,15 @@ import ray
 from ray import tune
 from ray.tune.search import ConcurrencyLimiter
 
+from cluster.driver.code_trainable import CodeJob, build_code_trainable, code_root
 from cluster.driver.context import RunContext, register_context, unregister_context
 from cluster.driver.control import ControlCallback, ControlStopper, stop_on_sigterm
 from cluster.driver.events import EventSink
+from cluster.driver.prune_requests import AskBeforeStopping
 from cluster.driver.recovery import ORPHAN_MESSAGE, mark_orphans
 from cluster.driver.schedulers import build_scheduler
 from cluster.driver.search import (
+    CodeSpace,
     ResumableSearchGenerator,
     RunSearch,
     StoredSpace,
@@ -46,7 +49,7 @@ from optunagui.objective import load_run_dataset, prepare_data
 from optunagui.reports.facts import package_versions
 from optunagui.spec import ExperimentSpec
 from optunagui.spec.space import resolve_space, space_from_dict, space_to_dict
-from optunagui.status import RunStatus
+from optunagui.status import TERMINAL_RUN_STATUSES, RunStatus
 from optunagui.store import Database
 
 if TYPE_CHECKING:
@@ -147,6 +150,19 @@ def _latest_experiment(root: Path) -> Path | None:
     return attempts[-1] if attempts else None
 
 
+def _write_outputs(db: Database, run_id: int, settings: Settings) -> None:
+    """The finished run's files in its folder; a failure here never changes the run."""
+    try:
+        from optunagui.exports.run_outputs import write_run_outputs  # plotly: only at the end
+
+        with db.session() as session:
+            outputs = write_run_outputs(session, run_id, settings.runs_dir)
+    except Exception:
+        logger.exception("run %s: could not write its end-of-run files", run_id)
+        return
+    logger.info("run %s: wrote %s", run_id, ", ".join(p.name for p in outputs.written))
+
+
 def run_driver(
     run_id: int,
     settings: Settings,
@@ -201,6 +217,8 @@ def run_driver(
                 context.sink.flush()
             except Exception:
                 logger.exception("run %s: could not write the last events", run_id)
+        if final_status in TERMINAL_RUN_STATUSES:  # before the status: followers then find them
+            _write_outputs(db, run_id, settings)
         _set_status(db, run_id, final_status, reason)
         unregister_context(run_id)
         if previous_term is not None:
@@ -234,8 +252,7 @@ def _execute(
     if orphans:
         logger.info("run %s: trials %s were left running and are now failed", run_id, orphans)
     _prepare_space(db, run_id, spec)
-    data = prepare_data(spec, load_run_dataset(spec, settings))
-    trainable = build_trainable(spec, data, evaluate=evaluate)
+    trainable = _trainable(db, run_id, spec, study_name, settings, evaluate)
 
     root = _experiment_root(settings, run_id)
     previous = _latest_experiment(root)
@@ -247,11 +264,7 @@ def _execute(
         remaining = n_trials - _trials_used(storage, study_name)
         if remaining <= 0:
             return RunStatus.completed, None
-        space = resolve_space(spec)
-        searcher = RunSearch(
-            spec, study_name, storage, StoredSpace(settings.database_url, run_id),
-            sampler=build_sampler(spec.sampler, space), run_id=run_id, state=context.state,
-        )
+        searcher = _searcher(spec, study_name, storage, settings, run_id, context)
         context.searcher = searcher
         attempt = 1 if previous is None else int(previous.name.split("-")[1]) + 1
         tuner = tune.Tuner(
@@ -260,7 +273,7 @@ def _execute(
                 search_alg=ResumableSearchGenerator(
                     ConcurrencyLimiter(searcher, max_concurrent=plan.max_concurrent)
                 ),
-                scheduler=build_scheduler(spec),
+                scheduler=_scheduler(spec, settings),
                 num_samples=remaining,
                 reuse_actors=True,
                 time_budget_s=spec.budget.timeout_s,
@@ -276,6 +289,52 @@ def _execute(
         )
     tuner.fit()  # the event sink Tune sets up (ours, or the restored one) joins the context
     return _outcome(db, run_id, context, n_trials, storage, study_name)
+
+
+def _trainable(
+    db: Database, run_id: int, spec: ExperimentSpec, study_name: str, settings: Settings,
+    evaluate: Callable[..., Any] | None,
+) -> Any:
+    """A built-in model's trainable, or a code run's with its stored code version."""
+    data = prepare_data(spec, load_run_dataset(spec, settings)) if spec.dataset else None
+    if spec.objective is None:
+        assert data is not None
+        return build_trainable(spec, data, evaluate=evaluate)
+    sha = spec.objective.code
+    with db.session() as session:
+        version = store.get_code_version(session, sha) if sha else None
+        if version is None:
+            raise LookupError(f"the run's code version {sha or '(none)'} is not stored; "
+                              "launch the run again from its working directory")
+        code = bytes(version.archive)
+    job = CodeJob(spec=spec, code_sha=str(version.sha256), code=code,
+                  database_url=settings.database_url, study_name=study_name, run_id=run_id,
+                  cache_dir=str(code_root()) if "OPTUNAGUI_CODE_CACHE" in os.environ else "")
+    return build_code_trainable(job, data)
+
+
+def _searcher(
+    spec: ExperimentSpec, study_name: str, storage: optuna.storages.BaseStorage,
+    settings: Settings, run_id: int, context: RunContext,
+) -> RunSearch:
+    """The run's searcher. A code run's objective suggests in the worker with the run's
+    sampler; the driver only asks the study for a trial (a random sampler costs nothing)."""
+    if spec.objective is not None:
+        return RunSearch(spec, study_name, storage, CodeSpace(settings.database_url, run_id),
+                         sampler=optuna.samplers.RandomSampler(), run_id=run_id,
+                         state=context.state)
+    space = resolve_space(spec)
+    return RunSearch(
+        spec, study_name, storage, StoredSpace(settings.database_url, run_id),
+        sampler=build_sampler(spec.sampler, space), run_id=run_id, state=context.state,
+    )
+
+
+def _scheduler(spec: ExperimentSpec, settings: Settings) -> Any:
+    scheduler = build_scheduler(spec)
+    if spec.objective is not None and spec.pruner.name != "none":
+        return AskBeforeStopping(scheduler, settings.database_url)
+    return scheduler
 
 
 def _outcome(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,15 +28,16 @@ from ray.tune.search.optuna import OptunaSearch
 from sqlalchemy import event
 
 from cluster.driver.context import RunState, get_context
-from cluster.driver.keys import FINAL_KEY, NUMBER_KEY, STEP_KEY
-from optunagui.spec.space import space_from_dict, suggest
-from optunagui.store import Database, get_run
+from cluster.driver.keys import FINAL_KEY, NUMBER_KEY, STEP_KEY, TRIAL_ID_KEY
+from optunagui.spec.space import param_from_distribution, space_from_dict, suggest
+from optunagui.store import Database, get_run, set_current_space
 
 if TYPE_CHECKING:
     from optunagui.spec import ExperimentSpec, ParamSpec, SamplerSpec
 
 __all__ = [
     "SAMPLERS",
+    "CodeSpace",
     "FixedSpace",
     "ResumableSearchGenerator",
     "RunSearch",
@@ -48,6 +50,18 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SAMPLERS = ("tpe", "random", "cmaes", "qmc", "gp", "nsga2", "grid")
+
+
+class PicklableNSGAIISampler(optuna.samplers.NSGAIISampler):
+    """NSGA-II that Tune can pickle with the experiment: Optuna's GA samplers hold a thread
+    lock, dropped here on pickling and made anew on loading."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "_thread_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._thread_lock = threading.Lock()
 
 
 def build_sampler(
@@ -74,7 +88,7 @@ def build_sampler(
     if name == "gp":
         return samplers.GPSampler(seed=seed, **options)
     if name == "nsga2":
-        return samplers.NSGAIISampler(seed=seed, **options)
+        return PicklableNSGAIISampler(seed=seed, **options)
     if name == "grid":
         return samplers.GridSampler(grid_from_space(space or {}), seed=seed, **options)
     raise ValueError(f"sampler.name: unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)}")
@@ -156,6 +170,28 @@ class StoredSpace:
         return suggest(trial, self.read())
 
 
+class CodeSpace(StoredSpace):
+    """A code run's searcher asks nothing: the user's objective suggests its parameters in
+    the worker. What it suggested is added to the run's ``current_space`` (names not there
+    yet), so the run page shows the ranges and a range change can override them."""
+
+    def __call__(self, trial: optuna.Trial) -> dict[str, Any]:
+        return {}
+
+    def observe(self, distributions: Mapping[str, Any]) -> None:
+        if self._db is None:
+            self._db = Database(self.database_url)
+        with self._db.session() as session:
+            run = get_run(session, self.run_id)
+            if run is None:
+                return
+            current = dict(run.current_space or {})
+            missing = {name: param_from_distribution(dist).to_dict()
+                       for name, dist in distributions.items() if name not in current}
+            if missing:
+                set_current_space(session, self.run_id, {**current, **missing})
+
+
 class RunSearch(OptunaSearch):
     """`OptunaSearch` on the run's study, with the product's bookkeeping (see the module doc).
 
@@ -213,7 +249,7 @@ class RunSearch(OptunaSearch):
         config = super().suggest(trial_id)
         ot_trial = self._ot_trials[trial_id]
         ot_trial.set_user_attr("tune_trial_id", trial_id)
-        return {**(config or {}), NUMBER_KEY: ot_trial.number}
+        return {**(config or {}), NUMBER_KEY: ot_trial.number, TRIAL_ID_KEY: ot_trial._trial_id}
 
     def is_open(self, trial_id: str) -> bool:
         """True for a trial asked from the study and not yet told."""
@@ -225,7 +261,24 @@ class RunSearch(OptunaSearch):
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
         if trial_id not in self._completed_trials:
+            if isinstance(self._space, CodeSpace) and trial_id not in self._reported:
+                self._observe_suggested(trial_id)
             self._report(trial_id, result)
+
+    def _observe_suggested(self, trial_id: str) -> None:
+        """At a code trial's first report, the ranges its code asked for so far join the run's
+        space, so the run page can offer them while the trial still runs."""
+        ot_trial = self._ot_trials.get(trial_id)
+        storage, space = self._storage, self._space
+        if (ot_trial is None or not isinstance(storage, optuna.storages.RDBStorage)
+                or not isinstance(space, CodeSpace)):
+            return
+        try:  # the RDB storage itself: the study's cache has not seen the worker's params
+            distributions = storage.get_trial(ot_trial._trial_id).distributions
+            if distributions:
+                space.observe(distributions)
+        except Exception:  # the ranges shown are a view; the trial goes on
+            logger.exception("could not record the ranges of trial %s", ot_trial.number)
 
     def on_trial_complete(
         self, trial_id: str, result: dict | None = None, error: bool = False
@@ -246,11 +299,16 @@ class RunSearch(OptunaSearch):
             reason = "stop" if self.state.stop_requested else self.pruner_name
             ot_trial.set_user_attr("pruned_by", reason)
         try:
-            self.study.tell(ot_trial, values, state=state)
+            frozen = self.study.tell(ot_trial, values, state=state)
         except Exception:  # e.g. a NaN value: never leave the trial RUNNING
             logger.exception("could not tell trial %s; recording it as failed", ot_trial.number)
-            self.study.tell(ot_trial, state=optuna.trial.TrialState.FAIL)
+            frozen = self.study.tell(ot_trial, state=optuna.trial.TrialState.FAIL)
         self._reported.pop(trial_id, None)
+        if isinstance(self._space, CodeSpace) and frozen.distributions:
+            try:
+                self._space.observe(frozen.distributions)
+            except Exception:  # the ranges shown are a view; the trial is told already
+                logger.exception("could not record the ranges of trial %s", ot_trial.number)
 
     def _final_values(
         self, ot_trial: optuna.Trial, result: Mapping[str, Any]

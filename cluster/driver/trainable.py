@@ -23,8 +23,8 @@ from cluster.driver.keys import (
     FIT_TIME_KEY,
     FOLD_SCORES_KEY,
     GPU_IDS_KEY,
-    NUMBER_KEY,
     STEP_KEY,
+    trial_params,
 )
 from optunagui.models import get_model
 from optunagui.objective import evaluate as evaluate_objective
@@ -89,9 +89,9 @@ def run_trial(
     """Evaluate one set of parameters inside a Tune trial."""
     if evaluate is None:
         evaluate = evaluate_objective
-    params = {k: v for k, v in config.items() if k != NUMBER_KEY}
+    params = trial_params(dict(config))
     gpu_ids = [str(g) for g in ray.get_gpu_ids()]
-    device = choose_device(spec.model, gpu_ids, _cuda_available)
+    device = choose_device(spec.model_name, gpu_ids, _cuda_available)
     placement = {
         DEVICE_KEY: device,
         GPU_IDS_KEY: ",".join(gpu_ids),

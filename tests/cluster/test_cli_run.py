@@ -118,7 +118,7 @@ def test_cli_run_json_then_status_best_and_train_best(tmp_settings, tmp_path):
     ("argv", "code", "message"),
     [
         (["run", "{tmp}/missing.yaml"], 1, "missing.yaml' does not exist"),
-        (["run", "{tmp}/bad.yaml"], 1, "model: Field required"),
+        (["run", "{tmp}/bad.yaml"], 1, "model: name a built-in model, or objective.function"),
         (["run", "{tmp}/spec.yaml", "--sampler", "bogus"], 1, "sampler.name: unknown sampler"),
         (["run", "{tmp}/spec.yaml", "--n-trials", "0"], 1, "budget.n_trials"),
         (["run"], 2, "give a spec file to run, or --resume RUN_ID"),

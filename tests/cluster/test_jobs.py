@@ -38,6 +38,7 @@ from optunagui.store.experiments import create_experiment
 from optunagui.store.runs import create_run, get_run
 from optunagui.store.trials import list_trials
 from optunagui.store.users import create_user
+from tests.cluster._code import code_spec, make_code_run, write_code
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -396,3 +397,24 @@ def test_stop_run_local_driver_confirms_and_keeps_finished_trials(tmp_settings):
         except ProcessLookupError:
             pass
         database.dispose()
+
+
+def test_code_run_as_ray_job_runs_the_stored_code_without_its_folder(cluster_settings, ray_head,
+                                                                      tmp_path):
+    settings, database = cluster_settings
+    folder = write_code(tmp_path / "user", """
+        def objective(trial):
+            return trial.suggest_float("x", 0.0, 1.0) ** 2
+    """)
+    run_id = make_code_run(database, code_spec(folder, budget={"n_trials": 2}))
+    shutil.rmtree(folder)  # the job runs the code version stored at launch, not the folder
+    environ = ray_head.environ()
+    launch = submit_run(run_id, settings, db=database, environ=environ)
+    status = _wait_for_job(build_job_client(ray_head.url, environ), launch.ray_job_id, 240)
+    logs = fetch_logs(run_id, settings, db=database, environ=environ)
+    assert status == JobStatus.SUCCEEDED, logs
+    with database.session() as session:
+        assert get_run(session, run_id).status == "completed"
+        trials = list_trials(session, run_id)
+    assert [t.state for t in trials] == ["complete", "complete"]
+    assert all(0 <= t.values[0] <= 1 for t in trials)
