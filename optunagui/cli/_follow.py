@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -48,14 +49,21 @@ def start_and_follow(run_id: int, settings: Settings, database: Database,
         print(f"run {run_id} started; `optunagui status {run_id}` follows it")
         return 0
     summary = _follow(run_id, settings, database, quiet=args.json)
-    path = write_best_params(settings, summary)
+    path = write_best_params(settings, database, run_id)
     if args.json:
         print(json.dumps(summary.to_json()), flush=True)
     else:
         print(format_summary(summary))
         if path is not None:
             print(f"best params written to {path}")
+        _print_run_files(path.parent if path is not None else settings.runs_dir / str(run_id))
     return 0 if summary.status in _ENDED_WELL else 1
+
+
+def _print_run_files(folder: Path) -> None:
+    plots = sorted(p.name for p in folder.glob("*.html")) if folder.is_dir() else []
+    if plots:
+        print(f"interactive plots in {folder}: {', '.join(plots)}")
 
 
 def _start(run_id: int, settings: Settings, database: Database, *, resume: bool) -> None:

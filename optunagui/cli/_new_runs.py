@@ -10,15 +10,19 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from optunagui.cli._code_runs import code_spec_from_args, looks_like_entry
 from optunagui.cli._runs import CliError
+from optunagui.code.launch import with_stored_code
 from optunagui.replay import ReplayError, create_replay
 from optunagui.spec.io import read_spec_file
 from optunagui.spec.validation import SpecError, validate_spec
+from optunagui.status import TERMINAL_RUN_STATUSES
 from optunagui.store import (
     Conflict,
     create_experiment,
     create_run,
     create_user,
+    get_run_by_study_name,
     get_user_by_name,
     list_experiments_for_user,
 )
@@ -29,7 +33,8 @@ if TYPE_CHECKING:
     from optunagui.spec import ExperimentSpec
     from optunagui.store import Database
 
-__all__ = ["CLI_USERNAME", "build_run_spec", "create_replay_run", "create_spec_run"]
+__all__ = ["CLI_USERNAME", "build_run_spec", "create_replay_run", "create_spec_run",
+           "run_of_study"]
 
 CLI_USERNAME = "cli"
 
@@ -66,8 +71,11 @@ def create_spec_run(database: Database, args: argparse.Namespace) -> int:
     """A queued run of the spec file in ``args``, in the experiment ``args.experiment``
     (made when the cli account owns none of that name); returns its id."""
     try:
-        spec = build_run_spec(args.spec, n_trials=args.n_trials, sampler=args.sampler,
-                              pruner=args.pruner, max_concurrent=args.max_concurrent)
+        if looks_like_entry(args.spec):
+            spec = validate_spec(code_spec_from_args(args), base_dir=Path.cwd())
+        else:
+            spec = build_run_spec(args.spec, n_trials=args.n_trials, sampler=args.sampler,
+                                  pruner=args.pruner, max_concurrent=args.max_concurrent)
     except SpecError as error:
         problems = "\n".join(f"  {p}" for p in error.problems)
         raise CliError(f"{args.spec}: {len(error.problems)} problem(s)\n{problems}") from None
@@ -81,13 +89,35 @@ def create_spec_run(database: Database, args: argparse.Namespace) -> int:
                 raise CliError(f"--experiment: {error}") from None
     try:
         with database.session() as session:
+            spec = with_stored_code(session, spec)
             run = create_run(session, experiment_id, spec.name, spec, created_by=user_id,
                              study_name=args.study_name)
             return run.id
+    except ValueError as error:
+        raise CliError(str(error)) from None
     except Conflict:
         raise CliError(
             f"--study-name: the study name {args.study_name!r} is already used by another run"
         ) from None
+
+
+def run_of_study(database: Database, study_name: str) -> int | None:
+    """The run holding this study, to go on with it (Optuna's ``load_if_exists``); None when
+    no run has it.
+
+    Raises:
+        CliError: the run has finished, so it cannot go on.
+    """
+    with database.session() as session:
+        run = get_run_by_study_name(session, study_name)
+        if run is None:
+            return None
+        if run.status in TERMINAL_RUN_STATUSES:
+            raise CliError(
+                f"--study-name: study {study_name!r} belongs to run {run.id}, which is "
+                f"{run.status}; `optunagui replay {run.id}` runs it again, or choose a new name")
+        print(f"study {study_name!r} exists: going on with run {run.id}", file=sys.stderr)
+        return run.id
 
 
 def create_replay_run(database: Database, run_id: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -157,20 +156,19 @@ def best_params_path(settings: Settings, run_id: int) -> Path:
     return settings.runs_dir / str(run_id) / "best_params.json"
 
 
-def write_best_params(settings: Settings, summary: RunSummary) -> Path | None:
-    """Write ``<data dir>/runs/<run id>/best_params.json``; None when no trial completed."""
-    if summary.best_params is None:
+def write_best_params(settings: Settings, database: Database, run_id: int) -> Path | None:
+    """Write ``<data dir>/runs/<run id>/best_params.json`` (the document the run page's
+    download and the driver's end-of-run files hold); None when no trial completed."""
+    from optunagui.exports import ExportError, best_params_json
+
+    try:
+        with database.session() as session:
+            text = best_params_json(session, run_id)
+    except ExportError:
         return None
-    path = best_params_path(settings, summary.run_id)
+    path = best_params_path(settings, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "run_id": summary.run_id,
-        "study_name": summary.study_name,
-        "trial_number": summary.best_trial,
-        "value": summary.best_value,
-        "params": summary.best_params,
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n")
+    path.write_text(text)
     return path
 
 

@@ -32,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run a spec (or resume a run) and follow it to the end",
         description="Run a spec, following its progress; or resume a paused or broken run.",
     )
-    run.add_argument("spec", nargs="?", help="a YAML or JSON spec file")
+    run.add_argument("spec", nargs="?",
+                     help="a YAML or JSON spec file, or your objective: train.py:objective "
+                          "(or package.module:objective)")
     run.add_argument("--resume", type=int, metavar="RUN_ID",
                      help="continue a paused run, or one whose driver died")
     run.add_argument("--n-trials", type=int, metavar="N", help="override budget.n_trials")
@@ -41,6 +43,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--study-name", metavar="NAME", help="the Optuna study's name")
     run.add_argument("--max-concurrent", type=int, metavar="K",
                      help="override budget.max_concurrent")
+    code = run.add_argument_group("your own objective (optunagui run train.py:objective ...)")
+    code.add_argument("--direction", choices=("maximize", "minimize"),
+                      help="what the objective's value should do (default: maximize)")
+    code.add_argument("--directions", nargs="+", metavar="D",
+                      help="several objectives: one direction per returned value")
+    code.add_argument("--metrics", nargs="+", metavar="NAME",
+                      help="names of the returned values (default: value, or value_0 ...)")
+    code.add_argument("--setup", metavar="FILE:FUNCTION",
+                      help="called once per worker; its result is the objective's 2nd argument")
+    code.add_argument("--working-dir", metavar="DIR",
+                      help="the folder packaged and shipped to the trials (default: the "
+                           "objective file's folder, or the current one for module:function)")
+    code.add_argument("--gpu", type=float, metavar="G", help="GPUs per trial (0.5 shares one)")
+    code.add_argument("--cpu", type=int, metavar="C", help="CPUs per trial (default 1)")
+    code.add_argument("--seed", type=int, metavar="S", help="the sampler's seed")
     run.add_argument("--experiment", default=DEFAULT_EXPERIMENT, metavar="NAME",
                      help=f"the experiment the run belongs to (default: {DEFAULT_EXPERIMENT!r})")
     run.add_argument("--detach", action="store_true",
@@ -75,17 +92,37 @@ def _run(args: argparse.Namespace) -> int:
             ("--max-concurrent", args.max_concurrent)) if value is not None]
         if extra:
             raise CliError(f"{', '.join(extra)} cannot change a run being resumed", 2)
+    _refuse_code_flags_without_code(args)
     from optunagui.cli._follow import start_and_follow
-    from optunagui.cli._new_runs import create_spec_run
+    from optunagui.cli._new_runs import create_spec_run, run_of_study
 
     with open_database(settings, upgrade=True) as database:
-        if args.resume is not None:
+        resume = args.resume is not None
+        if resume:
             run_id = args.resume
             require_run(database, run_id)
         else:
-            run_id = create_spec_run(database, args)
-        return start_and_follow(run_id, settings, database, args,
-                                resume=args.resume is not None)
+            existing = run_of_study(database, args.study_name) if args.study_name else None
+            resume = existing is not None
+            run_id = existing if existing is not None else create_spec_run(database, args)
+        return start_and_follow(run_id, settings, database, args, resume=resume)
+
+
+CODE_FLAGS = (("--direction", "direction"), ("--directions", "directions"),
+              ("--metrics", "metrics"), ("--setup", "setup"), ("--working-dir", "working_dir"),
+              ("--gpu", "gpu"), ("--cpu", "cpu"), ("--seed", "seed"))
+
+
+def _refuse_code_flags_without_code(args: argparse.Namespace) -> None:
+    from optunagui.cli._code_runs import looks_like_entry
+
+    if args.spec is not None and looks_like_entry(args.spec):
+        return
+    given = [flag for flag, name in CODE_FLAGS if getattr(args, name) is not None]
+    if given:
+        raise CliError(f"{', '.join(given)}: only for your own objective "
+                       "(optunagui run train.py:objective ...); a spec file sets these "
+                       "in the spec", 2)
 
 
 def _replay(args: argparse.Namespace) -> int:

@@ -136,9 +136,9 @@ def _best(args: argparse.Namespace) -> int:
     with open_database(settings) as database:
         require_run(database, args.run_id)
         summary = summarize_run(database, args.run_id)
-    if summary.best_params is None:
-        raise CliError(f"run {args.run_id} has no complete trial yet ({summary.status})")
-    path = write_best_params(settings, summary)
+        if summary.best_params is None:
+            raise CliError(f"run {args.run_id} has no complete trial yet ({summary.status})")
+        path = write_best_params(settings, database, args.run_id)
     if args.json:
         print(json.dumps({"run_id": summary.run_id, "trial_number": summary.best_trial,
                           "best_value": summary.best_value, "best_params": summary.best_params}))

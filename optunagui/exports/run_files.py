@@ -70,6 +70,9 @@ def best_params_document(session: Session, run_id: int) -> dict[str, Any]:
         "study_name": run.study_name,
         "trial_number": best.number,
         "model": spec.get("model"),
+        **({"objective": spec["objective"].get("function")}
+           if isinstance(spec.get("objective"), dict) else {}),
+        "value": _finite(values[0]) if values else None,
         "metrics": {name: _finite(v) for name, v in zip(names, values, strict=False)},
         "params": dict(best.params or {}),
     }
