@@ -17,6 +17,7 @@ __all__ = [
     "RunAccess",
     "experiment_of_run",
     "may_read_run",
+    "may_read_source",
     "readable_runs",
     "role_on_experiment",
     "role_on_run",
@@ -60,6 +61,15 @@ def may_read_run(principal: Principal, run_id: int) -> bool:
     """Whether ``principal`` holds at least the viewer role on the run's experiment."""
     found = role_on_run(principal, run_id)
     return found is not None and found.role >= Role.viewer
+
+
+def may_read_source(principal: Principal, run_id: int) -> bool:
+    """Whether ``principal`` may read the source files of a code run: members of the run's
+    experiment (viewer and up) and admins. A share-link visitor never may; a share link shows
+    a code version's hash, entry point and file list, not what the files say."""
+    if principal.is_share or not principal.is_user:
+        return False
+    return may_read_run(principal, run_id)
 
 
 def readable_runs(principal: Principal, run_ids: Iterable[int]

@@ -15,6 +15,7 @@ import optuna
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dashapp.code_runs import code_objective
 from dashapp.permissions import Principal
 from optunagui.accounts import Role
 from optunagui.store import experiments as experiment_store
@@ -80,6 +81,7 @@ class RunRow:
     started_at: datetime | None
     created_at: datetime | None
     quick: bool = False
+    entry: str | None = None  # a run of the user's own code: its entry point
 
 
 @dataclass(frozen=True)
@@ -204,9 +206,15 @@ def list_run_rows(session: Session, experiment_id: int) -> list[RunRow]:
             started_at=run.started_at,
             created_at=run.created_at,
             quick=bool((run.spec or {}).get("quick")),
+            entry=_entry(run.spec),
         )
         for run in runs
     ]
+
+
+def _entry(spec: Any) -> str | None:
+    objective = code_objective(spec)
+    return objective.function if objective is not None else None
 
 
 def list_member_rows(session: Session, experiment_id: int) -> list[MemberRow]:

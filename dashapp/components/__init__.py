@@ -11,6 +11,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.components.code import code_label
 from optunagui.formatting import format_time
 from optunagui.status import RunStatus
 
@@ -121,7 +122,9 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
                baseline_id: int | None = None, can_pin: bool = False) -> Any:
     """The runs of an experiment: status, best value, trials done/pruned/failed, who, when.
 
-    A run with a true ``quick`` attribute gets a "quick" badge next to its name.
+    A run with a true ``quick`` attribute gets a "quick" badge next to its name; a run with an
+    ``entry`` (a run of the user's own code) gets "your code" and its entry point, and no
+    "Clone run" link (the wizard builds runs of built-in models).
 
     Args:
         link_runs: each run's name links to its page (and, with a baseline, to its comparison
@@ -149,6 +152,9 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
             badges.append(quick_badge())
         if run.id == baseline_id:
             badges.append(baseline_badge())
+        entry = getattr(run, "entry", None)
+        if entry:
+            badges.append(code_label(entry))
         if badges:
             name = html.Span([name, *badges])
         row = [
@@ -162,12 +168,10 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
         if with_baseline:
             row.append(_baseline_cells(run.id, baseline_id, can_pin, link_runs) or "—")
         if clone_into is not None:
-            row.append(
-                dcc.Link(
-                    "Clone run",
-                    href=f"/experiments/{clone_into}/new-run?clone={run.id}",
-                    id={"type": "experiment-clone-run", "run": run.id},
-                )
-            )
+            row.append("" if entry else dcc.Link(
+                "Clone run",
+                href=f"/experiments/{clone_into}/new-run?clone={run.id}",
+                id={"type": "experiment-clone-run", "run": run.id},
+            ))
         rows.append(row)
     return table(headers, rows)

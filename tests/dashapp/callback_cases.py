@@ -173,6 +173,8 @@ CASES = [
         Role.viewer,
         lambda w: _run(w, clicked={"rowId": "0"}),
     ),
+    Case("show_code", Check.run, Role.viewer, lambda w: _run(w)),
+    Case("show_code_source", Check.run, Role.viewer, lambda w: _run(w, path="train.py")),
     Case("act", Check.run, Role.editor, lambda w: _run(w, pause=1)),
     Case("apply_ranges", Check.run, Role.editor, lambda w: _run(w, clicks=1)),
     # The run analysis page: viewers read every tab and download its figures.

@@ -5,7 +5,8 @@ The button sends only the parameter's name. The callback checks the editor role,
 advice again from the run's trials and the cached importance, merges the advised range into
 the run's current space, checks it like a range typed on the run page, and writes the same
 "ranges" control request. Only numeric widen/narrow advice can change mid-run: the driver keeps
-each parameter's type and a categorical's choices.
+each parameter's type and a categorical's choices. The wizard builds runs of built-in models, so
+a run of the user's own code gets no wizard links: its ranges change on the running run only.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import analysis_state, load_run_frame
+from dashapp.code_runs import is_code_run
 from dashapp.components.buttons import clicked_choice
 from dashapp.guard import Access
 from dashapp.pages.analysis.figures import objective_name
@@ -63,11 +65,13 @@ class AdviceActions:
 
     Attributes:
         live: the run has not finished, so numeric ranges can still change.
+        wizard: the advice can open the wizard (not for a run of the user's own code).
     """
 
     experiment_id: int
     run_id: int
     live: bool
+    wizard: bool = True
 
 
 def advice_actions(access: Access | None) -> AdviceActions | None:
@@ -79,10 +83,11 @@ def advice_actions(access: Access | None) -> AdviceActions | None:
     with services.database().session() as session:
         run = get_run(session, access.run_id)
         status = run.status if run is not None else None
+        code = run is not None and is_code_run(run.spec)
     if status is None:
         return None
     return AdviceActions(access.experiment_id, access.run_id,
-                         live=status not in TERMINAL_RUN_STATUSES)
+                         live=status not in TERMINAL_RUN_STATUSES, wizard=not code)
 
 
 def live_applicable(item: Advice) -> bool:
@@ -95,18 +100,20 @@ def item_actions(item: Advice, actions: AdviceActions | None) -> Any:
     """The links and button under one advice item (nothing for read-only users)."""
     if actions is None:
         return None
-    href = new_run_href(actions.experiment_id, actions.run_id,
-                        adjust={item.param: item.proposed})
-    parts: list[Any] = [
-        dcc.Link("Open in the wizard", href=href, className="me-3 small",
-                 id={"type": ids.wizard, "param": item.param})
-    ]
+    parts: list[Any] = []
+    if actions.wizard:
+        href = new_run_href(actions.experiment_id, actions.run_id,
+                            adjust={item.param: item.proposed})
+        parts.append(dcc.Link("Open in the wizard", href=href, className="me-3 small",
+                              id={"type": ids.wizard, "param": item.param}))
     if actions.live and live_applicable(item):
         parts.append(dbc.Button("Apply to the running run", size="sm", color="primary",
                                 outline=True, id={"type": ids.apply, "param": item.param}))
     elif actions.live:
         reason = NOT_LIVE_FIX if item.kind == "fix" else NOT_LIVE_CHOICES
         parts.append(html.Span(reason, className="small text-muted"))
+    if not parts:
+        return None
     return html.Div(
         [
             html.Div(parts, className="d-flex align-items-center flex-wrap"),
@@ -119,7 +126,7 @@ def item_actions(item: Advice, actions: AdviceActions | None) -> Any:
 
 def advice_links(advice: list[Advice], actions: AdviceActions | None) -> Any:
     """One link that opens the wizard with every advised change (nothing for read-only users)."""
-    if actions is None or not advice:
+    if actions is None or not advice or not actions.wizard:
         return None
     href = new_run_href(actions.experiment_id, actions.run_id,
                         adjust={item.param: item.proposed for item in advice})

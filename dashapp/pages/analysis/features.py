@@ -4,7 +4,8 @@ switched off.
 
 The refit takes seconds, so it runs in the app's background ``FeatureImpactCache``, keyed by
 (run, best trial); the tab polls until the outcome lands. A dataset that cannot be loaded or a
-model that cannot be explained shows its message instead of figures.
+model that cannot be explained shows its message instead of figures; a run of the user's own
+code gets one line saying why there is nothing to explain, and nothing is refitted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import analysis_state
+from dashapp.code_runs import NOT_REFITTABLE, runs_own_code
 from dashapp.components import HIDDEN, SHOWN
 from dashapp.guard import Access
 from dashapp.pages.analysis.figures import FEATURE_DRAWERS, empty_figure
@@ -121,6 +123,8 @@ def features_view(access: Access) -> dict[str, Any]:
     ``FEATURE_FIGURES``, the note, whether polling can stop, the re-run checklist's options
     and the re-run card's style."""
     run_id = access.run_id
+    if runs_own_code(run_id):
+        return _message(f"No feature impact. {NOT_REFITTABLE}", "info", poll=False)
     found = _best_trial(run_id) if run_id is not None else None
     if run_id is None or found is None:
         return _message(NO_TRIAL, "info", poll=False)

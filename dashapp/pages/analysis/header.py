@@ -1,6 +1,7 @@
 """The analysis page's header: the checked run's name, links, trial counts and the choices
 (objective, X and Y parameters) every tab draws with; a refusal shows one message and
-nothing of the run."""
+nothing of the run. A run of the user's own code is labelled with its entry point and has no
+Features tab (the product cannot refit its model)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from dash import Input, Output, dcc
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import load_run_frame
+from dashapp.code_runs import code_objective
 from dashapp.components import HIDDEN, SHOWN
+from dashapp.components.code import code_label
 from dashapp.guard import Access, Denial
 from dashapp.pages.analysis.figures import default_axes
 from dashapp.pages.analysis.ids import ids
@@ -36,6 +39,7 @@ SHOW_OUTPUTS = {
     "x_param": Output(ids.x_param, "value"),
     "y_param": Output(ids.y_param, "value"),
     "pareto_tab": Output(ids.pareto_tab, "tab_style"),
+    "features_tab": Output(ids.features_tab, "tab_style"),
 }
 
 
@@ -57,20 +61,29 @@ def _options(names: Any) -> list[dict[str, str]]:
     return [{"label": name, "value": name} for name in names]
 
 
+def _title(name: str, spec: Any) -> Any:
+    title: list[Any] = [f"{name} · analysis"]
+    if bool((spec or {}).get("quick")):
+        title.append(components.quick_badge(id="analysis-quick-badge"))
+    objective = code_objective(spec)
+    if objective is not None:
+        title.append(code_label(objective.function, id="analysis-code-label"))
+    return title if len(title) > 1 else title[0]
+
+
 def show_analysis(access: Access, run_id: Any) -> dict[str, Any]:
     with services.database().session() as session:
         run = run_store.get_run(session, access.run_id)
         name = run.name if run is not None else None
-        quick = run is not None and bool((run.spec or {}).get("quick"))
+        spec = dict(run.spec or {}) if run is not None else {}
     if name is None:
         return _denied(Denial("not-found"))
     frame = load_run_frame(access.run_id)
     x_param, y_param = default_axes(frame)
-    title = f"{name} · analysis"
     return {
         "denied": None,
         "body": SHOWN,
-        "title": [title, components.quick_badge(id="analysis-quick-badge")] if quick else title,
+        "title": _title(name, spec),
         "links": [
             dcc.Link("Live view", href=f"/runs/{access.run_id}", className="me-3"),
             dcc.Link("Experiment", href=f"/experiments/{access.experiment_id}"),
@@ -83,6 +96,7 @@ def show_analysis(access: Access, run_id: Any) -> dict[str, Any]:
         "x_param": x_param,
         "y_param": y_param,
         "pareto_tab": SHOWN if frame.n_objectives > 1 else HIDDEN,
+        "features_tab": HIDDEN if code_objective(spec) is not None else SHOWN,
     }
 
 

@@ -22,6 +22,7 @@ class ids:
     summary = "analysis-summary"
     tabs = "analysis-tabs"
     pareto_tab = "analysis-pareto-tab"
+    features_tab = "analysis-features-tab"
     objective = "analysis-objective"
     x_param = "analysis-x-param"
     y_param = "analysis-y-param"

@@ -95,7 +95,8 @@ def _tabs() -> dbc.Tabs:
             dbc.Tab(_params_tab(), label="Parameter space", tab_id="params"),
             dbc.Tab(_importance_tab(), label="Importance", tab_id="importance"),
             dbc.Tab(_diagnosis_tab(), label="Diagnosis", tab_id="diagnosis"),
-            dbc.Tab(features_tab(figure_card), label="Features", tab_id="features"),
+            dbc.Tab(features_tab(figure_card), label="Features", tab_id="features",
+                    id=ids.features_tab),
             dbc.Tab(tradeoff_tab(), label="Trade-offs", tab_id="tradeoffs"),
             dbc.Tab(
                 [html.Div(id=ids.pareto_note, className="small mb-2"), figure_card("pareto")],

@@ -106,7 +106,7 @@ def show_comparison(access: Access, runs: Any, include: Any) -> dict[str, Any]:
         "body": SHOWN,
         "title": "Comparing " + ", ".join(run.label for run in comparison.runs)
                  + f" on {comparison.record.metric}.",
-        "table": side_by_side_table(comparison.record),
+        "table": side_by_side_table(comparison.record, [run.spec for run in comparison.runs]),
         "overlay_number": comparison_figure(comparison, "overlay-number"),
         "overlay_time": comparison_figure(comparison, "overlay-time"),
         "stats_notes": stats_notes(comparison.notes),

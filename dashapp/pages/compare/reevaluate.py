@@ -8,7 +8,8 @@ from memory; while one re-evaluation runs, a different one is refused.
 
 Both callbacks need only a signed-in user; every run id they touch goes through
 ``dashapp.access``: the button's through ``selection.compared_runs``, the timer's (sent back
-by the browser) through ``access.readable_runs``.
+by the browser) through ``access.readable_runs``. Runs of the user's own code are left out, with
+one line saying why: the product cannot refit them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dash import Input, Output, State, html
 
 from dashapp import access as run_access
 from dashapp import components, guard, services
+from dashapp.code_runs import NOT_REFITTABLE, runs_own_code
 from dashapp.guard import Access
 from dashapp.pages.compare.ids import ids
 from dashapp.pages.compare.selection import MAX_RUNS, compared_runs
@@ -45,6 +47,7 @@ __all__ = [
     "register_reevaluation_callbacks",
     "start_job",
     "start_reevaluation",
+    "without_code_runs",
 ]
 
 JobKey = tuple[tuple[int, ...], tuple[int, ...], int]  # run ids, their best trials, seeds
@@ -168,6 +171,21 @@ def _refuse(text: str, color: str = "warning") -> dict[str, Any]:
             "job": None, "done": True, "result": None}
 
 
+def without_code_runs(run_ids: tuple[int, ...], pinned: tuple[int, ...]
+                      ) -> tuple[tuple[int, ...], tuple[int, ...], Any]:
+    """(runs, pinned baselines) with the runs of the user's own code taken out, and the note
+    that says which were left out (None when none were)."""
+    code = tuple(run_id for run_id in run_ids if runs_own_code(run_id))
+    if not code:
+        return run_ids, pinned, None
+    names = ", ".join(f"#{run_id}" for run_id in code)
+    text = (f"Run {names} is not re-evaluated." if len(code) == 1
+            else f"Runs {names} are not re-evaluated.")
+    note = components.message(f"{text} {NOT_REFITTABLE}", "info", id="compare-reevaluate-code")
+    return (tuple(run_id for run_id in run_ids if run_id not in code),
+            tuple(run_id for run_id in pinned if run_id not in code), note)
+
+
 def start_reevaluation(access: Access, clicks: Any, runs: Any, include: Any,
                        seeds: Any) -> dict[str, Any]:
     if not clicks:
@@ -178,16 +196,20 @@ def start_reevaluation(access: Access, clicks: Any, runs: Any, include: Any,
     n_seeds, problem = check_seed_count(seeds)
     if n_seeds is None:
         return _refuse(problem or "Number of seeds: invalid.", "danger")
-    run_ids, used = compared.run_ids, compared.used
+    run_ids, pinned, left_out = without_code_runs(compared.run_ids, compared.used.pinned)
     if len(run_ids) < 2:
+        if left_out is not None:
+            return _refuse("Re-evaluation needs at least two runs of built-in models. "
+                           + NOT_REFITTABLE, "info")
         return _refuse("Re-evaluation needs at least two runs to compare.")
-    key, configurations = job_for(run_ids, used.pinned, n_seeds)
+    key, configurations = job_for(run_ids, pinned, n_seeds)
     job, why = start_job(key, configurations)
     if job is None:
         return _refuse(why or "The re-evaluation could not start.")
-    reference = configurations.get(used.reference) if used.reference is not None else None
-    request = JobRequest(run_ids, used.pinned, used.reference if reference else None, n_seeds)
-    return {"feedback": None, "job": request.to_data(), "done": not job.running,
+    first = pinned[0] if pinned else None
+    reference = configurations.get(first) if first is not None else None
+    request = JobRequest(run_ids, pinned, first if reference else None, n_seeds)
+    return {"feedback": left_out, "job": request.to_data(), "done": not job.running,
             "result": reevaluation_view(job, reference.label if reference else None)}
 
 

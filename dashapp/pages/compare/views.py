@@ -4,6 +4,7 @@ best-so-far overlays and the paired statistics on the best trials' fold scores."
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ from dash import html
 
 from dashapp import components, services
 from dashapp.analysis_state import load_run_frame
+from dashapp.code_runs import code_objective
+from dashapp.components.code import code_label
 from optunagui import analysis
 from optunagui.analysis import PairedComparison, RunInput, SideBySideRecord, TrialFrame
 from optunagui.analysis.best_trials import compare_best_trials
@@ -110,12 +113,26 @@ def format_seconds(value: float | None) -> str:
     return f"{value / 60:.1f} min" if value >= 120 else f"{value:.1f} s"
 
 
-def side_by_side_table(record: SideBySideRecord) -> dbc.Table:
-    """One column per run; rows of differing best parameters highlighted (``table-warning``)."""
+def _model_cells(record: SideBySideRecord, specs: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The built-in model of each run, or "your code" and the entry point of a code run."""
+    cells: list[Any] = []
+    for j, model in enumerate(record.models):
+        objective = code_objective(specs[j]) if j < len(specs) else None
+        cells.append(code_label(objective.function) if objective is not None else _cell(model))
+    return cells
+
+
+def side_by_side_table(record: SideBySideRecord,
+                       specs: Sequence[Mapping[str, Any]] = ()) -> dbc.Table:
+    """One column per run; rows of differing best parameters highlighted (``table-warning``).
+
+    ``specs`` (the runs' stored specs, in the record's order) name the entry point of runs of
+    the user's own code in the "Model" row.
+    """
     n = len(record.labels)
     best_runs = set(record.best_of_family.values())
-    rows: list[tuple[str, list[str], bool]] = [
-        ("Model", [_cell(m) for m in record.models], False),
+    rows: list[tuple[str, list[Any], bool]] = [
+        ("Model", _model_cells(record, specs), False),
         (f"Best {record.metric}", [_cell(v) for v in record.best_values], False),
         ("Best trial", [_cell(v) for v in record.best_numbers], False),
     ]

@@ -5,7 +5,8 @@ it, when) and which of the experiment's runs read which version; built-in datase
 options. A version is listed when a run of this experiment used it or the reader uploaded it
 themselves (the rule of ``accessible_version``): other experiments' runs and uploads stay out.
 Editors get "New run with this version" on each earlier version: the wizard, pre-filled from
-the newest run that used it (or the newest run of that data) with the version swapped in.
+the newest run that used it (or the newest run of that data) with the version swapped in; the
+wizard builds runs of built-in models, so it never starts from a run of the user's own code.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dash import Input, Output, State, dcc, html
 from sqlalchemy import select
 
 from dashapp import components, guard, services
+from dashapp.code_runs import is_code_run
 from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
 from dashapp.pages.new_run.wizard.upload import may_use_version
@@ -59,7 +61,8 @@ class DataUsage:
     experiment_id: int
     files: list[NamedData]
     others: list[OtherData]
-    newest_run_id: int | None
+    newest_run_id: int | None  # the newest run the wizard can start from
+    code_run_ids: frozenset[int] = frozenset()  # runs of the user's own code
 
 
 def _options_text(options: Any) -> str:
@@ -76,6 +79,7 @@ def list_data_usage(session: Session, experiment_id: int, user_id: int | None) -
         .where(Run.experiment_id == experiment_id).order_by(Run.id.desc())
     ).all()
     grouped = list_experiment_versions(session, experiment_id)
+    code = frozenset(run.id for run in runs if is_code_run(run.spec))
     others: dict[tuple[str, str], OtherData] = {}
     for run in runs:
         if run.dataset_version_id is not None:
@@ -93,17 +97,17 @@ def list_data_usage(session: Session, experiment_id: int, user_id: int | None) -
     files = []
     for name, versions in grouped.items():
         visible = [v for v in versions if may_use_version(v.added_by, bool(v.runs), user_id)]
-        starts = [run.run_id for v in visible for run in v.runs]
+        starts = [run.run_id for v in visible for run in v.runs if run.run_id not in code]
         files.append(NamedData(name, visible, max(starts) if starts else None))
-    return DataUsage(experiment_id, files, list(others.values()),
-                     runs[0].id if runs else None)
+    newest = next((run.id for run in runs if run.id not in code), None)
+    return DataUsage(experiment_id, files, list(others.values()), newest, code)
 
 
 def new_run_href(usage: DataUsage, named: NamedData, version: VersionUsage) -> str:
     """The wizard with this version: cloned from the newest run that read it, or else from the
     newest run that read this name (or of the experiment), with the version swapped in."""
-    start = version.runs[0].run_id if version.runs else (named.start_run_id
-                                                         or usage.newest_run_id)
+    used = [run.run_id for run in version.runs if run.run_id not in usage.code_run_ids]
+    start = used[0] if used else (named.start_run_id or usage.newest_run_id)
     base = f"/experiments/{usage.experiment_id}/new-run?"
     return base + (f"clone={start}&" if start is not None else "") + f"version={version.id}"
 

@@ -9,7 +9,8 @@ checks the user's role on the run's experiment (viewers read; editors and owners
 
 Beside them: ``progress`` (the header and elapsed time), ``views`` (scatter axes, trial
 detail), ``controls`` and ``ranges`` (pause, resume, stop, new ranges), ``exports``,
-``model_versions``, ``replay``; ``live`` computes and draws the views.
+``model_versions``, ``replay``, ``code_card`` (a code run's code version and source); ``live``
+computes and draws the views.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import dash
 
 from dashapp.components.notes import register_notes
+from dashapp.pages.run.code_card import register_code_callbacks
 from dashapp.pages.run.controls import register_control_callbacks
 from dashapp.pages.run.exports import register_export_callbacks
 from dashapp.pages.run.ids import NOTE_IDS, ids
@@ -47,4 +49,5 @@ def register(app: dash.Dash) -> None:
     register_export_callbacks(app)
     register_model_callbacks(app)
     register_replay_callbacks(app)
+    register_code_callbacks(app)
     register_notes(app, NOTE_IDS, scope="run", source_id=ids.run)

@@ -1,7 +1,8 @@
 """The run page's "Export" menu: the report (HTML, PDF), best parameters (JSON), spec (YAML),
 trials (CSV, Parquet).
 
-Readers of the run may download; the file is made on the server for the checked run.
+Readers of the run may download; the file is made on the server for the checked run. The report
+of a run of the user's own code leaves feature impact out: the product cannot refit that code.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dash import ALL, Input, Output, State, html
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import analysis_state
+from dashapp.code_runs import runs_own_code
 from dashapp.components.buttons import clicked_choice
 from dashapp.components.downloads import download_menu, file_download
 from dashapp.guard import Access
@@ -65,12 +67,14 @@ def export_file(run_id: int, what: str) -> dict[str, Any]:
 
 
 def _report(run_id: int, what: str) -> dict[str, Any]:
+    if runs_own_code(run_id):
+        options = ReportOptions(feature_impact=False)
+    else:
+        # The Features tab may have refitted the best model already: no second refit.
+        options = ReportOptions(known_feature_impact=analysis_state().features.latest(run_id))
     with services.database().session() as session:
         try:
-            # The Features tab may have refitted the best model already: no second refit.
-            known = analysis_state().features.latest(run_id)
-            page = build_run_report(session, run_id, services.state().settings,
-                                    ReportOptions(known_feature_impact=known))
+            page = build_run_report(session, run_id, services.state().settings, options)
         except LookupError as error:
             raise ExportError(str(error)) from None
     if what == "report-html":

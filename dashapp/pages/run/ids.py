@@ -40,6 +40,12 @@ class ids:
     timeline = "run-timeline-graph"
     grid = "run-trials-grid"
     detail = "run-trial-detail"
+    kind = "run-kind"  # "your code" and the entry point, beside the title of a code run
+    code_card = "run-code-card"
+    code_facts = "run-code-facts"
+    code_files = "run-code-files"
+    code_file = "run-code-file"
+    code_source = "run-code-source"
 
 
 NOTE_IDS = NoteIds("run")

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from dashapp import components
 from dashapp.components.notes import notes_card
+from dashapp.pages.run.code_card import code_card
 from dashapp.pages.run.controls import controls_card
 from dashapp.pages.run.exports import exports_menu
 from dashapp.pages.run.ids import NOTE_IDS, ids
@@ -34,6 +35,7 @@ def _title_row() -> html.Div:
     return html.Div(
         [
             html.H2(id=ids.title, className="mb-1 d-inline me-3"),
+            html.Span(id=ids.kind, className="me-3"),
             html.Span(id=ids.links),
             exports_menu(),
             replay_slots(),
@@ -102,6 +104,7 @@ def layout(run_id: str | None = None, **_query: Any) -> html.Div:
                     _title_row(),
                     progress_card(),
                     controls_card(),
+                    code_card(),
                     *_plots(),
                     _trials_card(),
                     models_card(),

@@ -3,7 +3,8 @@ zip of its deployment package; editors train the best trial again from here.
 
 Training runs in the app's background jobs (``dashapp.state.AppState.training_jobs``, one training
 per run at a time); the card polls while it goes on and reports the new version or why it
-failed.
+failed. A run of the user's own code has no model the product can refit: the card says so and
+offers no training, and the training callback refuses such a run whatever the browser sends.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, dcc, html
 
 from dashapp import components, guard, services
+from dashapp.code_runs import NOT_REFITTABLE, is_code_run, runs_own_code
 from dashapp.components.buttons import bump, clicked_id
 from dashapp.components.downloads import file_download
 from dashapp.guard import Access
@@ -114,11 +116,20 @@ def _status_message(status: str, outcome: Any) -> Any:
     return None
 
 
+def _code_run_versions() -> dict[str, Any]:
+    note = components.empty_note(f"No model versions. {NOT_REFITTABLE}")
+    return {"table": html.Div(note, id="run-models-code-run"), "train_style": components.HIDDEN,
+            "poll_off": True, "feedback": None}
+
+
 def show_versions(access: Access, run_id: Any, refresh: Any, tick: Any) -> dict[str, Any]:
     with services.database().session() as session:
         versions = list_model_versions(session, access.run_id)
         run = get_run(session, access.run_id)
-        metrics = (run.spec or {}).get("metrics") if run is not None else None
+        spec = run.spec if run is not None else None
+    if is_code_run(spec):
+        return _code_run_versions()
+    metrics = (spec or {}).get("metrics")
     metric = metrics[0].get("name") if metrics else None
     status, outcome = training_outcome(access.run_id)
     editor = access.holds(Role.editor)
@@ -131,7 +142,7 @@ def show_versions(access: Access, run_id: Any, refresh: Any, tick: Any) -> dict[
 
 
 def train(access: Access, clicks: Any, run_id: Any, refresh: Any) -> Any:
-    if not clicks:
+    if not clicks or runs_own_code(access.run_id):
         raise dash.exceptions.PreventUpdate
     database, settings = services.database(), services.state().settings
     user_id, target = access.principal.user_id, access.run_id

@@ -11,6 +11,7 @@ import dash
 from dash import Input, Output, dcc
 
 from dashapp import components, guard, services
+from dashapp.code_runs import runs_own_code
 from dashapp.guard import Access, Denial
 from dashapp.pages.run.controls import controls_style
 from dashapp.pages.run.ids import ids
@@ -67,13 +68,15 @@ def _denied(_denial: Denial) -> dict[str, Any]:
 
 
 def _links(access: Access, run: Any) -> list[Any]:
+    """Experiment and analysis; for editors, the wizard with this run's settings (a run of
+    the user's code has none the wizard can take) and Replay."""
     links: list[Any] = [
         dcc.Link("Experiment", href=f"/experiments/{run.experiment_id}", className="me-3"),
         dcc.Link(
             "Analysis", href=f"/runs/{run.id}/analysis", className="me-3", id="run-analysis-link"
         ),
     ]
-    if access.holds(Role.editor):
+    if access.holds(Role.editor) and not runs_own_code(run.id):
         links.append(
             dcc.Link(
                 "Re-run with one change",
@@ -81,6 +84,7 @@ def _links(access: Access, run: Any) -> list[Any]:
                 id="run-rerun-link",
             )
         )
+    if access.holds(Role.editor):
         links.append(replay_button())
     return links
 

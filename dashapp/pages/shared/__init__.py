@@ -13,7 +13,9 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from dashapp import components, guard, services
+from dashapp.code_runs import list_code_runs
 from dashapp.components import HIDDEN, SHOWN
+from dashapp.components.code import code_facts, code_file_table, code_label
 from dashapp.components.experiment_runs import read_experiment_runs
 from dashapp.components.html_pages import SHARE_PROBLEMS
 from dashapp.guard import Access, Denial
@@ -29,6 +31,7 @@ class ids:
     title = "shared-title"
     description = "shared-description"
     runs = "shared-runs"
+    code = "shared-code"
 
 
 SHARED_OUTPUTS = {
@@ -37,6 +40,7 @@ SHARED_OUTPUTS = {
     "title": Output(ids.title, "children"),
     "description": Output(ids.description, "children"),
     "runs": Output(ids.runs, "children"),
+    "code": Output(ids.code, "children"),
 }
 
 
@@ -53,6 +57,7 @@ def layout(token: str | None = None, **_query: Any) -> html.Div:
                     html.P(id=ids.description, className="text-muted"),
                     html.H4("Runs", className="mt-3"),
                     html.Div(id=ids.runs),
+                    html.Div(id=ids.code),
                 ],
                 id=ids.body,
                 style=HIDDEN,
@@ -64,13 +69,30 @@ def layout(token: str | None = None, **_query: Any) -> html.Div:
 def _denied(denial: Denial) -> dict[str, Any]:
     _code, heading, text = SHARE_PROBLEMS.get(denial.reason, SHARE_PROBLEMS["unknown"])
     problem = components.message([html.Strong(heading), html.Div(text)], "warning")
-    return {"problem": problem, "body": HIDDEN, "title": "", "description": "", "runs": None}
+    return {"problem": problem, "body": HIDDEN, "title": "", "description": "", "runs": None,
+            "code": None}
+
+
+def _code_section(found: list[Any]) -> Any:
+    """Each code run's version, entry point and files (never their source)."""
+    if not found:
+        return None
+    items = [
+        html.Details(
+            [html.Summary([f"#{run_id} {name}", code_label(summary.objective.function)]),
+             html.Div([code_facts(summary), code_file_table(summary)], className="mt-2")],
+            className="mb-2",
+        )
+        for run_id, name, summary in found
+    ]
+    return [html.H4("Code", className="mt-3"), *items]
 
 
 def show_shared(access: Access, poll: Any, token: Any) -> dict[str, Any]:
     assert access.experiment_id is not None
     with services.database().session() as session:
         found = read_experiment_runs(session, access.experiment_id)
+        code_runs = list_code_runs(session, access.experiment_id) if found is not None else []
     if found is None:
         return _denied(Denial("unknown"))
     return {
@@ -79,6 +101,7 @@ def show_shared(access: Access, poll: Any, token: Any) -> dict[str, Any]:
         "title": found.header.name,
         "description": found.header.description,
         "runs": components.runs_table(found.runs, link_runs=False, baseline_id=found.baseline_id),
+        "code": _code_section(code_runs),
     }
 
 

@@ -110,7 +110,8 @@ def advance(state: LiveState, tick: Tick) -> Changes:
     points = curve_points(tick.events, state.metric)
     pruned = [t.number for t in changes.finished if t.state == "pruned"]
     changes.curves = curves_change(state.curves, points, pruned)
-    changes.ranges_changed = ranges != state.ranges
+    # new parameter names: a code run's space grows as its code suggests them
+    changes.ranges_changed = ranges != state.ranges or bool(changes.new_params)
     changes.status_changed = tick.run.status != state.status
     last_id = tick.events[-1].id if tick.events else state.cursor
     changes.state = state.evolve(
