@@ -7,12 +7,15 @@ the time measured is the machinery's. Ray gets 2 CPUs; trials run 2 at a time.
 - (b) bare Ray Tune + OptunaSearch (in-memory study), ``reuse_actors=True``;
 - (c) bare Ray Tune + OptunaSearch with Tune's defaults (a new actor per trial, its loggers);
 - (d) the product: ``cluster.driver.main.run_driver`` on a SQLite database, every trial, step
-  and event persisted (study in Optuna's tables, trials and trial events in ours).
+  and event persisted (study in Optuna's tables, trials and trial events in ours);
+- (e) the product running the same objective as a user's own code (a ``train.py:objective``
+  that suggests in the worker, reports each step and asks ``should_prune``), as
+  ``optunagui run train.py:objective`` would, with median pruning on.
 
-Ray is started once, and a 2-trial warm-up of (b) and (d) pays the imports, before the
+Ray is started once, and a 2-trial warm-up of (b), (d) and (e) pays the imports, before the
 timings; each time covers building the experiment and running it to the end. Targets:
-(d)/(b) <= 1.5 and (c)/(d) >= 10. The large size (400 by default) runs (a), (b) and (d)
-only; (c) is slow by design and runs at the small size
+(d)/(b) <= 1.5, (e)/(b) <= 1.5 and (c)/(d) >= 10. The large size (400 by default) runs (a),
+(b), (d) and (e) only; (c) is slow by design and runs at the small size
 (``--c-trials`` lowers it further and says so in the output).
 
     .venv/bin/python -m bench.overhead [--trials 40] [--large 400] [--c-trials 40]
@@ -171,6 +174,62 @@ def product_run(n_trials: int, folder: Path) -> tuple[float, dict[str, int]]:
                      "last_event_id": n_events}
 
 
+CODE = """
+import optuna
+
+
+def objective(trial):
+    x = trial.suggest_float("x", -10.0, 10.0)
+    value = 0.0
+    for step in range(1, 11):
+        value = (x - 2.0) ** 2 + 1.0 / step
+        trial.report(value, step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return value
+"""
+
+
+def product_code_run(n_trials: int, folder: Path) -> tuple[float, dict[str, int]]:
+    """(e) the product running the objective as the user's code (its own file)."""
+    from cluster.driver.main import run_driver
+    from optunagui import store
+    from optunagui.code.launch import with_stored_code
+    from optunagui.config import load_settings
+    from optunagui.spec.validation import validate_spec
+    from optunagui.store import Database
+
+    data_dir = folder / f"code-{n_trials}"
+    code_dir = data_dir / "user-code"
+    code_dir.mkdir(parents=True, exist_ok=True)
+    (code_dir / "train.py").write_text(CODE)
+    settings = load_settings({"OPTUNAGUI_DATA_DIR": str(data_dir)})
+    db = Database(settings.database_url)
+    db.upgrade()
+    spec = validate_spec({
+        "name": "overhead (code)",
+        "objective": {"function": "train.py:objective"},
+        "metrics": [{"name": "loss", "direction": "minimize"}],
+        "sampler": {"name": "tpe", "seed": SEED},
+        "pruner": {"name": "median", "grace_period": N_STEPS},
+        "budget": {"n_trials": n_trials, "max_concurrent": CONCURRENT},
+    }, base_dir=code_dir)
+    with db.session() as session:
+        user = store.create_user(session, "bench", "!")
+        experiment = store.create_experiment(session, "bench", user.id)
+        spec = with_stored_code(session, spec)
+        run_id = store.create_run(session, experiment.id, "overhead", spec,
+                                  created_by=user.id).id
+    start = time.perf_counter()
+    status = run_driver(run_id, settings)
+    elapsed = time.perf_counter() - start
+    with db.session() as session:
+        counts = store.count_trials_by_state(session, run_id)
+    db.dispose()
+    assert status == "completed" and counts["complete"] == n_trials, (status, counts)
+    return elapsed, {"complete": counts["complete"]}
+
+
 def _timed(label: str, run: Callable[[], float]) -> float:
     print(f"  {label} ...", end="", flush=True)
     elapsed = run()
@@ -209,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             with _env(TUNE_DISABLE_AUTO_CALLBACK_LOGGERS=None,
                       TUNE_DISABLE_STRICT_METRIC_CHECKING=None):
                 product_run(2, folder / "warm")
+                product_code_run(2, folder / "warm")
             warm_up_s = time.perf_counter() - start
             print(f"warm-up (2 trials of (b) and (d), untimed): {warm_up_s:.1f} s")
             for n in [args.trials] + ([args.large] if args.large else []):
@@ -227,10 +287,14 @@ def main(argv: list[str] | None = None) -> int:
                 with _env(TUNE_DISABLE_AUTO_CALLBACK_LOGGERS=None,
                           TUNE_DISABLE_STRICT_METRIC_CHECKING=None):
                     d_s, recorded = product_run(n, folder)
-                print(f"  (d) product, persisted to SQLite ... {d_s:.2f} s  {recorded}")
+                    print(f"  (d) product, persisted to SQLite ... {d_s:.2f} s  {recorded}")
+                    e_s, code_recorded = product_code_run(n, folder)
+                print(f"  (e) product, a code run ... {e_s:.2f} s  {code_recorded}")
                 row["d_product_s"] = d_s
                 row["d_recorded"] = recorded
                 row["d_over_b"] = d_s / row["b_tune_reuse_s"]
+                row["e_code_run_s"] = e_s
+                row["e_over_b"] = e_s / row["b_tune_reuse_s"]
                 if "c_tune_defaults_s" in row:
                     # per trial, so a smaller (c) still compares like for like
                     row["c_over_d_per_trial"] = row["c_tune_defaults_per_trial_s"] / (d_s / n)
@@ -240,16 +304,20 @@ def main(argv: list[str] | None = None) -> int:
 
     small = sizes[str(args.trials)]
     print("\nsummary")
-    print(f"{'trials':>7} {'(a) s':>8} {'(b) s':>8} {'(c) s':>8} {'(d) s':>8} {'d/b':>6}")
+    print(f"{'trials':>7} {'(a) s':>8} {'(b) s':>8} {'(c) s':>8} {'(d) s':>8} {'d/b':>6} "
+          f"{'(e) s':>8} {'e/b':>6}")
     for row in sizes.values():
         c = f"{row['c_tune_defaults_s']:8.2f}" if "c_tune_defaults_s" in row else f"{'-':>8}"
         print(f"{row['n_trials']:>7} {row['a_plain_optuna_s']:8.2f} {row['b_tune_reuse_s']:8.2f} "
-              f"{c} {row['d_product_s']:8.2f} {row['d_over_b']:6.2f}")
+              f"{c} {row['d_product_s']:8.2f} {row['d_over_b']:6.2f} "
+              f"{row['e_code_run_s']:8.2f} {row['e_over_b']:6.2f}")
     checks = {
         "d_over_b<=1.5": small["d_over_b"] <= 1.5,
+        "e_over_b<=1.5": small["e_over_b"] <= 1.5,
         "c_over_d>=10": small["c_over_d_per_trial"] >= 10,
     }
     note = "" if c_trials == args.trials else f" ((c) ran {c_trials} trials; compared per trial)"
+    print(f"(e)/(b) = {small['e_over_b']:.2f} (target <= 1.5, a code run)")
     print(f"(d)/(b) = {small['d_over_b']:.2f} (target <= 1.5); (c)/(d) per trial = "
           f"{small['c_over_d_per_trial']:.1f}x (target >= 10){note}")
     results = {
