@@ -10,7 +10,8 @@ the time measured is the machinery's. Ray gets 2 CPUs; trials run 2 at a time.
   and event persisted (study in Optuna's tables, trials and trial events in ours);
 - (e) the product running the same objective as a user's own code (a ``train.py:objective``
   that suggests in the worker, reports each step and asks ``should_prune``), as
-  ``optunagui run train.py:objective`` would, with median pruning on.
+  ``optunagui run train.py:objective`` would, with median pruning on (its grace period past
+  the last step, so every trial runs to the end like the others).
 
 Ray is started once, and a 2-trial warm-up of (b), (d) and (e) pays the imports, before the
 timings; each time covers building the experiment and running it to the end. Targets:
@@ -211,7 +212,7 @@ def product_code_run(n_trials: int, folder: Path) -> tuple[float, dict[str, int]
         "objective": {"function": "train.py:objective"},
         "metrics": [{"name": "loss", "direction": "minimize"}],
         "sampler": {"name": "tpe", "seed": SEED},
-        "pruner": {"name": "median", "grace_period": N_STEPS},
+        "pruner": {"name": "median", "grace_period": N_STEPS + 1},
         "budget": {"n_trials": n_trials, "max_concurrent": CONCURRENT},
     }, base_dir=code_dir)
     with db.session() as session:

@@ -27,8 +27,9 @@ LIVE_MS = 90_000  # a live run's page follows its driver, which starts Ray first
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "mlp_objective.py"
 
 
-def _launch_code_run(server, folder: Path) -> tuple[int, int]:
-    """`optunagui run mlp_objective.py:objective` from an empty folder holding the example."""
+def _optunagui_run(server, folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """`optunagui run mlp_objective.py:objective ARGS` from an empty folder holding the
+    example, on the server's data directory, as a new user types it."""
     folder.mkdir()
     shutil.copy(EXAMPLE, folder / EXAMPLE.name)
     env = {k: v for k, v in os.environ.items()
@@ -36,13 +37,22 @@ def _launch_code_run(server, folder: Path) -> tuple[int, int]:
     env["OPTUNAGUI_DATA_DIR"] = str(server.log_path.parent)
     done = subprocess.run(
         [sys.executable, "-m", "optunagui", "run", "mlp_objective.py:objective",
-         "--direction", "maximize", "--n-trials", "3", "--pruner", "median",
-         "--experiment", "digits", "--json"],
+         "--direction", "maximize", *args],
         cwd=folder, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def _database(server) -> Database:
+    return Database(load_settings({"OPTUNAGUI_DATA_DIR": str(server.log_path.parent)})
+                    .database_url)
+
+
+def _launch_code_run(server, folder: Path) -> tuple[int, int]:
+    done = _optunagui_run(server, folder, "--n-trials", "3", "--pruner", "median",
+                          "--experiment", "digits", "--json")
     run_id = json.loads(done.stdout.strip().splitlines()[-1])["run_id"]
-    database = Database(load_settings({"OPTUNAGUI_DATA_DIR": env["OPTUNAGUI_DATA_DIR"]})
-                        .database_url)
+    database = _database(server)
     try:
         with database.session() as session:
             run = get_run(session, run_id)
@@ -98,18 +108,8 @@ def _resume(page) -> None:
 
 def test_code_run_paused_given_a_new_range_resumed_stopped_and_replayed(
         server, browser, tmp_path):
-    folder = tmp_path / "walk"
-    folder.mkdir()
-    shutil.copy(EXAMPLE, folder / EXAMPLE.name)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("OPTUNAGUI_") and k != "RAY_ADDRESS"}
-    env["OPTUNAGUI_DATA_DIR"] = str(server.log_path.parent)
-    started = subprocess.run(
-        [sys.executable, "-m", "optunagui", "run", "mlp_objective.py:objective",
-         "--direction", "maximize", "--n-trials", "60", "--max-concurrent", "1",
-         "--experiment", "walk", "--detach"],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=120)
-    assert started.returncode == 0, started.stderr[-3000:]
+    started = _optunagui_run(server, tmp_path / "walk", "--n-trials", "60",
+                             "--max-concurrent", "1", "--experiment", "walk", "--detach")
     run_id = int(re.search(r"run (\d+) started", started.stdout).group(1))
 
     page = browser.new_page()
@@ -133,8 +133,7 @@ def test_code_run_paused_given_a_new_range_resumed_stopped_and_replayed(
     high.press("Tab")
     page.click("#run-ranges-apply")
     expect(page.locator("#run-ranges-feedback")).to_contain_text("lr", timeout=LIVE_MS)
-    database = Database(load_settings({"OPTUNAGUI_DATA_DIR": env["OPTUNAGUI_DATA_DIR"]})
-                        .database_url)
+    database = _database(server)
     try:
         with database.session() as session:
             changed_at = len(list_trials(session, run_id))
