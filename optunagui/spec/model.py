@@ -11,11 +11,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "AttachedSpec",
     "BudgetSpec",
     "DatasetSpec",
     "ExperimentSpec",
     "FeatureSpec",
     "MetricSpec",
+    "MlflowSpec",
     "ObjectiveSpec",
     "ParamSpec",
     "PrunerSpec",
@@ -26,6 +28,8 @@ __all__ = [
     "SamplerSpec",
     "SplitSpec",
     "TRANSFORMS",
+    "TrackingSpec",
+    "WandbSpec",
     "param_problems",
 ]
 
@@ -210,6 +214,36 @@ class ObjectiveSpec(_Strict):
     code: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
+class AttachedSpec(_Strict):
+    """An Optuna study run by the user's own code, mirrored into the product (`optunagui attach`).
+
+    `storage` is the storage as shown to readers (a password is never kept here); the follower
+    reads the study through the URL it keeps apart (``optunagui.store.attached``).
+    """
+
+    study: str = Field(min_length=1, max_length=512)
+    storage: str = Field(min_length=1, max_length=4096)
+
+
+class MlflowSpec(_Strict):
+    tracking_uri: str | None = Field(default=None, max_length=4096)
+    experiment_name: str | None = Field(default=None, max_length=500)
+    register_model: str | None = Field(default=None, max_length=500)
+
+
+class WandbSpec(_Strict):
+    project: str | None = Field(default=None, max_length=128)
+    entity: str | None = Field(default=None, max_length=128)
+    mode: Literal["online", "offline", "disabled"] | None = None
+
+
+class TrackingSpec(_Strict):
+    """Trackers the run is logged to as a parent run with a child run per trial."""
+
+    mlflow: MlflowSpec | None = None
+    wandb: WandbSpec | None = None
+
+
 class ExperimentSpec(_Strict):
     name: str = Field(min_length=1, max_length=200)
     dataset: DatasetSpec | None = None
@@ -218,6 +252,7 @@ class ExperimentSpec(_Strict):
     split: SplitSpec = Field(default_factory=SplitSpec)
     model: str | None = None
     objective: ObjectiveSpec | None = None
+    attached: AttachedSpec | None = None
     preset: str = "default"
     space: dict[str, ParamSpec] = Field(default_factory=dict)
     metrics: list[MetricSpec] = Field(default_factory=list)
@@ -227,9 +262,15 @@ class ExperimentSpec(_Strict):
     resources: ResourcesSpec = Field(default_factory=ResourcesSpec)
     max_failures: int = Field(default=0, ge=0, le=100)
     quick: bool = False
+    tracking: TrackingSpec | None = None
 
     @model_validator(mode="after")
     def _model_or_objective(self) -> ExperimentSpec:
+        if self.attached is not None:
+            if self.model is not None or self.objective is not None:
+                raise ValueError("attached: a run of an attached study has neither a built-in "
+                                 "model nor an objective of its own")
+            return self
         if self.objective is not None:
             if self.model is not None:
                 raise ValueError("model: a run tunes either a built-in model or your objective "
@@ -247,10 +288,23 @@ class ExperimentSpec(_Strict):
         return self.objective is not None
 
     @property
+    def is_attached(self) -> bool:
+        """A study run by the user's own code elsewhere, mirrored here (no driver of ours)."""
+        return self.attached is not None
+
+    @property
+    def kind(self) -> str:
+        """"builtin", "code" or "attached"."""
+        if self.attached is not None:
+            return "attached"
+        return "code" if self.objective is not None else "builtin"
+
+    @property
     def model_name(self) -> str:
         """The built-in model; raises for a code run, which has none."""
         if self.model is None:
-            raise ValueError("a run of your own objective has no built-in model")
+            raise ValueError("a run of your own code or of an attached study has no built-in "
+                             "model")
         return self.model
 
     @property

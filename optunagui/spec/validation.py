@@ -144,6 +144,10 @@ def validate_spec(
 
     add = lambda path, message: problems.append(Problem(path, message))  # noqa: E731
 
+    if spec.attached is not None:
+        add("attached", "a spec cannot attach a study; attach one with `optunagui attach "
+                        "STORAGE_URL --study NAME --experiment NAME` or on the experiment page")
+        raise SpecError(problems)
     if spec.objective is not None:
         return _validate_code_run(spec, problems, add, base_dir=base_dir, dataset=dataset,
                                   check_data=check_data)

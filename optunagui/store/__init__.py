@@ -15,6 +15,13 @@ from optunagui.store import (
     models,  # noqa: F401  (its table joins Base.metadata)
     notes,  # noqa: F401  (its table joins Base.metadata)
 )
+from optunagui.store.attached import (
+    AttachedStudy,
+    advance_cursor,
+    get_attached,
+    list_followed,
+    record_follow_error,
+)
 from optunagui.store.code import (
     CodeVersion,
     get_code_version,
@@ -96,6 +103,11 @@ from optunagui.store.users import (
 
 __all__ = [
     "CodeVersion",
+    "AttachedStudy",
+    "advance_cursor",
+    "get_attached",
+    "list_followed",
+    "record_follow_error",
     "get_code_version",
     "put_code_version",
     "read_code_file",

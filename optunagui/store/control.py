@@ -42,12 +42,15 @@ def request_control(
     Raises:
         ValueError: unknown kind, or "ranges" without a payload.
         NotFound: no such run.
-        InvalidState: the run has finished.
+        InvalidState: the run has finished, or is an attached study (no driver of ours).
     """
     require_choice(kind, CONTROL_KINDS, "control kind")
     if kind == "ranges" and not payload:
         raise ValueError("a ranges request needs the new space as its payload")
     run = require(session, Run, run_id, "run")
+    if isinstance(run.spec, Mapping) and run.spec.get("attached"):
+        raise InvalidState(f"run {run_id} is an attached study, run by its own code: pause, "
+                           "stop and ranges belong to that code, not to the product")
     if run.status in TERMINAL_RUN_STATUSES:
         raise InvalidState(f"run {run_id} has finished ({run.status}); it takes no requests")
     request = {
