@@ -16,6 +16,7 @@ class Settings:
     database_url: str
     secret_key: str | None
     ray_address: str | None
+    attach_dirs: tuple[Path, ...] = ()
 
     @property
     def is_embedded_database(self) -> bool:
@@ -41,4 +42,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=database_url,
         secret_key=env.get("OPTUNAGUI_SECRET_KEY") or None,
         ray_address=env.get("RAY_ADDRESS") or None,
+        attach_dirs=tuple(Path(p).expanduser().resolve() for p in
+                          (env.get("OPTUNAGUI_ATTACH_DIRS") or "").split(os.pathsep) if p),
     )

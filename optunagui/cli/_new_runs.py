@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from optunagui.cli._account import CLI_USERNAME, cli_user, owned_experiment
 from optunagui.cli._code_runs import code_spec_from_args, looks_like_entry
 from optunagui.cli._runs import CliError
 from optunagui.code.launch import with_stored_code
@@ -19,24 +20,17 @@ from optunagui.spec.validation import SpecError, validate_spec
 from optunagui.status import TERMINAL_RUN_STATUSES
 from optunagui.store import (
     Conflict,
-    create_experiment,
     create_run,
-    create_user,
     get_run_by_study_name,
-    get_user_by_name,
-    list_experiments_for_user,
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
     from optunagui.spec import ExperimentSpec
     from optunagui.store import Database
 
 __all__ = ["CLI_USERNAME", "build_run_spec", "create_replay_run", "create_spec_run",
            "run_of_study"]
-
-CLI_USERNAME = "cli"
 
 
 def build_run_spec(
@@ -80,13 +74,8 @@ def create_spec_run(database: Database, args: argparse.Namespace) -> int:
         problems = "\n".join(f"  {p}" for p in error.problems)
         raise CliError(f"{args.spec}: {len(error.problems)} problem(s)\n{problems}") from None
     with database.session() as session:
-        user_id = _cli_user(session)
-        experiment_id = _experiment_named(session, args.experiment, user_id)
-        if experiment_id is None:
-            try:
-                experiment_id = create_experiment(session, args.experiment, user_id).id
-            except ValueError as error:
-                raise CliError(f"--experiment: {error}") from None
+        user_id = cli_user(session)
+        experiment_id = owned_experiment(session, args.experiment, user_id)
     try:
         with database.session() as session:
             spec = with_stored_code(session, spec)
@@ -124,26 +113,10 @@ def create_replay_run(database: Database, run_id: int) -> int:
     """A queued replay of ``run_id``; says on standard error what keeps it from repeating."""
     try:
         with database.session() as session:
-            replay = create_replay(session, run_id, created_by=_cli_user(session))
+            replay = create_replay(session, run_id, created_by=cli_user(session))
     except ReplayError as error:
         raise CliError(str(error)) from None
     print(f"run {replay.run_id} replays run {run_id}", file=sys.stderr)
     for warning in replay.warnings:
         print(f"note: {warning}", file=sys.stderr)
     return replay.run_id
-
-
-def _cli_user(session: Session) -> int:
-    """The account that owns runs started from the command line (it cannot sign in)."""
-    user = get_user_by_name(session, CLI_USERNAME)
-    if user is None:
-        # "!" is no password hash at all: nobody can sign in as this account.
-        user = create_user(session, CLI_USERNAME, "!")
-    return user.id
-
-
-def _experiment_named(session: Session, name: str, user_id: int) -> int | None:
-    for access in list_experiments_for_user(session, user_id):
-        if access.experiment.name == name.strip() and access.role == "owner":
-            return access.experiment.id
-    return None

@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Flask's development server with tracebacks and reloading; never on a network",
     )
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--no-follower", action="store_true",
+                       help="do not follow attached studies in this process (run "
+                            "`optunagui follow` beside it instead)")
     serve.set_defaults(handler=_serve)
 
 
@@ -161,6 +164,10 @@ def _serve(args: argparse.Namespace) -> int:
     from dashapp.app import create_app  # the command line reaches up into the dashboard lazily
 
     app = create_app(replace(settings, secret_key=key), database=database)
+    if not args.no_follower:
+        from optunagui.attach.service import FollowerLoop
+
+        FollowerLoop(database).start()
     url = f"http://{args.host}:{args.port}/"
     if args.debug:
         print(f"OptunaGui (debug) on {url}", flush=True)

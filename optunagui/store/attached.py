@@ -2,8 +2,10 @@
 
 One row per attached run. ``storage_url`` is the URL the follower connects with (a password
 included) and is never shown; readers see ``storage_shown``. ``trial_cursor`` is the largest
-external trial id mirrored, ``open_trials`` the external ids of trials still running or
-waiting: together they are all a poll needs to read only what changed. ``version`` grows with
+external trial id mirrored; ``open_trials`` holds ``{"open": [ids of trials still running or
+waiting], "gaps": {id: first seen, epoch s}}`` (ids below the cursor not visible yet: another
+writer's transaction had taken them but not committed): together they are all a poll needs
+to read only what changed. ``version`` grows with
 every poll that wrote, so two followers of the same run cannot both write the same trials.
 """
 
@@ -37,7 +39,7 @@ class AttachedStudy(Base):
     study_name: Mapped[str] = mapped_column(String(512))
     external_study_id: Mapped[int] = mapped_column(Integer)
     trial_cursor: Mapped[int] = mapped_column(BigInteger, default=0)
-    open_trials: Mapped[list[int] | None] = mapped_column(JSONValue, default=list)
+    open_trials: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0)
     following: Mapped[bool] = mapped_column(Boolean, default=True)
     mirrored_trials: Mapped[int] = mapped_column(Integer, default=0)
@@ -60,7 +62,7 @@ def list_followed(session: Session) -> list[AttachedStudy]:
 
 
 def advance_cursor(session: Session, run_id: int, seen_version: int, *, trial_cursor: int,
-                   open_trials: list[int], mirrored: int, changed: bool) -> bool:
+                   open_trials: dict[str, Any], mirrored: int, changed: bool) -> bool:
     """Move the cursor if nobody moved it since `seen_version`; False: another follower did,
     and the caller must roll back what it wrote in this transaction."""
     now = utcnow()

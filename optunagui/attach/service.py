@@ -1,0 +1,83 @@
+"""The follower loop: every attached study still followed is polled every few seconds.
+
+It runs inside `optunagui serve` (a background thread) and as `optunagui follow` beside a
+server started with ``--no-follower``; two loops on one database are safe (the cursor's
+version check lets one write each change). A storage that cannot be read is retried with a
+growing pause (up to a minute), without holding up the other studies.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from optunagui import store
+from optunagui.attach.follower import PollOutcome, poll_run
+from optunagui.attach.readers import ReaderCache
+from optunagui.store import Database
+
+__all__ = ["FollowerLoop"]
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 60.0
+
+
+class FollowerLoop:
+    def __init__(self, db: Database, *, interval_s: float = 2.0,
+                 after_poll: Callable[[int, PollOutcome], None] | None = None) -> None:
+        self.db = db
+        self.interval_s = interval_s
+        self.after_poll = after_poll
+        self.readers = ReaderCache()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._retry_at: dict[int, tuple[float, float]] = {}
+
+    def poll_all(self) -> dict[int, PollOutcome]:
+        """One pass over the followed studies (those not waiting out a failure)."""
+        with self.db.session() as session:
+            run_ids = [row.run_id for row in store.list_followed(session)]
+        outcomes = {}
+        now = time.monotonic()
+        for run_id in run_ids:
+            retry_at, pause = self._retry_at.get(run_id, (0.0, 0.0))
+            if now < retry_at:
+                continue
+            try:
+                outcome = poll_run(self.db, run_id, self.readers)
+            except Exception:  # noqa: BLE001 - one study's trouble must not stop the others
+                logger.exception("run %s: the follower's poll failed", run_id)
+                outcome = PollOutcome(error="the poll failed")
+            if outcome.error:
+                pause = min(MAX_BACKOFF_S, max(self.interval_s, pause * 2))
+                self._retry_at[run_id] = (time.monotonic() + pause, pause)
+            else:
+                self._retry_at.pop(run_id, None)
+            if self.after_poll is not None:
+                self.after_poll(run_id, outcome)
+            outcomes[run_id] = outcome
+        return outcomes
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self.poll_all()
+            except Exception:  # noqa: BLE001 - e.g. the product's database briefly away
+                logger.exception("the follower's pass failed; trying again")
+            self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
+
+    def start(self) -> FollowerLoop:
+        self._thread = threading.Thread(target=self.run_forever, name="optunagui-follower",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.readers.close()
