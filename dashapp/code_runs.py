@@ -30,14 +30,19 @@ __all__ = [
     "code_objective",
     "entry_file",
     "format_size",
+    "has_builtin_model",
+    "is_attached",
     "is_code_run",
     "list_code_runs",
     "read_code_summary",
+    "run_is_attached",
+    "runs_builtin_model",
     "runs_own_code",
     "short_hash",
 ]
 
-NOT_REFITTABLE = "A run of your own code: the product does not know how to refit it."
+NOT_REFITTABLE = ("A run of your own code or an attached study: the product does not know how "
+                  "to refit it.")
 HASH_SHOWN = 12
 
 
@@ -72,6 +77,16 @@ def is_code_run(spec: Any) -> bool:
     return code_objective(spec) is not None
 
 
+def is_attached(spec: Any) -> bool:
+    """Whether a stored spec is an attached study's (run by its own code elsewhere)."""
+    return isinstance(spec, Mapping) and isinstance(spec.get("attached"), Mapping)
+
+
+def has_builtin_model(spec: Any) -> bool:
+    """Whether the product knows the run's model (to refit it, clone it in the wizard, ...)."""
+    return not is_code_run(spec) and not is_attached(spec)
+
+
 def runs_own_code(run_id: int | None) -> bool:
     """Whether the stored run (a checked id) runs the user's own objective."""
     if run_id is None:
@@ -79,6 +94,23 @@ def runs_own_code(run_id: int | None) -> bool:
     with services.database().session() as session:
         run = get_run(session, run_id)
         return run is not None and is_code_run(run.spec)
+
+
+def runs_builtin_model(run_id: int | None) -> bool:
+    """Whether the stored run (a checked id) tunes one of the product's models."""
+    if run_id is None:
+        return False
+    with services.database().session() as session:
+        run = get_run(session, run_id)
+        return run is not None and has_builtin_model(run.spec)
+
+
+def run_is_attached(run_id: int | None) -> bool:
+    if run_id is None:
+        return False
+    with services.database().session() as session:
+        run = get_run(session, run_id)
+        return run is not None and is_attached(run.spec)
 
 
 def short_hash(sha256: str | None) -> str:

@@ -82,6 +82,7 @@ class RunRow:
     created_at: datetime | None
     quick: bool = False
     entry: str | None = None  # a run of the user's own code: its entry point
+    attached: bool = False  # an attached study, run by its own code
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def list_run_rows(session: Session, experiment_id: int) -> list[RunRow]:
             created_at=run.created_at,
             quick=bool((run.spec or {}).get("quick")),
             entry=_entry(run.spec),
+            attached=isinstance((run.spec or {}).get("attached"), dict),
         )
         for run in runs
     ]

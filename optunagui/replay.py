@@ -61,6 +61,9 @@ def create_replay(session: Session, run_id: int, *, created_by: int | None) -> R
     if run is None:
         raise ReplayError(f"run {run_id} does not exist")
     spec = dict(run.spec or {})
+    if spec.get("attached"):
+        raise ReplayError(f"run {run_id} is an attached study, run by its own code: the "
+                          "product cannot run it again (run that code again instead)")
     try:
         ExperimentSpec.model_validate(spec)
     except ValidationError as error:

@@ -17,6 +17,7 @@ from optunagui.status import RunStatus
 
 __all__ = [
     "BASELINE_BUTTON",
+    "attached_badge",
     "HIDDEN",
     "SHOWN",
     "STATUS_COLORS",
@@ -100,6 +101,12 @@ def quick_badge(**kwargs: Any) -> dbc.Badge:
                      class_name="ms-2 run-quick-badge", **kwargs)
 
 
+def attached_badge(**kwargs: Any) -> dbc.Badge:
+    """Marks an attached study: an Optuna study run by the user's own code, mirrored here."""
+    return dbc.Badge("attached", color="info", pill=True, class_name="ms-2 run-attached-badge",
+                     **kwargs)
+
+
 def _baseline_cells(run_id: int, baseline_id: int | None, can_pin: bool,
                     link: bool) -> list[Any]:
     """A link comparing the run with the baseline, and (editors) the pin / unpin button."""
@@ -124,7 +131,8 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
 
     A run with a true ``quick`` attribute gets a "quick" badge next to its name; a run with an
     ``entry`` (a run of the user's own code) gets "your code" and its entry point, and no
-    "Clone run" link (the wizard builds runs of built-in models).
+    "Clone run" link (the wizard builds runs of built-in models); an ``attached`` one (a study
+    run by its own code) gets "attached" and no "Clone run" either.
 
     Args:
         link_runs: each run's name links to its page (and, with a baseline, to its comparison
@@ -155,6 +163,9 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
         entry = getattr(run, "entry", None)
         if entry:
             badges.append(code_label(entry))
+        attached = bool(getattr(run, "attached", False))
+        if attached:
+            badges.append(attached_badge())
         if badges:
             name = html.Span([name, *badges])
         row = [
@@ -168,7 +179,7 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
         if with_baseline:
             row.append(_baseline_cells(run.id, baseline_id, can_pin, link_runs) or "—")
         if clone_into is not None:
-            row.append("" if entry else dcc.Link(
+            row.append("" if entry or attached else dcc.Link(
                 "Clone run",
                 href=f"/experiments/{clone_into}/new-run?clone={run.id}",
                 id={"type": "experiment-clone-run", "run": run.id},

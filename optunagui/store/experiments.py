@@ -131,14 +131,18 @@ def delete_experiment(session: Session, experiment_id: int) -> list[str]:
     Returns:
         The Optuna study names of the deleted runs: Optuna's rows are not ours to cascade,
         so the caller deletes those studies (``optuna.delete_study``) if it wants them gone.
+        Attached studies are not among them: their code owns them (one written into this
+        database is listed as not attached yet again).
 
     Raises:
         NotFound: no such experiment.
     """
     experiment = require(session, Experiment, experiment_id, "experiment")
-    study_names = list(
-        session.scalars(select(Run.study_name).where(Run.experiment_id == experiment_id))
-    )
+    study_names = [
+        name for name, spec in session.execute(
+            select(Run.study_name, Run.spec).where(Run.experiment_id == experiment_id))
+        if not (isinstance(spec, dict) and spec.get("attached"))
+    ]
     # Break the experiments <-> runs cycle first, then let the database cascade.
     experiment.baseline_run_id = None
     session.flush()

@@ -1,5 +1,6 @@
 """Admin (/admin): users. Create, disable and enable, make and unmake admin. Admins only; an
-admin cannot disable or demote themselves, so the team never locks itself out."""
+admin cannot disable or demote themselves, so the team never locks itself out. Below them,
+the studies in the product's database not attached yet (``studies.py``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dashapp import components, guard, queries, services
 from dashapp.components import buttons
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access, Denial
+from dashapp.pages.admin.studies import register_studies, studies_card
 from optunagui.accounts import check_password, check_username, hash_password
 
 __all__ = ["ACTIONS", "CREATE_OUTPUTS", "change_user", "create_user", "ids", "layout", "register",
@@ -76,7 +78,8 @@ def layout(**_query: Any) -> html.Div:
                 class_name="mb-3",
             ),
             html.Div(id=ids.action_feedback),
-            html.Div(id=ids.users),
+            html.Div(id=ids.users, className="mb-3"),
+            studies_card(),
         ]
     )
 
@@ -218,3 +221,4 @@ def register(app: dash.Dash) -> None:
         state={"refresh": State(ids.refresh, "data")},
         prevent_initial_call=True,
     )(change_user)
+    register_studies(app)

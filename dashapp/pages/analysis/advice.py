@@ -21,7 +21,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import analysis_state, load_run_frame
-from dashapp.code_runs import is_code_run
+from dashapp.code_runs import has_builtin_model, is_attached
 from dashapp.components.buttons import clicked_choice
 from dashapp.guard import Access
 from dashapp.pages.analysis.figures import objective_name
@@ -83,11 +83,13 @@ def advice_actions(access: Access | None) -> AdviceActions | None:
     with services.database().session() as session:
         run = get_run(session, access.run_id)
         status = run.status if run is not None else None
-        code = run is not None and is_code_run(run.spec)
+        builtin = run is not None and has_builtin_model(run.spec)
+        attached = run is not None and is_attached(run.spec)
     if status is None:
         return None
     return AdviceActions(access.experiment_id, access.run_id,
-                         live=status not in TERMINAL_RUN_STATUSES, wizard=not code)
+                         live=status not in TERMINAL_RUN_STATUSES and not attached,
+                         wizard=builtin)
 
 
 def live_applicable(item: Advice) -> bool:

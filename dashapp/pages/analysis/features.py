@@ -20,7 +20,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import analysis_state
-from dashapp.code_runs import NOT_REFITTABLE, runs_own_code
+from dashapp.code_runs import NOT_REFITTABLE, runs_builtin_model
 from dashapp.components import HIDDEN, SHOWN
 from dashapp.guard import Access
 from dashapp.pages.analysis.figures import FEATURE_DRAWERS, empty_figure
@@ -123,7 +123,7 @@ def features_view(access: Access) -> dict[str, Any]:
     ``FEATURE_FIGURES``, the note, whether polling can stop, the re-run checklist's options
     and the re-run card's style."""
     run_id = access.run_id
-    if runs_own_code(run_id):
+    if not runs_builtin_model(run_id):
         return _message(f"No feature impact. {NOT_REFITTABLE}", "info", poll=False)
     found = _best_trial(run_id) if run_id is not None else None
     if run_id is None or found is None:

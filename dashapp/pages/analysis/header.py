@@ -12,7 +12,7 @@ from dash import Input, Output, dcc
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import load_run_frame
-from dashapp.code_runs import code_objective
+from dashapp.code_runs import code_objective, has_builtin_model
 from dashapp.components import HIDDEN, SHOWN
 from dashapp.components.code import code_label
 from dashapp.guard import Access, Denial
@@ -96,7 +96,7 @@ def show_analysis(access: Access, run_id: Any) -> dict[str, Any]:
         "x_param": x_param,
         "y_param": y_param,
         "pareto_tab": SHOWN if frame.n_objectives > 1 else HIDDEN,
-        "features_tab": HIDDEN if code_objective(spec) is not None else SHOWN,
+        "features_tab": SHOWN if has_builtin_model(spec) else HIDDEN,
     }
 
 

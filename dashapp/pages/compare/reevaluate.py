@@ -23,7 +23,7 @@ from dash import Input, Output, State, html
 
 from dashapp import access as run_access
 from dashapp import components, guard, services
-from dashapp.code_runs import NOT_REFITTABLE, runs_own_code
+from dashapp.code_runs import NOT_REFITTABLE, runs_builtin_model
 from dashapp.guard import Access
 from dashapp.pages.compare.ids import ids
 from dashapp.pages.compare.selection import MAX_RUNS, compared_runs
@@ -175,7 +175,7 @@ def without_code_runs(run_ids: tuple[int, ...], pinned: tuple[int, ...]
                       ) -> tuple[tuple[int, ...], tuple[int, ...], Any]:
     """(runs, pinned baselines) with the runs of the user's own code taken out, and the note
     that says which were left out (None when none were)."""
-    code = tuple(run_id for run_id in run_ids if runs_own_code(run_id))
+    code = tuple(run_id for run_id in run_ids if not runs_builtin_model(run_id))
     if not code:
         return run_ids, pinned, None
     names = ", ".join(f"#{run_id}" for run_id in code)

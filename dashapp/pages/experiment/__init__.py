@@ -14,6 +14,7 @@ from __future__ import annotations
 import dash
 
 from dashapp.components.notes import register_notes
+from dashapp.pages.experiment.attach import register_attach
 from dashapp.pages.experiment.data import register_data_card
 from dashapp.pages.experiment.ids import NOTE_IDS, ids
 from dashapp.pages.experiment.layout import layout
@@ -36,6 +37,7 @@ def register(app: dash.Dash) -> None:
         layout=layout,
     )
     register_overview(app)
+    register_attach(app)
     register_settings(app)
     register_runs_card(app)
     register_members(app)

@@ -22,7 +22,7 @@ from dash import Input, Output, State, dcc, html
 from sqlalchemy import select
 
 from dashapp import components, guard, services
-from dashapp.code_runs import is_code_run
+from dashapp.code_runs import has_builtin_model
 from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
 from dashapp.pages.new_run.wizard.upload import may_use_version
@@ -79,7 +79,7 @@ def list_data_usage(session: Session, experiment_id: int, user_id: int | None) -
         .where(Run.experiment_id == experiment_id).order_by(Run.id.desc())
     ).all()
     grouped = list_experiment_versions(session, experiment_id)
-    code = frozenset(run.id for run in runs if is_code_run(run.spec))
+    code = frozenset(run.id for run in runs if not has_builtin_model(run.spec))
     others: dict[tuple[str, str], OtherData] = {}
     for run in runs:
         if run.dataset_version_id is not None:

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from dashapp.components import HIDDEN
 from dashapp.components.notes import notes_card
+from dashapp.pages.experiment.attach import attach_body
 from dashapp.pages.experiment.data import data_card
 from dashapp.pages.experiment.ids import NOTE_IDS, ids
 from dashapp.pages.experiment.members import members_body
@@ -37,6 +38,7 @@ def layout(experiment_id: str | None = None, **_query: Any) -> html.Div:
                     notes_card(NOTE_IDS, trials=False),
                     _card("Members", members_body(), ids.members_card),
                     _card("Share links", share_body(), ids.share_card, hidden=True),
+                    _card("Attach a study", attach_body(), ids.attach_card, hidden=True),
                     _card("Settings", settings_body(), ids.settings_card, hidden=True),
                 ],
                 id=ids.body,

@@ -30,6 +30,7 @@ OVERVIEW_OUTPUTS = {
     "runs": Output(ids.runs, "children"),
     "manage_members": Output(ids.manage_members, "style"),
     "share_card": Output(ids.share_card, "style"),
+    "attach_card": Output(ids.attach_card, "style"),
     "settings_card": Output(ids.settings_card, "style"),
     "new_run": Output(ids.new_run, "style"),
     "compare_options": Output(ids.compare_runs, "options"),
@@ -46,6 +47,7 @@ def _denied(_denial: Denial) -> dict[str, Any]:
         "runs": None,
         "manage_members": HIDDEN,
         "share_card": HIDDEN,
+        "attach_card": HIDDEN,
         "settings_card": HIDDEN,
         "new_run": HIDDEN,
         "compare_options": [],
@@ -70,6 +72,7 @@ def show_experiment(access: Access, refresh: Any, poll: Any, experiment_id: Any)
                                       baseline_id=found.baseline_id, can_pin=editor),
         "manage_members": owner,
         "share_card": owner,
+        "attach_card": owner,
         "settings_card": owner,
         "new_run": SHOWN if editor else HIDDEN,
         "compare_options": [{"label": f"#{run.id} {run.name}", "value": run.id}

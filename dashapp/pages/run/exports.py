@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, html
 
 from dashapp import components, guard, services
 from dashapp.analysis_state import analysis_state
-from dashapp.code_runs import runs_own_code
+from dashapp.code_runs import runs_builtin_model
 from dashapp.components.buttons import clicked_choice
 from dashapp.components.downloads import download_menu, file_download
 from dashapp.guard import Access
@@ -67,7 +67,7 @@ def export_file(run_id: int, what: str) -> dict[str, Any]:
 
 
 def _report(run_id: int, what: str) -> dict[str, Any]:
-    if runs_own_code(run_id):
+    if not runs_builtin_model(run_id):
         options = ReportOptions(feature_impact=False)
     else:
         # The Features tab may have refitted the best model already: no second refit.

@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, dcc, html
 
 from dashapp import components, guard, services
-from dashapp.code_runs import NOT_REFITTABLE, is_code_run, runs_own_code
+from dashapp.code_runs import NOT_REFITTABLE, has_builtin_model, runs_builtin_model
 from dashapp.components.buttons import bump, clicked_id
 from dashapp.components.downloads import file_download
 from dashapp.guard import Access
@@ -127,7 +127,7 @@ def show_versions(access: Access, run_id: Any, refresh: Any, tick: Any) -> dict[
         versions = list_model_versions(session, access.run_id)
         run = get_run(session, access.run_id)
         spec = run.spec if run is not None else None
-    if is_code_run(spec):
+    if not has_builtin_model(spec):
         return _code_run_versions()
     metrics = (spec or {}).get("metrics")
     metric = metrics[0].get("name") if metrics else None
@@ -142,7 +142,7 @@ def show_versions(access: Access, run_id: Any, refresh: Any, tick: Any) -> dict[
 
 
 def train(access: Access, clicks: Any, run_id: Any, refresh: Any) -> Any:
-    if not clicks or runs_own_code(access.run_id):
+    if not clicks or not runs_builtin_model(access.run_id):
         raise dash.exceptions.PreventUpdate
     database, settings = services.database(), services.state().settings
     user_id, target = access.principal.user_id, access.run_id

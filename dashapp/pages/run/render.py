@@ -11,7 +11,7 @@ import dash
 from dash import Input, Output, dcc
 
 from dashapp import components, guard, services
-from dashapp.code_runs import runs_own_code
+from dashapp.code_runs import run_is_attached, runs_builtin_model
 from dashapp.guard import Access, Denial
 from dashapp.pages.run.controls import controls_style
 from dashapp.pages.run.ids import ids
@@ -67,7 +67,7 @@ def _denied(_denial: Denial) -> dict[str, Any]:
     return first_render(denied=message, body=components.HIDDEN, poll_off=True)
 
 
-def _links(access: Access, run: Any) -> list[Any]:
+def _links(access: Access, run: Any, attached: bool) -> list[Any]:
     """Experiment and analysis; for editors, the wizard with this run's settings (a run of
     the user's code has none the wizard can take) and Replay."""
     links: list[Any] = [
@@ -76,7 +76,7 @@ def _links(access: Access, run: Any) -> list[Any]:
             "Analysis", href=f"/runs/{run.id}/analysis", className="me-3", id="run-analysis-link"
         ),
     ]
-    if access.holds(Role.editor) and not runs_own_code(run.id):
+    if access.holds(Role.editor) and runs_builtin_model(run.id):
         links.append(
             dcc.Link(
                 "Re-run with one change",
@@ -84,7 +84,7 @@ def _links(access: Access, run: Any) -> list[Any]:
                 id="run-rerun-link",
             )
         )
-    if access.holds(Role.editor):
+    if access.holds(Role.editor) and not attached:
         links.append(replay_button())
     return links
 
@@ -95,15 +95,16 @@ def show_run(access: Access, run_id: Any) -> dict[str, Any]:
         return _denied(Denial("not-found"))
     views = build_views(snapshot)
     run = snapshot.run
+    attached = run_is_attached(run.id)
     options = [{"label": name, "value": name} for name in views.params]
     return first_render(
         denied=None,
         body=components.SHOWN,
         title=run.name,
-        links=_links(access, run),
+        links=_links(access, run, attached),
         header=header(run, snapshot.counts, views.state),
-        controls=controls_style(access, run.status),
-        ranges=ranges_form(run.space) if access.holds(Role.editor) else None,
+        controls=components.HIDDEN if attached else controls_style(access, run.status),
+        ranges=ranges_form(run.space) if access.holds(Role.editor) and not attached else None,
         history=views.history,
         curves=views.curves,
         scatter=views.scatter,
