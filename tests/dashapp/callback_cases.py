@@ -106,6 +106,21 @@ CASES = [
             "refresh": 0,
         },
     ),
+    Case("show_studies", Check.admin, None, lambda w: {"refresh": 0}),
+    Case(
+        "attach_unattached",
+        Check.admin,
+        None,
+        lambda w: {"clicks": [({"type": "admin-studies-attach", "study": "nope"}, 1)],
+                   "experiment": str(w.alpha), "refresh": 0},
+    ),
+    Case(
+        "attach_study",
+        Check.experiment,
+        Role.owner,
+        lambda w: _alpha(w, clicks=1, storage="sqlite:///nowhere/study.db", studies="",
+                         follow=True),
+    ),
     Case("show_tokens", Check.signed_in, None, lambda w: {"refresh": 0}),
     Case(
         "create_token",

@@ -63,9 +63,7 @@ def show_studies(access: Access, refresh: Any) -> Any:
 
 
 def attach_unattached(access: Access, clicks: Any, experiment: Any, refresh: Any) -> Any:
-    name = buttons.clicked_id(clicks, "study")
-    if not isinstance(name, str):
-        raise dash.exceptions.PreventUpdate
+    name = buttons.clicked_choice(clicks, "study")
     try:
         experiment_id = int(experiment)
     except (TypeError, ValueError):
