@@ -7,10 +7,11 @@ from flask import g, request
 
 from dashapp import access, services
 from dashapp.api.responses import ApiProblem
-from dashapp.permissions import Principal
+from dashapp.permissions import Principal, Role
 from optunagui.store import Run, accounts, get_run, get_user
 
-__all__ = ["authenticate", "readable_experiment", "readable_run"]
+__all__ = ["api_principal", "authenticate", "owned_experiment", "readable_experiment",
+           "readable_run"]
 
 
 def authenticate() -> None:
@@ -33,6 +34,11 @@ def _principal() -> Principal:
     return g.api_principal
 
 
+def api_principal() -> Principal:
+    """The caller, once `authenticate` has resolved the token."""
+    return _principal()
+
+
 def readable_run(run_id: int) -> Run:
     """The run, when the caller holds a role on its experiment."""
     if access.role_on_run(_principal(), run_id) is None:
@@ -49,3 +55,13 @@ def readable_experiment(experiment_id: int) -> None:
     if access.role_on_experiment(_principal(), experiment_id) is None:
         raise ApiProblem(404, f"experiment {experiment_id}: no such experiment, or no access "
                               "to it")
+
+
+def owned_experiment(experiment_id: int) -> None:
+    """Refuse an experiment the caller does not own (admins own every one)."""
+    role = access.role_on_experiment(_principal(), experiment_id)
+    if role is None:
+        raise ApiProblem(404, f"experiment {experiment_id}: no such experiment, or no access "
+                              "to it")
+    if role < Role.owner:
+        raise ApiProblem(403, f"experiment {experiment_id}: only its owners can do this")
