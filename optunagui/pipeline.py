@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from optunagui.datasets import load_builtin
 from optunagui.objective import QUICK_MAX_ROWS
+from optunagui.store.attached import get_attached
 from optunagui.store.datasets import get_dataset_version
 from optunagui.store.experiments import get_experiment
 from optunagui.store.runs import get_run
@@ -80,7 +81,8 @@ def _run_step(session: Session, run: Run) -> Step:
         status=run.status, status_reason=run.status_reason,
         created_by=_username(session, run.created_by), created_at=_iso(run.created_at),
         started_at=_iso(run.started_at), finished_at=_iso(run.finished_at),
-        study_name=run.study_name, quick=bool((run.spec or {}).get("quick")),
+        study_name=((run.spec or {}).get("attached") or {}).get("study") or run.study_name,
+        quick=bool((run.spec or {}).get("quick")),
     )
 
 
@@ -212,9 +214,20 @@ def _control_step(session: Session, run: Run,
     return _step("control", "Control events", events=events, pending=pending)
 
 
+def _attached_step(session: Session, run: Run) -> Step:
+    row = get_attached(session, run.id)
+    if row is None:
+        return _step("attached", "Attached study", recorded=False)
+    return _step("attached", "Attached study (run by its own code)", study=row.study_name,
+                 storage=row.storage_shown, following=row.following,
+                 mirrored_trials=row.mirrored_trials, last_read=_iso(row.last_poll_at),
+                 last_error=row.last_error)
+
+
 def pipeline_log(session: Session, run_id: int) -> list[Step]:
     """The run's pipeline, in order: run, dataset, features, split, model, search, trials,
-    environment (one step per driver start), control events.
+    environment (one step per driver start), control events; for an attached study: run,
+    the study (where, how far it is mirrored), its metrics and space, trials.
 
     Raises:
         LookupError: no such run.
@@ -224,6 +237,9 @@ def pipeline_log(session: Session, run_id: int) -> list[Step]:
         raise LookupError(f"run {run_id} does not exist")
     spec = dict(run.spec or {})
     controls = _control_rows(session, run_id)
+    if spec.get("attached"):
+        return [_run_step(session, run), _attached_step(session, run),
+                _model_step(run, spec, controls), _trials_step(session, run)]
     return [
         _run_step(session, run),
         _dataset_step(session, run),

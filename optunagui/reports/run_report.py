@@ -47,9 +47,42 @@ def _range(spec: dict[str, Any]) -> str:
     return text
 
 
+def _has_builtin_model(spec: dict[str, Any]) -> bool:
+    return not spec.get("objective") and not spec.get("attached")
+
+
+def _metrics_text(spec: dict[str, Any]) -> str:
+    return ", ".join(f"{m.get('name')} ({m.get('direction') or 'maximize'})"
+                     for m in spec.get("metrics") or [])
+
+
+def _own_code_rows(spec: dict[str, Any]) -> list[tuple[str, Any]]:
+    """What was run for an attached study or a run of the user's objective."""
+    attached = spec.get("attached")
+    if isinstance(attached, dict):
+        return [("Study", attached.get("study")), ("Storage", attached.get("storage")),
+                ("Run by", "its own code (an attached study: the product only reads it)"),
+                ("Metrics", _metrics_text(spec))]
+    objective = spec.get("objective") or {}
+    sampler, pruner = spec.get("sampler") or {}, spec.get("pruner") or {}
+    budget = spec.get("budget") or {}
+    return [("Objective", objective.get("function")), ("Setup", objective.get("setup")),
+            ("Code version (sha256)", objective.get("code")),
+            ("Metrics", _metrics_text(spec)),
+            ("Sampler", f"{sampler.get('name', 'tpe')}, seed {fmt(sampler.get('seed'))}"),
+            ("Pruner", pruner.get("name", "none")),
+            ("Budget", f"{budget.get('n_trials', '—')} trials, "
+                       f"{budget.get('max_concurrent', 1)} at a time"),
+            ("Resources per trial", spec.get("resources") or {"cpu": 1})]
+
+
 def _setup(page: Page, facts: RunFacts) -> None:
     spec = facts.spec
     page.heading("What was run")
+    if not _has_builtin_model(spec):
+        page.raw(table(["Setting", "Value"], _own_code_rows(spec)))
+        _space_table(page, facts)
+        return
     split = spec.get("split") or {}
     sampler = spec.get("sampler") or {}
     pruner = spec.get("pruner") or {}
@@ -79,10 +112,15 @@ def _setup(page: Page, facts: RunFacts) -> None:
         ("Quick mode", bool(spec.get("quick"))),
     ]
     page.raw(table(["Setting", "Value"], rows))
+    _space_table(page, facts)
+
+
+def _space_table(page: Page, facts: RunFacts) -> None:
     page.heading("Search space", 3)
     current = facts.current_space or {}
     space_rows = []
-    for name, param in facts.space.items():
+    space = facts.space or (current if not _has_builtin_model(facts.spec) else {})
+    for name, param in space.items():
         param = param if isinstance(param, dict) else {}
         changed = current.get(name)
         during = _range(changed) if isinstance(changed, dict) and changed != param else ""
@@ -122,7 +160,7 @@ def _results(page: Page, facts: RunFacts) -> None:
         page.paragraph(f"Trial {test.get('trial_number')}'s pipeline refitted on the search "
                        f"data and scored on {test.get('n_test_rows')} held-out rows.")
         page.raw(table(["Metric", "Test value"], scores.items()))
-    else:
+    elif _has_builtin_model(facts.spec):
         page.paragraph("No held-out test score yet: train the best model "
                        f"(optunagui train-best {facts.run_id}) to get one.", "muted")
 
@@ -187,6 +225,10 @@ def _feature_impact(page: Page, settings: Settings | None, facts: RunFacts,
                     options: ReportOptions) -> None:
     if facts.best_trial is None:
         page.paragraph("No complete trial yet.", "muted")
+        return
+    if not _has_builtin_model(facts.spec):
+        page.paragraph("Not computed: the product does not know how to refit the model of "
+                       "your own code or an attached study.", "muted")
         return
     if not options.feature_impact:
         page.paragraph("Not computed for this report (it refits the best model).", "muted")

@@ -114,3 +114,20 @@ def test_studies_written_into_the_products_database_are_listed_until_attached(
     assert [row["study"] for row in listed] == ["from-a-notebook"]
     _cli("attach", tmp_settings.database_url, "--study", "from-a-notebook")
     assert json.loads(_cli("attach", "--list", "--json").stdout) == []
+
+
+def test_pipeline_and_report_of_an_attached_study(tmp_settings: Settings, tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'p.db'}"
+    subprocess.run([sys.executable, str(OBJECTIVE), storage, "p", "5"], check=True, timeout=120)
+    run_id = json.loads(_cli("attach", storage, "--json").stdout)[0]["run_id"]
+    steps = json.loads(_cli("pipeline", str(run_id), "--json").stdout)
+    assert [step["key"] for step in steps] == ["run", "attached", "model", "trials"]
+    attached = steps[1]["fields"]
+    assert attached["study"] == "p" and attached["storage"] == storage
+    assert attached["mirrored_trials"] == 5 and attached["following"] is True
+    assert steps[0]["fields"]["study_name"] == "p"
+    assert steps[3]["fields"]["complete"] == 5
+    report = tmp_path / "report.html"
+    done = _cli("report", str(run_id), "--output", str(report))
+    assert "Traceback" not in done.stderr
+    assert "x" in report.read_text()

@@ -13,6 +13,7 @@ from typing import Any
 import optuna
 import pytest
 
+from dashapp.pages.run.exports import EXPORTS
 from dashapp.pages.run.render import NOT_AVAILABLE
 from dashapp.state import state
 from optunagui.store import get_attached, get_run, record_follow_error
@@ -119,6 +120,11 @@ def test_every_page_of_an_attached_run_renders_for_members(app, world, client_fo
         text = _post(app, client, name, _case_values(world, name, attached)).get_data(
             as_text=True)
         assert "Traceback" not in text, name
+    for what in EXPORTS:
+        values = {"run_id": str(attached),
+                  "clicks": [({"type": "run-export-item", "what": what}, 1)]}
+        response = _post(app, client, "download_export", values)
+        assert response.status_code == 200, (what, response.get_data(as_text=True)[:2000])
     shown = _response(_post(app, client, "show_run", {"run_id": str(attached)}))
     assert len(shown["run-trials-grid"]["rowData"]) == 12
     shared = client_for("share")
