@@ -84,7 +84,7 @@ def parse_source(raw: str) -> StudySource:
         return StudySource("journal", resolved, f"{JOURNAL_PREFIX}{resolved}")
     try:
         url = make_url(text)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise SourceError(f"storage: {text!r} is not a database URL; expected e.g. "
                           "sqlite:///study.db or postgresql://user@host/db") from None
     return _rdb(url, text)
