@@ -1,17 +1,21 @@
 """Optuna's tutorial objective, run by a user's script against a shared storage:
-``python tutorial_objective.py STORAGE STUDY N_TRIALS``."""
+``python tutorial_objective.py STORAGE STUDY N_TRIALS [SECONDS_PER_TRIAL]``."""
 
 from __future__ import annotations
 
 import sys
+import time
 
 import optuna
+
+PAUSE_S = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
 
 
 def objective(trial: optuna.Trial) -> float:
     x = trial.suggest_float("x", -10, 10)
     for step in range(3):
         trial.report((x - 2) ** 2 + 1.0 / (step + 1), step)
+        time.sleep(PAUSE_S / 3)
     return (x - 2) ** 2
 
 
