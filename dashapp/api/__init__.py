@@ -46,7 +46,9 @@ def _build_blueprint() -> Blueprint:
     for rule, view in ROUTES:
         built.add_url_rule(rule, view_func=view, methods=["GET"])
     for rule, view in WRITES:
-        built.add_url_rule(rule, view_func=view, methods=["POST"])
+        # GET too, so that it is answered here (405, after the token check) and never falls
+        # through to the dashboard's catch-all page.
+        built.add_url_rule(rule, view_func=view, methods=["GET", "POST"])
     return built
 
 

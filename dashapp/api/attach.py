@@ -37,6 +37,8 @@ def _body() -> tuple[str, list[str], bool]:
 
 
 def attach_to_experiment(experiment_id: int) -> tuple[Response, int]:
+    if request.method != "POST":
+        raise ApiProblem(405, "attach with POST and a JSON body")
     owned_experiment(experiment_id)
     storage, studies, follow = _body()
     settings = services.state().settings

@@ -14,6 +14,7 @@ the run (stopped, with the reason) and keeps what was mirrored.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -130,9 +131,26 @@ def _write(db: Database, run_id: int, cursor: _Cursor, trials: list[ExternalTria
                 store.update_run_status(session, run_id, RunStatus.running.value,
                                         reason="followed: trials arrive as the study's own "
                                                "code writes them")
-        if batch.finished:
-            store.refresh_run_best(session, run_id)
+            if batch.finished:
+                _improve_best(run, batch.rows)
     return True, batch
+
+
+def _improve_best(run: Any, rows: list[dict[str, Any]]) -> None:
+    """The run's best from the trials finished in this poll and the best before it, so a
+    poll's cost does not grow with the study (ties go to the earlier trial)."""
+    metrics = (run.spec or {}).get("metrics") or [{}]
+    sign = -1.0 if metrics[0].get("direction") == "minimize" else 1.0
+    best_number, best_value = run.best_trial_number, run.best_value
+    for row in rows:
+        values = row.get("values") or []
+        value = values[0] if row.get("state") == "complete" and values else None
+        if value is None or not math.isfinite(value):
+            continue
+        if (best_value is None or sign * value > sign * best_value
+                or (value == best_value and row["number"] < (best_number or 0))):
+            best_number, best_value = row["number"], value
+    run.best_trial_number, run.best_value = best_number, best_value
 
 
 def _end(db: Database, run_id: int, reason: str) -> None:

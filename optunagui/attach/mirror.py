@@ -79,8 +79,8 @@ def _final(trial: ExternalTrial, state: str, names: Sequence[str], last_value: f
         return metrics, values, attrs
     if state == "pruned":
         value = _finite(trial.values[0]) if trial.values else last_value
-        values = [value] if len(names) == 1 else None
-        return {names[0]: value, "pruned_by": "the study's pruner"}, values, user
+        return ({names[0]: value, "pruned_by": "the study's pruner"},
+                [value] if len(names) == 1 else None, user)
     message = trial.fail_reason or "the trial failed (no reason recorded by Optuna)"
     return {"message": message.strip().splitlines()[-1] if message.strip() else message,
             "traceback": message}, None, user

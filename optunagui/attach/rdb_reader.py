@@ -143,7 +143,7 @@ class RdbStudyReader:
         if not self.has_studies_table():
             return []
         with self.engine.connect() as connection:
-            counts = dict(connection.execute(
+            counts: dict[int, int] = dict(connection.execute(
                 select(TRIALS.c.study_id, func.count()).group_by(TRIALS.c.study_id)).all())
             rows = connection.execute(select(STUDIES.c.study_id, STUDIES.c.study_name)
                                       .order_by(STUDIES.c.study_id)).all()

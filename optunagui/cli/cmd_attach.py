@@ -72,8 +72,8 @@ def _list(args: argparse.Namespace, database_url: str, db: object) -> int:
     elif not rows:
         print("no studies" if args.storage else "every study in the product's database "
               "is a run already")
-    for row in rows if not args.json else []:
-        print(f"{row['study']}\t{row['trials']} trials\t{', '.join(row['directions'])}")
+    for study in studies if not args.json else []:
+        print(f"{study.name}\t{study.n_trials} trials\t{', '.join(study.directions)}")
     return 0
 
 

@@ -77,7 +77,7 @@ def advance_cursor(session: Session, run_id: int, seen_version: int, *, trial_cu
         update(AttachedStudy)
         .where(AttachedStudy.run_id == run_id, AttachedStudy.version == seen_version)
         .values(**values))
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))
 
 
 def record_follow_error(session: Session, run_id: int, message: str) -> None:

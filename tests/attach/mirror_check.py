@@ -7,7 +7,7 @@ from typing import Any
 
 import optuna
 
-from optunagui.store import Database, list_events_after, list_trials
+from optunagui.store import Database, get_best_trial, get_run, list_events_after, list_trials
 
 _STATES = {"RUNNING": "running", "COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
 
@@ -26,7 +26,12 @@ def mirror_problems(db: Database, run_id: int, storage: Any, study_name: str) ->
     with db.session() as session:
         rows = {t.number: t for t in list_trials(session, run_id)}
         events = list_events_after(session, run_id, 0, limit=10_000_000)
+        run = get_run(session, run_id)
+        best = get_best_trial(session, run_id)
+        kept = (run.best_trial_number, run.best_value)
     problems = []
+    if kept != ((best.number, best.value) if best is not None else (None, None)):
+        problems.append(f"the run's best {kept} is not its best trial {best}")
     if set(rows) != set(expected):
         problems.append(f"numbers differ: missing {sorted(set(expected) - set(rows))[:10]}, "
                         f"extra {sorted(set(rows) - set(expected))[:10]}")

@@ -36,6 +36,7 @@ ROUTE_TABLE = {
     "/api/v1/runs/<int:run_id>/models": 401,
     "/api/v1/runs/<int:run_id>/models/<int:version>/package": 401,
     "/api/v1/experiments/<int:experiment_id>/report": 401,
+    "/api/v1/experiments/<int:experiment_id>/attached-studies": 401,
 }
 
 
