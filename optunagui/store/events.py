@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from optunagui.store._types import utcnow
@@ -21,6 +21,7 @@ from optunagui.store.tables import EVENT_KINDS, Run, TrialEvent
 __all__ = ["EventRow", "append_events", "last_event_id", "list_events_after"]
 
 _FIELDS = ("trial_number", "kind", "step", "metrics", "worker", "created_at")
+_TABLE: Table = TrialEvent.__table__  # type: ignore[assignment]
 _COLUMNS = [TrialEvent.__table__.c[name] for name in ("id", "run_id", *_FIELDS)]
 
 
@@ -72,7 +73,7 @@ def append_events(
     if not rows:
         return 0
     require(session, Run, run_id, "run")
-    session.execute(insert(TrialEvent), rows)
+    session.execute(insert(_TABLE), rows)  # the table, not the class: one executemany
     return len(rows)
 
 
