@@ -1,5 +1,5 @@
-"""What the run page says of an attached study: where it lives (password hidden), that its
-own code runs it, and how the follower is doing."""
+"""What the run page says of an attached study (where it lives, password hidden; that its own
+code runs it; how the follower is doing) and of a tracker it cannot write to."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from dash import html
 from dashapp import components, services
 from dashapp.pages.run.live.header import format_duration
 from optunagui.store import get_attached
+from optunagui.tracking import tracking_warning
 
-__all__ = ["attached_note"]
+__all__ = ["attached_note", "tracker_note"]
 
 
 def _ago(moment: datetime | None) -> str:
@@ -45,3 +46,12 @@ def attached_note(run_id: int) -> list[Any]:
             f"Cannot read the study since {_ago(since)}: {error}. The follower tries again; "
             "nothing already mirrored is lost.", "warning", id="run-attached-error"))
     return lines
+
+
+def tracker_note(run_id: int) -> list[Any]:
+    """A warning while one of the run's trackers (MLflow, W&B) cannot be written to."""
+    with services.database().session() as session:
+        warning = tracking_warning(session, run_id)
+    if warning is None:
+        return []
+    return [components.message(warning, "warning", id="run-tracker-warning")]

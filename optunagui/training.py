@@ -184,5 +184,28 @@ def train_best(
         "package_path": str(package.directory),
         "package_zip": str(package.zip_path) if package.zip_path else None,
     }
+    if spec.tracking is not None and spec.tracking.mlflow is not None:
+        document["mlflow"] = _log_to_mlflow(database, run_id, package, log)
     path.with_name(path.stem + ".json").write_text(json.dumps(document, indent=2) + "\n")
     return document
+
+
+def _log_to_mlflow(database: Database, run_id: int, package: BuiltPackage, log: Any
+                   ) -> dict[str, Any] | None:
+    """The package as an artifact of the run's parent MLflow run (registered when the spec
+    says so); a tracker that fails is reported, the trained model is kept all the same."""
+    from optunagui.tracking import ModelLogError, log_model_package
+
+    try:
+        logged = log_model_package(database, run_id, package.directory,
+                                   int(package.manifest["version"]))
+    except ModelLogError as error:
+        if log is not None:
+            log(f"run {run_id}: the model package was not logged to MLflow: {error}")
+        return {"error": str(error)}
+    if logged is not None and log is not None:
+        registered = (f", registered as {logged['registered_model']} version "
+                      f"{logged['registered_version']}" if logged["registered_version"] else "")
+        log(f"run {run_id}: model package logged to MLflow at {logged['artifact_uri']}"
+            f"{registered}")
+    return logged

@@ -41,6 +41,7 @@ from cluster.driver.search import (
     build_sampler,
     build_storage,
 )
+from cluster.driver.tracking import TrackerThread
 from cluster.driver.trainable import build_trainable
 from cluster.launch.resources import plan_resources
 from optunagui import store
@@ -51,6 +52,7 @@ from optunagui.spec import ExperimentSpec
 from optunagui.spec.space import resolve_space, space_from_dict, space_to_dict
 from optunagui.status import TERMINAL_RUN_STATUSES, RunStatus
 from optunagui.store import Database
+from optunagui.tracking import tracks_anything
 
 if TYPE_CHECKING:
     from optunagui.config import Settings
@@ -189,6 +191,7 @@ def run_driver(
             raise LookupError(f"run {run_id} does not exist")
         spec = ExperimentSpec.model_validate(run.spec)
         study_name, status, budget = run.study_name, run.status, run.n_trials_budget
+        tracked = tracks_anything(run.spec)
     # A paused run, or one whose driver died ("running"), can only go on by resuming.
     resume = resume or status in (RunStatus.paused, RunStatus.running)
     if resume and status not in RESUMABLE:
@@ -201,6 +204,7 @@ def run_driver(
 
     context = register_context(RunContext(run_id=run_id, db=db, poll_interval_s=poll_interval_s))
     previous_term = stop_on_sigterm(context)
+    tracker = TrackerThread(db, run_id).start() if tracked else None
     final_status: str = RunStatus.failed
     reason: str | None = None
     try:
@@ -220,6 +224,8 @@ def run_driver(
         if final_status in TERMINAL_RUN_STATUSES:  # before the status: followers then find them
             _write_outputs(db, run_id, settings)
         _set_status(db, run_id, final_status, reason)
+        if tracker is not None:  # after the status: the parent run ends with it
+            tracker.finish()
         unregister_context(run_id)
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)

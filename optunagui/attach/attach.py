@@ -86,19 +86,25 @@ def _heads(reader: StudyReader, source: StudySource, names: list[str]) -> list[S
     return heads
 
 
-def _attached_spec(head: StudyHead, source: StudySource) -> dict:
+def _attached_spec(head: StudyHead, source: StudySource, tracking: dict | None) -> dict:
     names = metric_names_of(head.directions, head.metric_names)
-    spec = ExperimentSpec.model_validate({
+    raw: dict = {
         "name": head.name[:200],
         "attached": {"study": head.name, "storage": source.shown},
         "metrics": [{"name": n, "direction": d} for n, d in
                     zip(names, head.directions, strict=True)],
-    })
+    }
+    if tracking:
+        raw["tracking"] = tracking
+    try:
+        spec = ExperimentSpec.model_validate(raw)
+    except ValueError as error:
+        raise AttachError(f"tracking: {error}") from None
     return spec.to_dict()
 
 
 def _create(db: Database, head: StudyHead, source: StudySource, experiment_id: int,
-            user_id: int | None, ours: bool) -> int:
+            user_id: int | None, ours: bool, tracking: dict | None) -> int:
     stored = _stored_url(source)
     with db.session() as session:
         taken = session.scalar(select(AttachedStudy.run_id).where(
@@ -110,7 +116,8 @@ def _create(db: Database, head: StudyHead, source: StudySource, experiment_id: i
         study_name = head.name if ours else f"attached-{uuid.uuid4().hex[:12]}"
         try:
             run = store.create_run(session, experiment_id, head.name,
-                                   _attached_spec(head, source), created_by=user_id,
+                                   _attached_spec(head, source, tracking),
+                                   created_by=user_id,
                                    study_name=study_name[:200], current_space={})
         except store.NotFound as error:
             raise AttachError(f"experiment: {error}") from None
@@ -141,7 +148,8 @@ def mirror_until_caught_up(db: Database, run_id: int, readers: ReaderCache) -> A
 
 def attach_studies(db: Database, *, storage: str, studies: list[str] | None,
                    experiment_id: int, user_id: int | None, database_url: str,
-                   follow: bool = True, mirror_now: bool = True) -> list[AttachedRun]:
+                   follow: bool = True, mirror_now: bool = True,
+                   tracking: dict | None = None) -> list[AttachedRun]:
     """Attach each named study (or the storage's only one) to the experiment.
 
     Args:
@@ -149,6 +157,8 @@ def attach_studies(db: Database, *, storage: str, studies: list[str] | None,
             mirror it once and end the run as completed.
         mirror_now: mirror the history before returning (the command line); the dashboard
             leaves it to the follower.
+        tracking: the spec's ``tracking`` section (MLflow, W&B): the follower logs the study
+            there as it mirrors it.
 
     Raises:
         AttachError: the storage, a study or the experiment, with what would be valid.
@@ -170,7 +180,8 @@ def attach_studies(db: Database, *, storage: str, studies: list[str] | None,
         if "reader" in locals():
             reader.close()
     ours = is_product_database(source, database_url)
-    run_ids = [_create(db, head, source, experiment_id, user_id, ours) for head in heads]
+    run_ids = [_create(db, head, source, experiment_id, user_id, ours, tracking)
+               for head in heads]
     results = []
     readers = ReaderCache()
     try:

@@ -1,7 +1,8 @@
 """The follower loop: every attached study still followed is polled every few seconds.
 
 It runs inside `optunagui serve` (a background thread) and as `optunagui follow` beside a
-server started with ``--no-follower``; two loops on one database are safe (the cursor's
+server started with ``--no-follower``. After each poll it logs an attached study whose spec
+asks for a tracker (MLflow, W&B) there. Two loops on one database are safe (the cursor's
 version check lets one write each change). A storage that cannot be read is retried with a
 growing pause (up to a minute), without holding up the other studies.
 """
@@ -17,6 +18,7 @@ from optunagui import store
 from optunagui.attach.follower import PollOutcome, poll_run
 from optunagui.attach.readers import ReaderCache
 from optunagui.store import Database
+from optunagui.tracking import sync_run, tracks_anything
 
 __all__ = ["FollowerLoop"]
 
@@ -40,6 +42,9 @@ class FollowerLoop:
         """One pass over the followed studies (those not waiting out a failure)."""
         with self.db.session() as session:
             run_ids = [row.run_id for row in store.list_followed(session)]
+            tracked = {run_id for run_id in run_ids
+                       if tracks_anything(dict(getattr(store.get_run(session, run_id),
+                                                       "spec", None) or {}))}
         outcomes = {}
         now = time.monotonic()
         for run_id in run_ids:
@@ -56,10 +61,20 @@ class FollowerLoop:
                 self._retry_at[run_id] = (time.monotonic() + pause, pause)
             else:
                 self._retry_at.pop(run_id, None)
+            if run_id in tracked:
+                self._sync_trackers(run_id)
             if self.after_poll is not None:
                 self.after_poll(run_id, outcome)
             outcomes[run_id] = outcome
         return outcomes
+
+    def _sync_trackers(self, run_id: int) -> None:
+        """Log what was mirrored to the run's trackers (MLflow, W&B); a tracker that fails
+        records its warning and backs off by itself."""
+        try:
+            sync_run(self.db, run_id)
+        except Exception:  # noqa: BLE001 - a tracker must never stop the follower
+            logger.exception("run %s: the tracker sync failed", run_id)
 
     def run_forever(self) -> None:
         while not self._stop.is_set():

@@ -1,6 +1,7 @@
 """`optunagui run train.py:objective ...`: a run of the user's own objective, without a spec
 file, in the shape Optuna users already type (``--direction``, ``--n-trials``, ``--sampler``,
-``--pruner``, ``--study-name``)."""
+``--pruner``, ``--study-name``), and the trackers to log to (``--mlflow-uri``,
+``--wandb-project``)."""
 
 from __future__ import annotations
 
@@ -78,4 +79,30 @@ def code_spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
         resources["cpu"] = args.cpu
     if resources:
         raw["resources"] = resources
+    tracking = tracking_from_args(args)
+    if tracking:
+        raw["tracking"] = tracking
     return raw
+
+
+def tracking_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``--mlflow-uri`` / ``--mlflow-experiment`` and ``--wandb-project`` / ``--wandb-mode``."""
+    from optunagui.tracking import check_tracking_uri
+
+    tracking: dict[str, Any] = {}
+    if args.mlflow_uri or args.mlflow_experiment:
+        mlflow: dict[str, Any] = {}
+        if args.mlflow_uri:
+            problem = check_tracking_uri(args.mlflow_uri)
+            if problem:
+                raise CliError(f"--mlflow-uri: {problem}", 2)
+            mlflow["tracking_uri"] = args.mlflow_uri
+        if args.mlflow_experiment:
+            mlflow["experiment_name"] = args.mlflow_experiment
+        tracking["mlflow"] = mlflow
+    if args.wandb_project or args.wandb_mode:
+        wandb: dict[str, Any] = {"mode": args.wandb_mode} if args.wandb_mode else {}
+        if args.wandb_project:
+            wandb["project"] = args.wandb_project
+        tracking["wandb"] = wandb
+    return tracking

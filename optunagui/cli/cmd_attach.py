@@ -40,6 +40,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="list the storage's studies (or, without STORAGE_URL, the "
                              "studies in the product's database not attached yet)")
     attach.add_argument("--json", action="store_true", help="print JSON")
+    trackers = attach.add_argument_group("log the study to a tracker as it is followed")
+    trackers.add_argument("--mlflow-uri", metavar="URI",
+                          help="MLflow: the study as a parent run, a child run per trial")
+    trackers.add_argument("--mlflow-experiment", metavar="NAME",
+                          help="the MLflow experiment (default: MLFLOW_EXPERIMENT_NAME)")
+    trackers.add_argument("--wandb-project", metavar="P",
+                          help="W&B: the study as a group, a W&B run per trial")
+    trackers.add_argument("--wandb-mode", choices=("online", "offline"),
+                          help="W&B's mode (default: WANDB_MODE, else online)")
     attach.set_defaults(handler=_attach)
 
     follow = subparsers.add_parser(
@@ -80,6 +89,7 @@ def _list(args: argparse.Namespace, database_url: str, db: object) -> int:
 def _attach(args: argparse.Namespace) -> int:
     from optunagui.attach import AttachError, attach_studies
     from optunagui.cli._account import cli_user, owned_experiment
+    from optunagui.cli._code_runs import tracking_from_args
 
     settings = load_settings()
     with open_database(settings, upgrade=True) as db:
@@ -95,7 +105,8 @@ def _attach(args: argparse.Namespace) -> int:
             attached = attach_studies(db, storage=args.storage, studies=args.study,
                                       experiment_id=experiment_id, user_id=user_id,
                                       database_url=settings.database_url,
-                                      follow=not args.once)
+                                      follow=not args.once,
+                                      tracking=tracking_from_args(args) or None)
         except AttachError as error:
             raise CliError(str(error)) from None
         if args.json:

@@ -58,6 +58,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     code.add_argument("--gpu", type=float, metavar="G", help="GPUs per trial (0.5 shares one)")
     code.add_argument("--cpu", type=int, metavar="C", help="CPUs per trial (default 1)")
     code.add_argument("--seed", type=int, metavar="S", help="the sampler's seed")
+    code.add_argument("--mlflow-uri", metavar="URI",
+                      help="log to MLflow: the run as a parent run, a child run per trial "
+                           "(default: MLFLOW_TRACKING_URI when --mlflow-experiment is given)")
+    code.add_argument("--mlflow-experiment", metavar="NAME",
+                      help="the MLflow experiment (default: MLFLOW_EXPERIMENT_NAME, else "
+                           "--experiment)")
+    code.add_argument("--wandb-project", metavar="P",
+                      help="log to W&B: the run as a group, a W&B run per trial")
+    code.add_argument("--wandb-mode", choices=("online", "offline"),
+                      help="W&B's mode (default: WANDB_MODE, else online)")
     run.add_argument("--experiment", default=DEFAULT_EXPERIMENT, metavar="NAME",
                      help=f"the experiment the run belongs to (default: {DEFAULT_EXPERIMENT!r})")
     run.add_argument("--detach", action="store_true",
@@ -110,7 +120,9 @@ def _run(args: argparse.Namespace) -> int:
 
 CODE_FLAGS = (("--direction", "direction"), ("--directions", "directions"),
               ("--metrics", "metrics"), ("--setup", "setup"), ("--working-dir", "working_dir"),
-              ("--gpu", "gpu"), ("--cpu", "cpu"), ("--seed", "seed"))
+              ("--gpu", "gpu"), ("--cpu", "cpu"), ("--seed", "seed"),
+              ("--mlflow-uri", "mlflow_uri"), ("--mlflow-experiment", "mlflow_experiment"),
+              ("--wandb-project", "wandb_project"), ("--wandb-mode", "wandb_mode"))
 
 
 def _refuse_code_flags_without_code(args: argparse.Namespace) -> None:

@@ -148,6 +148,7 @@ def validate_spec(
         add("attached", "a spec cannot attach a study; attach one with `optunagui attach "
                         "STORAGE_URL --study NAME --experiment NAME` or on the experiment page")
         raise SpecError(problems)
+    _check_tracking(spec, add)
     if spec.objective is not None:
         return _validate_code_run(spec, problems, add, base_dir=base_dir, dataset=dataset,
                                   check_data=check_data)
@@ -217,6 +218,16 @@ def _validate_code_run(
         raise SpecError(problems)
     spec = spec.model_copy(update={"objective": objective, "task": task})
     return spec.model_copy(update=code_quick_updates(spec))
+
+
+def _check_tracking(spec: ExperimentSpec, add: Callable[[str, str], None]) -> None:
+    from optunagui.tracking.targets import check_tracking_uri
+
+    mlflow = spec.tracking.mlflow if spec.tracking is not None else None
+    if mlflow is not None and mlflow.tracking_uri:
+        problem = check_tracking_uri(mlflow.tracking_uri)
+        if problem:
+            add("tracking.mlflow.tracking_uri", problem)
 
 
 def _models_for(task: str) -> list[str]:

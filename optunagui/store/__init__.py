@@ -14,6 +14,7 @@ from optunagui.store import (
     accounts,  # noqa: F401  (its tables join Base.metadata)
     models,  # noqa: F401  (its table joins Base.metadata)
     notes,  # noqa: F401  (its table joins Base.metadata)
+    tracking,  # noqa: F401  (its tables join Base.metadata)
 )
 from optunagui.store.attached import (
     AttachedStudy,

@@ -79,6 +79,10 @@ class ids:
     quick = "new-run-quick"
     max_failures = "new-run-max-failures"
     resources = "new-run-resources"
+    mlflow_uri = "new-run-mlflow-uri"
+    mlflow_experiment = "new-run-mlflow-experiment"
+    wandb_project = "new-run-wandb-project"
+    wandb_mode = "new-run-wandb-mode"
     # step 7
     name = "new-run-name"
     yaml = "new-run-yaml"
@@ -115,5 +119,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "gpu": (ids.gpu, "value"),
     "quick": (ids.quick, "value"),
     "max_failures": (ids.max_failures, "value"),
+    "mlflow_uri": (ids.mlflow_uri, "value"),
+    "mlflow_experiment": (ids.mlflow_experiment, "value"),
+    "wandb_project": (ids.wandb_project, "value"),
+    "wandb_mode": (ids.wandb_mode, "value"),
     "name": (ids.name, "value"),
 }

@@ -15,6 +15,7 @@ from dashapp.components import HIDDEN
 from dashapp.pages.new_run.ids import ids
 from dashapp.pages.new_run.wizard.form import DEFAULT_MODEL, default_form
 from dashapp.pages.new_run.wizard.steps import STEPS
+from dashapp.pages.new_run.wizard.tracking import WANDB_MODES, tracking_placeholders
 from dashapp.pages.new_run.wizard.upload import DEFAULT_MAX_UPLOAD_MB, max_upload_bytes
 from optunagui.datasets import BUILTIN_DATASETS
 from optunagui.models import list_models
@@ -229,10 +230,37 @@ def _budget_panel(form: dict[str, Any]) -> list[Any]:
                                                     step=1), "max_failures"),
         ]),
         html.Div(id=ids.resources, className="small text-muted mb-2"),
+        *_tracking_rows(form),
         dbc.Checkbox(id=ids.quick, value=form["quick"],
                      label="Quick mode (at most 20 trials, aggressive pruning, a stratified "
                            "sample of 2,000 rows: a first look)"),
         error("quick"),
+    ]
+
+
+def _tracking_rows(form: dict[str, Any]) -> list[Any]:
+    """Optional trackers: the run as a parent MLflow run / a W&B group, a child per trial."""
+    hint = tracking_placeholders()
+    return [
+        html.H6("Log to a tracker (optional)", className="mt-2"),
+        dbc.Row([
+            _field("MLflow tracking URI", dbc.Input(
+                id=ids.mlflow_uri, value=form["mlflow_uri"], placeholder=hint["mlflow_uri"],
+                maxLength=4096), "mlflow_uri", "Empty with no experiment: no MLflow."),
+            _field("MLflow experiment", dbc.Input(
+                id=ids.mlflow_experiment, value=form["mlflow_experiment"],
+                placeholder=hint["mlflow_experiment"], maxLength=500), "mlflow_experiment"),
+        ]),
+        dbc.Row([
+            _field("W&B mode", dbc.Select(
+                id=ids.wandb_mode, value=form["wandb_mode"],
+                options=[{"label": "No W&B", "value": ""}]
+                + [{"label": mode.capitalize(), "value": mode} for mode in WANDB_MODES]),
+                "wandb_mode", "Offline writes the W&B files in the run's folder."),
+            _field("W&B project", dbc.Input(
+                id=ids.wandb_project, value=form["wandb_project"],
+                placeholder=hint["wandb_project"], maxLength=128), "wandb_project"),
+        ]),
     ]
 
 

@@ -16,7 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
 from dashapp import services
-from dashapp.attached_runs import attached_note
+from dashapp.attached_runs import attached_note, tracker_note
 from dashapp.pages.run.ids import ids
 from dashapp.pages.run.live.header import header_record, render_header
 from dashapp.pages.run.live.records import RunInfo
@@ -83,7 +83,7 @@ def header(run: RunInfo, counts: Mapping[str, int], state: LiveState) -> list[An
         now=datetime.now(UTC),
         quick=_is_quick(run.id),
     )
-    return [*attached_note(run.id), *render_header(record)]
+    return [*attached_note(run.id), *tracker_note(run.id), *render_header(record)]
 
 
 def register_progress_callbacks(app: dash.Dash) -> None:

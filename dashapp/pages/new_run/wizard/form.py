@@ -22,6 +22,7 @@ from dashapp.pages.new_run.wizard.space_table import (
     parse_space_row,
     space_rows,
 )
+from dashapp.pages.new_run.wizard.tracking import tracking_defaults, tracking_form, tracking_section
 from optunagui.models import get_model, list_models
 from optunagui.spec import ParamSpec
 from optunagui.spec.space import preset_space
@@ -112,6 +113,7 @@ def default_form() -> dict[str, Any]:
         "quick": False,
         "max_failures": 0,
         "name": "",
+        **tracking_defaults(),
     }
 
 
@@ -314,6 +316,17 @@ def form_to_raw_specs(form: Mapping[str, Any], dataset: DatasetRef | None) -> Ra
         if max_failures is not None:
             raw["max_failures"] = max_failures
         out.specs[model] = raw
+    return _with_tracking(form, out)
+
+
+def _with_tracking(form: Mapping[str, Any], out: RawSpecs) -> RawSpecs:
+    """The trackers asked for, on every spec (one run per model, all logged alike)."""
+    problems: list[tuple[str, str]] = []
+    tracking = tracking_section(form, problems)
+    out.problems += [FieldProblem(key, message) for key, message in problems]
+    if tracking is not None:
+        for raw in out.specs.values():
+            raw["tracking"] = copy.deepcopy(tracking)
     return out
 
 
@@ -374,6 +387,7 @@ def spec_to_form(spec: Mapping[str, Any], *, upload: Mapping[str, Any] | None = 
         gpu=resources.get("gpu", 0), quick=bool(spec.get("quick")),
         max_failures=spec.get("max_failures", 0), name=spec.get("name") or "",
     )
+    form.update(tracking_form(spec))
     return form
 
 

@@ -43,6 +43,7 @@ FIELD_STEPS: dict[str, int] = {
     "n_trials": 6, "timeout_s": 6, "max_concurrent": 6, "sampler": 6, "sampler_seed": 6,
     "pruner": 6, "grace_period": 6, "reduction_factor": 6, "min_samples_required": 6,
     "cpu": 6, "gpu": 6, "quick": 6, "max_failures": 6,
+    "mlflow_uri": 6, "mlflow_experiment": 6, "wandb_project": 6, "wandb_mode": 6,
     "name": 7, "general": 7,
 }
 PREFIX_STEPS = {"features.": 2, "preset.": 3, "space.": 4}
@@ -84,6 +85,13 @@ _SPEC_FIELDS = {
     "resources.gpu": "gpu",
     "max_failures": "max_failures",
     "quick": "quick",
+    "tracking": "mlflow_uri",
+    "tracking.mlflow": "mlflow_uri",
+    "tracking.mlflow.tracking_uri": "mlflow_uri",
+    "tracking.mlflow.experiment_name": "mlflow_experiment",
+    "tracking.wandb": "wandb_mode",
+    "tracking.wandb.project": "wandb_project",
+    "tracking.wandb.mode": "wandb_mode",
 }
 _EXCLUDE_ITEM = re.compile(r"features\.exclude\[\d+\]")
 _METRIC_ITEM = re.compile(r"metrics\[\d+\](\.\w+)?")
