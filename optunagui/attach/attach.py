@@ -57,6 +57,12 @@ def is_product_database(source: StudySource, database_url: str) -> bool:
     return (ours.host, ours.port, ours.database) == (theirs.host, theirs.port, theirs.database)
 
 
+def _unreadable(source: StudySource, error: Exception) -> AttachError:
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return AttachError(f"storage: cannot read {source.shown}: "
+                       f"{reason[0] if reason else type(error).__name__}")
+
+
 def _stored_url(source: StudySource) -> str:
     return f"{JOURNAL_PREFIX}{source.url}" if source.is_journal else source.url
 
@@ -169,16 +175,16 @@ def attach_studies(db: Database, *, storage: str, studies: list[str] | None,
         raise AttachError(str(error)) from None
     try:
         reader = open_reader(source)
+    except Exception as error:  # noqa: BLE001 - any driver's failure to connect
+        raise _unreadable(source, error) from None
+    try:
         heads = _heads(reader, source, list(studies or []))
     except AttachError:
         raise
-    except Exception as error:  # noqa: BLE001 - any driver's failure to connect or read
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
-        raise AttachError(f"storage: cannot read {source.shown}: "
-                          f"{reason[0] if reason else type(error).__name__}") from None
+    except Exception as error:  # noqa: BLE001 - any driver's failure to read
+        raise _unreadable(source, error) from None
     finally:
-        if "reader" in locals():
-            reader.close()
+        reader.close()
     ours = is_product_database(source, database_url)
     run_ids = [_create(db, head, source, experiment_id, user_id, ours, tracking)
                for head in heads]
@@ -189,15 +195,11 @@ def attach_studies(db: Database, *, storage: str, studies: list[str] | None,
             result = (mirror_until_caught_up(db, run_id, readers) if mirror_now or not follow
                       else AttachedRun(run_id, head.name, 0))
             if not follow:
-                _stop_following(db, run_id)
+                stop_following(db, run_id, reason="attached once, not followed")
             results.append(result)
     finally:
         readers.close()
     return results
-
-
-def _stop_following(db: Database, run_id: int) -> None:
-    stop_following(db, run_id, reason="attached once, not followed")
 
 
 def stop_following(db: Database, run_id: int, *, reason: str = "no longer followed") -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from optunagui.cli._runs import CliError
 
-__all__ = ["code_spec_from_args", "looks_like_entry"]
+__all__ = ["add_tracker_arguments", "code_spec_from_args", "looks_like_entry", "tracking_from_args"]
 
 _ENTRY = re.compile(r"^[^:]+:[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -83,6 +83,21 @@ def code_spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
     if tracking:
         raw["tracking"] = tracking
     return raw
+
+
+def add_tracker_arguments(group: Any, logged: str) -> None:
+    """``--mlflow-uri`` / ``--mlflow-experiment`` / ``--wandb-project`` / ``--wandb-mode``;
+    `logged` is what goes to the tracker ("the run", "the study")."""
+    group.add_argument("--mlflow-uri", metavar="URI",
+                       help=f"log to MLflow: {logged} as a parent run, a child run per trial "
+                            "(default: MLFLOW_TRACKING_URI when --mlflow-experiment is given)")
+    group.add_argument("--mlflow-experiment", metavar="NAME",
+                       help="the MLflow experiment (default: MLFLOW_EXPERIMENT_NAME, else "
+                            "--experiment)")
+    group.add_argument("--wandb-project", metavar="P",
+                       help=f"log to W&B: {logged} as a group, a W&B run per trial")
+    group.add_argument("--wandb-mode", choices=("online", "offline"),
+                       help="W&B's mode (default: WANDB_MODE, else online)")
 
 
 def tracking_from_args(args: argparse.Namespace) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import json
 import sys
 import time
 
+from optunagui.cli._code_runs import add_tracker_arguments
 from optunagui.cli._runs import CliError, open_database
 from optunagui.cli.cmd_run import DEFAULT_EXPERIMENT
 from optunagui.config import load_settings
@@ -41,14 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "studies in the product's database not attached yet)")
     attach.add_argument("--json", action="store_true", help="print JSON")
     trackers = attach.add_argument_group("log the study to a tracker as it is followed")
-    trackers.add_argument("--mlflow-uri", metavar="URI",
-                          help="MLflow: the study as a parent run, a child run per trial")
-    trackers.add_argument("--mlflow-experiment", metavar="NAME",
-                          help="the MLflow experiment (default: MLFLOW_EXPERIMENT_NAME)")
-    trackers.add_argument("--wandb-project", metavar="P",
-                          help="W&B: the study as a group, a W&B run per trial")
-    trackers.add_argument("--wandb-mode", choices=("online", "offline"),
-                          help="W&B's mode (default: WANDB_MODE, else online)")
+    add_tracker_arguments(trackers, "the study")
     attach.set_defaults(handler=_attach)
 
     follow = subparsers.add_parser(

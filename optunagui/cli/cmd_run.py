@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 
+from optunagui.cli._code_runs import add_tracker_arguments
 from optunagui.cli._runs import CliError, open_database, require_run
 from optunagui.config import load_settings
 
@@ -58,16 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     code.add_argument("--gpu", type=float, metavar="G", help="GPUs per trial (0.5 shares one)")
     code.add_argument("--cpu", type=int, metavar="C", help="CPUs per trial (default 1)")
     code.add_argument("--seed", type=int, metavar="S", help="the sampler's seed")
-    code.add_argument("--mlflow-uri", metavar="URI",
-                      help="log to MLflow: the run as a parent run, a child run per trial "
-                           "(default: MLFLOW_TRACKING_URI when --mlflow-experiment is given)")
-    code.add_argument("--mlflow-experiment", metavar="NAME",
-                      help="the MLflow experiment (default: MLFLOW_EXPERIMENT_NAME, else "
-                           "--experiment)")
-    code.add_argument("--wandb-project", metavar="P",
-                      help="log to W&B: the run as a group, a W&B run per trial")
-    code.add_argument("--wandb-mode", choices=("online", "offline"),
-                      help="W&B's mode (default: WANDB_MODE, else online)")
+    add_tracker_arguments(code, "the run")
     run.add_argument("--experiment", default=DEFAULT_EXPERIMENT, metavar="NAME",
                      help=f"the experiment the run belongs to (default: {DEFAULT_EXPERIMENT!r})")
     run.add_argument("--detach", action="store_true",
