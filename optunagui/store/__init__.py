@@ -85,6 +85,13 @@ from optunagui.store.tables import (
     TrialEvent,
     User,
 )
+from optunagui.store.trial_pages import (
+    TrialCondition,
+    TrialFilter,
+    TrialPage,
+    TrialSort,
+    page_trials,
+)
 from optunagui.store.trials import (
     TrialRow,
     count_trials_by_state,
@@ -130,8 +137,12 @@ __all__ = [
     "Run",
     "StoreError",
     "Trial",
+    "TrialCondition",
     "TrialEvent",
+    "TrialFilter",
+    "TrialPage",
     "TrialRow",
+    "TrialSort",
     "User",
     "acknowledge_control",
     "add_dataset_version",
@@ -159,6 +170,7 @@ __all__ = [
     "list_runs",
     "list_runs_in_group",
     "list_trials",
+    "page_trials",
     "list_users",
     "refresh_run_best",
     "remove_member",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,9 +19,11 @@ from optunagui.store.tables import TRIAL_STATES, Run, Trial
 __all__ = [
     "TrialRow",
     "count_trials_by_state",
+    "decode_rows",
     "get_best_trial",
     "list_trials",
     "refresh_run_best",
+    "row_columns",
     "upsert_trials",
 ]
 
@@ -143,14 +145,22 @@ def list_trials(
     The JSON columns come back as text and are decoded in one ``json.loads`` call for the
     whole result, which is several times faster than one call per value.
     """
-    columns = [
+    query = select(*row_columns()).where(_TABLE.c.run_id == run_id)
+    if states is not None:
+        query = query.where(_TABLE.c.state.in_(list(states)))
+    return decode_rows(session.execute(query.order_by(_TABLE.c.number)).all())
+
+
+def row_columns() -> list[Any]:
+    """The columns of a ``TrialRow``, JSON ones as text (for ``decode_rows``)."""
+    return [
         cast(column, Text) if name in _JSON_FIELDS else column
         for name, column in zip(_FIELDS, _COLUMNS, strict=True)
     ]
-    query = select(*columns).where(_TABLE.c.run_id == run_id)
-    if states is not None:
-        query = query.where(_TABLE.c.state.in_(list(states)))
-    rows = session.execute(query.order_by(_TABLE.c.number)).all()
+
+
+def decode_rows(rows: Sequence[Any]) -> list[TrialRow]:
+    """Rows selected with ``row_columns`` as ``TrialRow``s, every JSON text decoded at once."""
     if not rows:
         return []
     positions = [_FIELDS.index(name) for name in _JSON_FIELDS]
