@@ -17,10 +17,12 @@ import dash
 import plotly.graph_objects as go
 
 from dashapp.pages.run.live.records import EventRecord, TrialRecord, is_better
+from dashapp.pages.run.live.sampling import sample_meta, sample_positions, sample_title, take
 
 __all__ = [
     "ControlMark",
     "HistoryRecord",
+    "best_steps",
     "control_label",
     "control_mark",
     "extend_history",
@@ -146,21 +148,32 @@ def _line_points(marks: Sequence[ControlMark]) -> tuple[list[Any], list[Any]]:
     return xs, ys
 
 
+def best_steps(points: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The best-so-far line's corners: where it changes, and its last point (the line is drawn
+    with ``shape="hv"``, so the steps between say nothing a corner does not)."""
+    steps = [p for i, p in enumerate(points) if i == 0 or p[1] != points[i - 1][1]]
+    if points and steps[-1] != points[-1]:
+        steps.append(points[-1])
+    return steps
+
+
 def plot_history(record: HistoryRecord) -> go.Figure:
     line_x, line_y = _line_points(record.marks)
+    shown = sample_positions(record.values, record.direction)
+    best = best_steps(list(zip(record.best_x, record.best_y, strict=True)))
     figure = go.Figure(
         [
             go.Scatter(
-                x=record.numbers,
-                y=record.values,
+                x=take(record.numbers, shown),
+                y=take(record.values, shown),
                 mode="markers",
                 name=record.metric,
                 marker={"size": 6, "color": "#1f77b4"},
                 hovertemplate="trial %{x}<br>%{y}<extra></extra>",
             ),
             go.Scatter(
-                x=record.best_x,
-                y=record.best_y,
+                x=[x for x, _ in best],
+                y=[y for _, y in best],
                 mode="lines",
                 name="best so far",
                 line={"shape": "hv", "color": "#d62728", "width": 2},
@@ -195,6 +208,8 @@ def plot_history(record: HistoryRecord) -> go.Figure:
         margin={"l": 50, "r": 20, "t": 30, "b": 40},
         height=340,
         uirevision="history",
+        meta=sample_meta(len(shown), len(record.values)),
+        title={"text": sample_title(len(shown), len(record.values)), "font": {"size": 11}},
         xaxis={"title": {"text": "trial"}},
         yaxis={"title": {"text": f"{record.metric} ({record.direction})"}},
         yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
@@ -216,8 +231,9 @@ def history_patch(
         patch["data"][TRIALS]["x"].extend([n for n, _ in points])
         patch["data"][TRIALS]["y"].extend([v for _, v in points])
     if best_points:
-        patch["data"][BEST]["x"].extend([n for n, _ in best_points])
-        patch["data"][BEST]["y"].extend([v for _, v in best_points])
+        steps = best_steps(best_points)
+        patch["data"][BEST]["x"].extend([n for n, _ in steps])
+        patch["data"][BEST]["y"].extend([v for _, v in steps])
     if marks:
         line_x, line_y = _line_points(marks)
         patch["data"][CONTROL_LINES]["x"].extend(line_x)

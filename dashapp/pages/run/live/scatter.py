@@ -11,6 +11,7 @@ import dash
 import plotly.graph_objects as go
 
 from dashapp.pages.run.live.records import TrialRecord
+from dashapp.pages.run.live.sampling import sample_meta, sample_positions, sample_title, take
 
 __all__ = ["ScatterRecord", "default_axes", "param_names", "plot_scatter", "scatter_patch",
            "scatter_record"]
@@ -79,14 +80,15 @@ def scatter_record(
 
 
 def plot_scatter(record: ScatterRecord, *, log_x: bool = False, log_y: bool = False) -> go.Figure:
+    shown = sample_positions(record.color, record.direction)
     figure = go.Figure(
         go.Scatter(
-            x=record.x,
-            y=record.y,
-            customdata=record.numbers,
+            x=take(record.x, shown),
+            y=take(record.y, shown),
+            customdata=take(record.numbers, shown),
             mode="markers",
             marker={
-                "color": record.color,
+                "color": take(record.color, shown),
                 "colorscale": "Viridis",
                 # The best end of the scale is yellow, whichever the direction.
                 "reversescale": record.direction == "minimize",
@@ -103,6 +105,8 @@ def plot_scatter(record: ScatterRecord, *, log_x: bool = False, log_y: bool = Fa
         margin={"l": 50, "r": 20, "t": 30, "b": 40},
         height=340,
         uirevision=f"scatter-{record.x_name}-{record.y_name}",
+        meta=sample_meta(len(shown), len(record.color)),
+        title={"text": sample_title(len(shown), len(record.color)), "font": {"size": 11}},
         xaxis={"title": {"text": record.x_name or ""}, "type": "log" if log_x else "-"},
         yaxis={"title": {"text": record.y_name or ""}, "type": "log" if log_y else "-"},
     )

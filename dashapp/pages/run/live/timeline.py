@@ -1,5 +1,7 @@
 """Timeline: what ran where and when. One lane per worker (and its GPUs), one bar per finished
-trial from its start to its end, coloured by how it ended (pruned and failed stand out)."""
+trial from its start to its end, coloured by how it ended (pruned and failed stand out). A run
+with more than ``MAX_BARS`` finished trials shows its latest ones on the first render, and says
+so; a poll appends the trials that finish after it."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import plotly.graph_objects as go
 
 from dashapp.pages.run.live.records import TrialRecord, to_utc
 
-__all__ = ["STATES", "TimelineRecord", "lane", "plot_timeline", "timeline_patch",
-           "timeline_record"]
+__all__ = ["MAX_BARS", "STATES", "TimelineRecord", "lane", "latest_bars", "plot_timeline",
+           "timeline_patch", "timeline_record"]
 
 STATES = ("complete", "pruned", "failed")
+MAX_BARS = 1_000
 COLORS = {"complete": "#2ca02c", "pruned": "#ff7f0e", "failed": "#d62728"}
 
 
@@ -67,7 +70,34 @@ def timeline_record(trials: Iterable[TrialRecord]) -> TimelineRecord:
     return record
 
 
+def latest_bars(record: TimelineRecord, limit: int = MAX_BARS) -> TimelineRecord:
+    """The ``limit`` bars of the highest trial numbers, each state's in its own order."""
+    numbers = sorted((n for bars in record.bars.values() for n in bars.numbers), reverse=True)
+    if len(numbers) <= limit:
+        return record
+    lowest = numbers[limit - 1]
+    latest = TimelineRecord()
+    for state, bars in record.bars.items():
+        kept = latest.bars[state]
+        for i, number in enumerate(bars.numbers):
+            if number >= lowest:
+                kept.lanes.append(bars.lanes[i])
+                kept.starts.append(bars.starts[i])
+                kept.durations_ms.append(bars.durations_ms[i])
+                kept.numbers.append(number)
+    return latest
+
+
+def _count(record: TimelineRecord) -> int:
+    return sum(len(bars.numbers) for bars in record.bars.values())
+
+
 def plot_timeline(record: TimelineRecord) -> go.Figure:
+    total = _count(record)
+    record = latest_bars(record)
+    shown = _count(record)
+    note = (f"the latest {shown:,} of {total:,} finished trials (all of them are in the table)"
+            if shown < total else "")
     figure = go.Figure(
         [
             go.Bar(
@@ -90,6 +120,8 @@ def plot_timeline(record: TimelineRecord) -> go.Figure:
         margin={"l": 50, "r": 20, "t": 30, "b": 40},
         height=340,
         uirevision="timeline",
+        meta={"shown": shown, "total": total},
+        title={"text": note, "font": {"size": 11}},
         xaxis={"type": "date", "title": {"text": "time (UTC)"}},
         yaxis={"type": "category", "automargin": True},
         legend={"orientation": "h", "y": -0.2},
