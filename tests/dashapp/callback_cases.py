@@ -188,6 +188,12 @@ CASES = [
         Role.viewer,
         lambda w: _run(w, clicked={"rowId": "0"}),
     ),
+    Case(
+        "trial_rows",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, request={"startRow": 0, "endRow": 50}, live=None, columns=[]),
+    ),
     Case("show_code", Check.run, Role.viewer, lambda w: _run(w)),
     Case("show_code_source", Check.run, Role.viewer, lambda w: _run(w, path="train.py")),
     Case("act", Check.run, Role.editor, lambda w: _run(w, pause=1)),

@@ -126,7 +126,12 @@ def test_every_page_of_an_attached_run_renders_for_members(app, world, client_fo
         response = _post(app, client, "download_export", values)
         assert response.status_code == 200, (what, response.get_data(as_text=True)[:2000])
     shown = _response(_post(app, client, "show_run", {"run_id": str(attached)}))
-    assert len(shown["run-trials-grid"]["rowData"]) == 12
+    columns = shown["run-trials-grid"]["columnDefs"]
+    rows = _response(_post(app, client, "trial_rows", {
+        "run_id": str(attached), "live": shown["run-live-state"]["data"], "columns": columns,
+        "request": {"startRow": 0, "endRow": 50, "sortModel": [], "filterModel": {}}}))
+    page = rows["run-trials-grid"]["getRowsResponse"]
+    assert page["rowCount"] == 12 and len(page["rowData"]) == 12
     shared = client_for("share")
     page = _response(_post(app, shared, "show_shared", {"poll": None,
                                                         "token": world.share_url_token}))

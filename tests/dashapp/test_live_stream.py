@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import plotly.utils
 
 from dashapp.pages.run.live.curves import curves_patch
-from dashapp.pages.run.live.grid import row_transaction
 from dashapp.pages.run.live.history import history_patch
 from dashapp.pages.run.live.reads import Tick
 from dashapp.pages.run.live.records import EventRecord, RunInfo, TrialRecord
@@ -116,7 +115,6 @@ def _payload(n_new: int, n_study: int) -> int:
         curves_patch(changes.curves),
         scatter_patch(changes.complete, "x", "y"),
         timeline_patch(changes.finished),
-        row_transaction(changes.added, changes.updated, ["x", "y"], 1),
         changes.state.to_data(),
     ]
     return len(json.dumps(outputs, cls=plotly.utils.PlotlyJSONEncoder))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import dash
 
-from dashapp.pages.run.live.grid import column_defs, grid_row, row_transaction
+from dashapp.pages.run.live.grid import column_defs, grid_query, grid_row, param_kinds
 from dashapp.pages.run.live.header import header_record
 from dashapp.pages.run.live.records import RunInfo, TrialRecord
 from dashapp.pages.run.live.scatter import param_names, plot_scatter, scatter_patch, scatter_record
@@ -81,19 +81,49 @@ def test_timeline_patch_appends_finished_trials_only():
 
 
 def test_grid_rows_use_positional_fields_and_show_the_error_line():
-    columns = column_defs(["auc"], ["lr", "<b>booster</b>"])
+    columns = column_defs(["auc"], ["lr", "<b>booster</b>"], {"<b>booster</b>": "text"})
     fields = [c["field"] for c in columns]
     assert fields[:3] == ["number", "state", "v0"] and "p1" in fields
-    assert {"field": "p1", "headerName": "<b>booster</b>", "filter": True, "minWidth": 110} in (
-        columns
-    )
+    assert {"field": "p1", "headerName": "<b>booster</b>", "filter": "agTextColumnFilter",
+            "minWidth": 110} in columns
     row = grid_row(_trial(3, "failed", error="Traceback\n  x\nValueError: bad"), ["lr"], 1)
     assert row["id"] == "3" and row["error"] == "ValueError: bad" and row["v0"] is None
     assert row["duration"] == 4.0 and row["p0"] == 0.4
-    transaction = row_transaction([TRIALS[0]], [TRIALS[4]], ["lr"], 1)
-    assert [r["number"] for r in transaction["add"]] == [0]
-    assert [r["number"] for r in transaction["update"]] == [4]
-    assert row_transaction([], [], ["lr"], 1) is None
+
+
+def test_param_kinds_follow_the_values():
+    kinds = param_kinds(TRIALS, ["lr", "booster", "unseen"])
+    assert kinds == {"lr": "number", "booster": "text", "unseen": "number"}
+
+
+def test_grid_query_maps_columns_sort_and_filters_to_store_fields():
+    request = {
+        "startRow": 100, "endRow": 150,
+        "sortModel": [{"colId": "v0", "sort": "desc"}, {"colId": "p1", "sort": "asc"},
+                      {"colId": "p9", "sort": "asc"}, {"colId": "gpus", "sort": "asc"}],
+        "filterModel": {
+            "state": {"filterType": "text", "type": "equals", "filter": "complete"},
+            "p0": {"filterType": "number", "operator": "OR", "conditions": [
+                {"type": "lessThan", "filter": 0.1}, {"type": "inRange", "filter": 1,
+                                                      "filterTo": 2}]},
+            "constructor": {"type": "equals", "filter": 1},
+        },
+    }
+    query = grid_query(request, ["lr", "booster"], {"p0": "number", "p1": "text"})
+    assert (query.offset, query.limit) == (100, 50)
+    assert [(s.field, s.descending) for s in query.sort] == [
+        (("value", 0), True), (("param", "booster", "text"), False)]
+    by_field = {f.field: f for f in query.filters}
+    assert set(by_field) == {"state", ("param", "lr", "number")}
+    lr = by_field[("param", "lr", "number")]
+    assert lr.any_of and [c.op for c in lr.conditions] == ["lessThan", "inRange"]
+    assert lr.conditions[1].value_to == 2
+
+
+def test_grid_query_bounds_what_a_request_can_ask():
+    query = grid_query({"startRow": -5, "endRow": 10**9}, [], {})
+    assert query.offset == 0 and query.limit == 500
+    assert grid_query("not a request", [], {}).limit == 100
 
 
 def _run(**changes) -> RunInfo:

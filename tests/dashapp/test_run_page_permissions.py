@@ -29,6 +29,7 @@ POLL = "run-history-graph.figure@"
 CONTROL = "run-control-feedback.children"
 RANGES = "run-ranges-feedback.children"
 AXES = "run-scatter-figure@"
+ROWS = "run-trials-grid.getRowsResponse"
 DETAIL = "run-trial-detail.children"
 BUTTONS = ("pause", "resume", "stop")
 
@@ -94,6 +95,48 @@ def _response(response) -> dict[str, Any]:
     return json.loads(response.get_data(as_text=True))["response"]
 
 
+def _rows(client, app, run_id: int, live: Any, first: dict[str, Any], **request: Any
+          ) -> dict[str, Any]:
+    """The trials table's page for a getRowsRequest (newest first, as the grid asks)."""
+    asked = {"startRow": 0, "endRow": 50, "sortModel": [{"colId": "number", "sort": "desc"}],
+             "filterModel": {}, **request}
+    values = _run_values(run_id, request=asked, live=live,
+                         columns=first["run-trials-grid"]["columnDefs"])
+    return _response(post_callback(client, app, callback_key(app, ROWS), values))[
+        "run-trials-grid"]["getRowsResponse"]
+
+
+def test_trials_table_pages_sort_and_filter_on_the_server(app, client_for, live_run):
+    client = client_for("vic")
+    first = _response(post_callback(client, app, callback_key(app, SHOW), _run_values(live_run)))
+    live = first["run-live-state"]["data"]
+    page = _rows(client, app, live_run, live, first, sortModel=[{"colId": "number",
+                                                                   "sort": "asc"}])
+    rows = page["rowData"]
+    assert [row["state"] for row in rows] == ["complete", "pruned", "complete", "failed", "running"]
+    assert rows[3]["error"] == "ValueError: <b>bad</b> input" and page["rowCount"] == 5
+    best_first = _rows(client, app, live_run, live, first, sortModel=[{"colId": "v0",
+                                                                        "sort": "desc"}])
+    assert [row["number"] for row in best_first["rowData"][:2]] == [2, 0]
+    by_param = _rows(client, app, live_run, live, first, startRow=1, endRow=3,
+                     sortModel=[{"colId": "p0", "sort": "desc"}])
+    assert [row["number"] for row in by_param["rowData"]] == [3, 2]
+    assert by_param["rowCount"] == 5
+    filtered = _rows(client, app, live_run, live, first, filterModel={
+        "state": {"filterType": "text", "type": "equals", "filter": "complete"},
+        "v0": {"filterType": "number", "type": "greaterThan", "filter": 0.92}})
+    assert [row["number"] for row in filtered["rowData"]] == [2] and filtered["rowCount"] == 1
+    bad = _rows(client, app, live_run, live, first, filterModel={
+        "v0": {"filterType": "number", "type": "greaterThan", "filter": "lots"}})
+    assert bad == {"rowData": [], "rowCount": 0}
+
+
+def test_trials_table_refuses_an_outsider(app, client_for, live_run):
+    values = _run_values(live_run, request={"startRow": 0, "endRow": 50}, live=None, columns=[])
+    response = post_callback(client_for("otto"), app, callback_key(app, ROWS), values)
+    assert "complete" not in response.get_data(as_text=True)
+
+
 def _control(database, run_id: int) -> dict[str, Any] | None:
     with database.session() as session:
         return session.get(Run, run_id).control
@@ -106,9 +149,6 @@ def test_run_page_viewer_sees_the_views_but_no_controls(app, client_for, live_ru
     assert body["run-ranges-form"]["children"] is None
     history = body["run-history-graph"]["figure"]["data"]
     assert list(history[0]["x"]) == [0, 2] and list(history[0]["y"]) == [0.9, 0.95]
-    rows = body["run-trials-grid"]["rowData"]
-    assert [row["state"] for row in rows] == ["complete", "pruned", "complete", "failed", "running"]
-    assert rows[3]["error"] == "ValueError: <b>bad</b> input"
     assert body["run-poll"]["disabled"] is False
     assert body["run-title"]["children"] == RUN_NAME
 
@@ -347,9 +387,10 @@ def test_run_poll_sends_only_the_new_events(app, client_for, database, live_run)
             ],
         )
     body = _response(_poll(client, app, live_run, live))
-    transaction = body["run-trials-grid"]["rowTransaction"]
-    assert [r["number"] for r in transaction["update"]] == [4]
-    assert [r["number"] for r in transaction["add"]] == [5]
+    page = _rows(client, app, live_run, body["run-live-state"]["data"], first)
+    assert [(r["number"], r["state"]) for r in page["rowData"][:2]] == [
+        (5, "running"), (4, "complete")]
+    assert page["rowCount"] == 6
     operations = body["run-history-graph"]["figure"]["operations"]
     extended = {tuple(op["location"]): op["params"]["value"] for op in operations}
     assert extended[("data", 0, "x")] == [4] and extended[("data", 0, "y")] == [0.97]

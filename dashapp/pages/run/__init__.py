@@ -3,7 +3,8 @@
 The first render (``render``) reads the run once and builds every view; then a
 ``dcc.Interval`` polls about once a second (``poll``): each poll reads only the events after
 the cursor kept in the browser (``run-live-state``) and appends them to the views with
-``dash.Patch`` and an ag-grid row transaction. Polling stops once the run has finished and
+``dash.Patch``; the trials table (``trials_table``) is served a page at a time and refreshed
+after each poll that brought something. Polling stops once the run has finished and
 every event is shown. The layout (``layout``) holds only the id from the URL; every callback
 checks the user's role on the run's experiment (viewers read; editors and owners control).
 
@@ -28,6 +29,7 @@ from dashapp.pages.run.poll import register_poll_callbacks
 from dashapp.pages.run.progress import register_progress_callbacks
 from dashapp.pages.run.render import register_render_callbacks
 from dashapp.pages.run.replay import register_replay_callbacks
+from dashapp.pages.run.trials_table import register_trials_table_callbacks
 from dashapp.pages.run.views import register_view_callbacks
 
 __all__ = ["ids", "layout", "register"]
@@ -45,6 +47,7 @@ def register(app: dash.Dash) -> None:
     register_render_callbacks(app)
     register_poll_callbacks(app)
     register_view_callbacks(app)
+    register_trials_table_callbacks(app)
     register_control_callbacks(app)
     register_export_callbacks(app)
     register_model_callbacks(app)

@@ -39,6 +39,7 @@ class ids:
     scatter_axes = "run-scatter-axes"
     timeline = "run-timeline-graph"
     grid = "run-trials-grid"
+    grid_refreshed = "run-trials-refreshed"
     detail = "run-trial-detail"
     kind = "run-kind"  # "your code" and the entry point, beside the title of a code run
     code_card = "run-code-card"

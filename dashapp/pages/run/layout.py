@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -17,6 +16,7 @@ from dashapp.pages.run.ids import NOTE_IDS, ids
 from dashapp.pages.run.model_versions import models_card
 from dashapp.pages.run.progress import progress_card
 from dashapp.pages.run.replay import replay_slots
+from dashapp.pages.run.trials_table import trials_grid
 
 __all__ = ["POLL_MS", "layout"]
 
@@ -73,21 +73,7 @@ def _plots() -> list[dbc.Row]:
 
 
 def _trials_card() -> dbc.Card:
-    grid = dag.AgGrid(
-        id=ids.grid,
-        rowData=[],
-        columnDefs=[],
-        getRowId="params.data.id",
-        defaultColDef={"sortable": True, "resizable": True},
-        dashGridOptions={
-            "pagination": True,
-            "paginationPageSize": 50,
-            "tooltipShowDelay": 300,
-            "animateRows": False,
-        },
-        style={"height": "480px"},
-    )
-    return _card("Trials", [grid, html.Div(id=ids.detail, className="mt-2")])
+    return _card("Trials", [trials_grid(), html.Div(id=ids.detail, className="mt-2")])
 
 
 def layout(run_id: str | None = None, **_query: Any) -> html.Div:
@@ -97,6 +83,7 @@ def layout(run_id: str | None = None, **_query: Any) -> html.Div:
             dcc.Store(id=ids.state, data=None),
             dcc.Store(id=ids.clock, data=None),
             dcc.Store(id=ids.scatter_axes, data=None),
+            dcc.Store(id=ids.grid_refreshed, data=None),
             dcc.Interval(id=ids.poll, interval=POLL_MS, disabled=True),
             html.Div(id=ids.denied),
             html.Div(

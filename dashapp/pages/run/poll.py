@@ -1,7 +1,8 @@
 """The run page's poll: what one tick of ``run-poll`` appends to every view.
 
 A poll reads only the events after the browser's cursor (``dashapp.pages.run.live.load_tick``) and
-answers with ``dash.Patch`` appends and an ag-grid row transaction, never whole figures.
+answers with ``dash.Patch`` appends, never whole figures; the trials table refreshes its own
+pages when the live state changes (``dashapp.pages.run.trials_table``).
 Polling stops once the run has finished and every event is shown.
 """
 
@@ -18,7 +19,7 @@ from dashapp.pages.run.controls import controls_style
 from dashapp.pages.run.ids import ids
 from dashapp.pages.run.live import Changes, Tick, advance, is_done, load_tick
 from dashapp.pages.run.live.curves import curves_patch
-from dashapp.pages.run.live.grid import param_column, row_transaction
+from dashapp.pages.run.live.grid import param_column, param_kinds
 from dashapp.pages.run.live.history import history_patch
 from dashapp.pages.run.live.scatter import scatter_patch
 from dashapp.pages.run.live.state import LiveState
@@ -35,7 +36,6 @@ POLL_OUTPUTS = {
     "curves": Output(ids.curves, "figure", allow_duplicate=True),
     "scatter": Output(ids.scatter, "figure", allow_duplicate=True),
     "timeline": Output(ids.timeline, "figure", allow_duplicate=True),
-    "transaction": Output(ids.grid, "rowTransaction"),
     "columns": Output(ids.grid, "columnDefs", allow_duplicate=True),
     "header": Output(ids.header, "children", allow_duplicate=True),
     "controls": Output(ids.controls, "style", allow_duplicate=True),
@@ -52,8 +52,9 @@ def _new_columns(before: LiveState, changes: Changes) -> Any:
         return dash.no_update
     columns = dash.Patch()
     start = len(before.params)
+    kinds = param_kinds([*changes.added, *changes.updated], changes.new_params)
     for offset, name in enumerate(changes.new_params):
-        columns.append(param_column(start + offset, name))
+        columns.append(param_column(start + offset, name, kinds[name]))
     return columns
 
 
@@ -78,15 +79,12 @@ def poll(access: Access, tick: Any, run_id: Any, live: Any, x_param: Any, y_para
     if not latest.events and not changes.status_changed and not done:
         raise dash.exceptions.PreventUpdate
     no = dash.no_update
-    transaction = row_transaction(changes.added, changes.updated, list(changes.state.params),
-                                  len(latest.run.metric_names))
     status_changed = changes.status_changed
     return {
         "history": history_patch(changes.points, changes.best_points, changes.marks),
         "curves": curves_patch(changes.curves),
         "scatter": scatter_patch(changes.complete, x_param, y_param),
         "timeline": timeline_patch(changes.finished),
-        "transaction": transaction if transaction is not None else no,
         "columns": _new_columns(state, changes),
         "header": header(latest.run, _counts(access.run_id, latest), changes.state),
         "controls": controls_style(access, latest.run.status) if status_changed else no,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dashapp.pages.run.live.curves import curves_record, plot_curves
-from dashapp.pages.run.live.grid import column_defs, grid_rows
+from dashapp.pages.run.live.grid import column_defs, param_kinds
 from dashapp.pages.run.live.history import history_record, plot_history
 from dashapp.pages.run.live.reads import load_run_info
 from dashapp.pages.run.live.records import trial_record
@@ -34,7 +34,6 @@ class InitialViews:
     curves: go.Figure
     scatter: go.Figure
     timeline: go.Figure
-    rows: list[dict[str, Any]]
     columns: list[dict[str, Any]]
     params: list[str]
     x_param: str | None
@@ -99,15 +98,13 @@ def build_views(
         status=run.status,
         ranges=ranges,
     )
-    n_values = len(run.metric_names)
     return InitialViews(
         state=state,
         history=plot_history(history),
         curves=plot_curves(curves, run.metric),
         scatter=build_scatter(run, trials, x_param, y_param),
         timeline=plot_timeline(timeline_record(trials)),
-        rows=grid_rows(trials, params, n_values),
-        columns=column_defs(run.metric_names, params),
+        columns=column_defs(run.metric_names, params, param_kinds(trials, params)),
         params=params,
         x_param=x_param,
         y_param=y_param,
