@@ -10,7 +10,8 @@ every run works on a copy of it. For each size it measures:
 - polls: `poll_run` with nothing new, after 1 new trial and after 100 new trials (added with
   `study.add_trials`), median of several rounds; target: 1 new trial in <= 50 ms at 100,000;
 - first render of the attached run's page (`optunagui serve`, signed in, headless Chromium):
-  from navigation to the history figure drawn with every trial's point; `cold` is the first
+  from navigation to the history figure drawn for every trial (ours samples a large run to
+  2,000 points: the best, every new best, an even spread; it says so); `cold` is the first
   load after the server started, `warm` the median of later loads; `live` is the time from
   one trial added to the study until its point shows on the open page (follower + page poll);
 - optuna-dashboard on the same file: its study page until its history plot is drawn with
@@ -78,9 +79,11 @@ LIVE_TIMEOUT_S = 90.0
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
-# The history figure is drawn: its trials trace (the largest one drawn as bare markers) holds
-# at least `want` points and the SVG has its markers. Works for a dcc.Graph (the plot div
-# inside) and a bare Plotly div; answers the number of points.
+# The history figure is drawn: it stands for at least `want` trials and the SVG has its
+# markers. Its trials trace is the largest one drawn as bare markers; a figure that samples a
+# large run (ours) says in `layout.meta` how many trials it stands for and how many it drew,
+# and a live poll appends new points to the trace. Works for a dcc.Graph (the plot div
+# inside) and a bare Plotly div; answers [points drawn, trials stood for].
 DRAWN_JS = """([selector, want]) => {
   const root = document.querySelector(selector);
   if (!root) return false;
@@ -89,8 +92,10 @@ DRAWN_JS = """([selector, want]) => {
   if (!gd || !gd.data || !gd._fullLayout) return false;
   const sizes = gd.data.filter(t => t.mode === 'markers' && t.x).map(t => t.x.length);
   const points = Math.max(0, ...sizes);
-  if (points < want) return false;
-  return gd.querySelector('.scatterlayer .trace .point') !== null ? points : false;
+  const meta = gd.layout && gd.layout.meta;
+  const total = meta && Number.isFinite(meta.total) ? meta.total + points - meta.shown : points;
+  if (total < want) return false;
+  return gd.querySelector('.scatterlayer .trace .point') !== null ? [points, total] : false;
 }"""
 
 
@@ -261,8 +266,8 @@ def _bare_env(**extra: str) -> dict[str, str]:
 
 def time_drawn(page: Any, load: Callable[[], None] | None, selector: str, want: int,
                timeout_s: float) -> tuple[float | None, int | None]:
-    """Seconds from `load()` (or now) until the figure in `selector` is drawn with `want`
-    points, and how many it drew; (None, None) when it did not finish in time."""
+    """Seconds from `load()` (or now) until the figure in `selector` is drawn standing for
+    `want` trials, and how many points it drew; (None, None) when it did not finish in time."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     started = time.perf_counter()
@@ -273,7 +278,8 @@ def time_drawn(page: Any, load: Callable[[], None] | None, selector: str, want: 
                                         timeout=timeout_s * 1000)
     except PlaywrightTimeout:
         return None, None
-    return time.perf_counter() - started, int(handle.json_value())
+    points, _ = handle.json_value()
+    return time.perf_counter() - started, int(points)
 
 
 def _goto(page: Any, url: str) -> Callable[[], None]:
