@@ -11,7 +11,14 @@ from optunagui.datasets.files import (
     load_file,
     read_header,
 )
-from optunagui.datasets.inference import ColumnInfo, column_summary, infer_task, json_safe, preview
+from optunagui.datasets.inference import (
+    ColumnInfo,
+    column_summary,
+    infer_task,
+    json_safe,
+    preview,
+    task_problem,
+)
 from optunagui.datasets.loaded import LoadedDataset
 from optunagui.datasets.storage import store_dataset_file, stored_dataset_path
 
@@ -33,4 +40,5 @@ __all__ = [
     "read_header",
     "store_dataset_file",
     "stored_dataset_path",
+    "task_problem",
 ]

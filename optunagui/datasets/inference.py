@@ -21,6 +21,7 @@ __all__ = [
     "infer_task",
     "json_safe",
     "preview",
+    "task_problem",
 ]
 
 #: An integer target with more distinct values than this is treated as regression.
@@ -92,9 +93,43 @@ def infer_task(series: pd.Series) -> str:
         return "regression"
     if n_unique <= CLASSIFICATION_MAX_RATIO * len(values):
         return "classification"
-    distinct = np.unique(numbers)
-    is_codes = distinct[0] in (0.0, 1.0) and distinct[-1] - distinct[0] == n_unique - 1
-    return "classification" if is_codes else "regression"
+    return "classification" if _is_label_codes(np.unique(numbers)) else "regression"
+
+
+def _is_label_codes(distinct: np.ndarray) -> bool:
+    return bool(distinct[0] in (0.0, 1.0) and distinct[-1] - distinct[0] == len(distinct) - 1)
+
+
+def task_problem(series: pd.Series, task: str) -> str | None:
+    """Why ``task`` cannot be learnt from this target column, or None when it can.
+
+    Classification is refused for a numeric target whose values cannot be classes: fractional
+    numbers, or more than ``CLASSIFICATION_MAX_CLASSES`` distinct numbers that are not label
+    codes (0..k-1, 1..k). Regression is refused for a target of labels (text or booleans).
+    """
+    values = series.dropna()
+    if values.empty:
+        return None
+    kind = _kind(series)
+    name = series.name
+    if task == "regression" and kind in ("boolean", "string"):
+        examples = ", ".join(repr(v) for v in values.astype(str).unique()[:3])
+        return (f"regression needs a numeric target, but {name!r} holds labels ({examples}); "
+                "set task to classification, or choose a numeric target")
+    if task != "classification" or kind != "numeric":
+        return None
+    numbers = values.to_numpy(dtype=np.float64)
+    n_unique = int(values.nunique())
+    if not np.all(np.isfinite(numbers)) or not np.all(np.equal(np.floor(numbers), numbers)):
+        return (f"classification needs classes, but {name!r} holds fractional numbers "
+                f"({n_unique} distinct values); set task to regression (or leave it out: the "
+                "data says regression)")
+    if n_unique > CLASSIFICATION_MAX_CLASSES and not _is_label_codes(np.unique(numbers)):
+        return (f"classification would make each of the {n_unique} distinct numbers of "
+                f"{name!r} a class (more than {CLASSIFICATION_MAX_CLASSES}, and not label "
+                "codes 0..k-1); set task to regression (or leave it out: the data says "
+                "regression)")
+    return None
 
 
 @dataclass(frozen=True)

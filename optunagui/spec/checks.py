@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from optunagui.datasets import task_problem
 from optunagui.features import NUMERIC_ONLY_TRANSFORMS, is_numeric
 from optunagui.metrics import DEFAULT_METRIC, METRICS
 from optunagui.models import get_model, list_models
 from optunagui.spec.model import (
     QUICK_GRACE_PERIOD,
     QUICK_MAX_TRIALS,
-    QUICK_REDUCTION_FACTOR,
+    QUICK_MIN_SAMPLES,
     TRANSFORMS,
     MetricSpec,
     ParamSpec,
@@ -61,6 +62,23 @@ def check_dataset_columns(spec: ExperimentSpec, dataset: LoadedDataset, add: Add
                                + _valid(columns))
     elif group:
         add("split.group", f"group is only used by group_kfold, not {spec.split.method}")
+
+
+def check_task_fits_target(spec: ExperimentSpec, dataset: LoadedDataset, add: Add) -> None:
+    """A task set in the spec that the target cannot be learnt as (an inferred one always
+    fits)."""
+    if spec.task is None or dataset.target not in dataset.frame.columns:
+        return
+    problem = task_problem(dataset.frame[dataset.target], spec.task)
+    if problem is not None:
+        add("task", problem)
+
+
+def check_split_for_task(spec: ExperimentSpec, task: str | None, add: Add) -> None:
+    if spec.split.method == "stratified_kfold" and task == "regression":
+        add("split.method", "stratified_kfold keeps each class's share in every fold, so it is "
+                            "for classification; for regression use kfold (or holdout, "
+                            "time_series, group_kfold)")
 
 
 def check_features(
@@ -222,31 +240,23 @@ def check_resources(spec: ExperimentSpec, model: ModelDef | None, add: Add) -> N
                              "GPU-capable model (xgboost, mlp)")
 
 
-def reports_several_steps(spec: ExperimentSpec, model: ModelDef | None) -> bool:
-    """Whether a trial reports its score more than once: an iterative model (boosting
-    chunks, MLP epochs) or a split with several folds (one report per fold)."""
-    iterative = model is not None and model.fit_steps is not None
-    return iterative or spec.split.method != "holdout"
-
-
 def quick_pruner(spec: ExperimentSpec, model: ModelDef | None) -> PrunerSpec:
     """The pruner a quick run uses.
 
-    The rule: with several metrics nothing is pruned (there is no single score to compare);
-    when a trial reports only once there is nothing to prune between steps, so the spec's
-    pruner stays; otherwise the spec's pruner stays only if it is ASHA at least as aggressive
-    as quick mode's (grace period QUICK_GRACE_PERIOD, reduction factor QUICK_REDUCTION_FACTOR
-    or more), and is replaced by that ASHA in every other case.
+    The rule: a pruner the spec sets stays; without one, an iterative model (boosting
+    chunks, MLP epochs) with one metric gets the median rule from step QUICK_GRACE_PERIOD on,
+    once QUICK_MIN_SAMPLES trials reported that step. Other models are not pruned: their
+    steps are folds, and stopping a trial after one fold judges it on a fifth of the data
+    (ASHA there ended all but one of fifteen ridge trials); several metrics leave no single
+    score to compare.
     """
     pruner = spec.pruner
-    if spec.is_multi_objective or not reports_several_steps(spec, model):
+    iterative = model is not None and model.fit_steps is not None
+    if pruner.name != "none" or spec.is_multi_objective or not iterative:
         return pruner
-    if (pruner.name == "asha" and pruner.grace_period <= QUICK_GRACE_PERIOD
-            and pruner.reduction_factor >= QUICK_REDUCTION_FACTOR):
-        return pruner
-    return PrunerSpec(name="asha", grace_period=QUICK_GRACE_PERIOD,
-                      reduction_factor=QUICK_REDUCTION_FACTOR,
-                      min_samples_required=pruner.min_samples_required)
+    return PrunerSpec(name="median", grace_period=QUICK_GRACE_PERIOD,
+                      reduction_factor=pruner.reduction_factor,
+                      min_samples_required=QUICK_MIN_SAMPLES)
 
 
 def quick_updates(spec: ExperimentSpec, model: ModelDef | None) -> dict[str, object]:

@@ -23,7 +23,7 @@ __all__ = [
     "PrunerSpec",
     "QUICK_GRACE_PERIOD",
     "QUICK_MAX_TRIALS",
-    "QUICK_REDUCTION_FACTOR",
+    "QUICK_MIN_SAMPLES",
     "ResourcesSpec",
     "SamplerSpec",
     "SplitSpec",
@@ -47,10 +47,12 @@ TRANSFORMS = (
 Task = Literal["classification", "regression"]
 
 # Quick mode: a small first look. `validate_spec` caps the budget at QUICK_MAX_TRIALS and,
-# when trials report several steps, prunes with ASHA at this grace period and reduction factor.
+# for an iterative model without a pruner, stops a trial below the median of the others from
+# step QUICK_GRACE_PERIOD on, once QUICK_MIN_SAMPLES trials reported that step (about half of
+# the trials then finish: enough for importance and advice).
 QUICK_MAX_TRIALS = 20
-QUICK_GRACE_PERIOD = 1
-QUICK_REDUCTION_FACTOR = 4
+QUICK_GRACE_PERIOD = 3
+QUICK_MIN_SAMPLES = 5
 Scalar = bool | int | float | str
 
 

@@ -19,6 +19,8 @@ from optunagui.spec.checks import (
     check_resources,
     check_sampler_and_pruner,
     check_space,
+    check_split_for_task,
+    check_task_fits_target,
     quick_updates,
 )
 from optunagui.spec.code_checks import check_objective, code_quick_updates
@@ -176,8 +178,10 @@ def validate_spec(
         add("model", f"{spec.model} does not do {task}; models for {task}: "
                      + ", ".join(_models_for(task)))
     if dataset is not None:
+        check_task_fits_target(spec, dataset, add)
         check_dataset_columns(spec, dataset, add)
         check_features(spec, dataset, model, add)
+    check_split_for_task(spec, task, add)
     metrics = check_metrics(spec, task, model, add)
     space = check_space(spec, model, task, add) if model is not None else None
     check_sampler_and_pruner(spec, space, add)
@@ -211,8 +215,10 @@ def _validate_code_run(
                     str(error).strip("'\""))
         if dataset is not None:
             task = task or dataset.task
+            check_task_fits_target(spec, dataset, add)
             check_dataset_columns(spec, dataset, add)
             check_features(spec, dataset, None, add)
+    check_split_for_task(spec, task, add)
     check_resources(spec, None, add)
     if problems:
         raise SpecError(problems)

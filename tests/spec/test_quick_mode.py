@@ -12,7 +12,7 @@ from dashapp.pages.new_run.wizard.launch import create_runs
 from optunagui import store
 from optunagui.datasets import LoadedDataset
 from optunagui.objective import QUICK_MAX_ROWS, prepare_data
-from optunagui.spec import QUICK_MAX_TRIALS, QUICK_REDUCTION_FACTOR
+from optunagui.spec import QUICK_GRACE_PERIOD, QUICK_MAX_TRIALS, QUICK_MIN_SAMPLES
 from optunagui.spec.validation import validate_spec
 from tests.factories import add_experiment
 
@@ -31,17 +31,17 @@ def quick_spec(**changes):
     return validate_spec({**BOOSTING, **changes})
 
 
-def test_quick_spec_caps_trials_and_prunes_with_aggressive_asha():
+def test_quick_spec_caps_trials_and_prunes_an_iterative_model_below_the_median():
     spec = quick_spec()
-    assert QUICK_MAX_TRIALS == 20 and QUICK_REDUCTION_FACTOR == 4
+    assert (QUICK_MAX_TRIALS, QUICK_GRACE_PERIOD, QUICK_MIN_SAMPLES) == (20, 3, 5)
     assert spec.budget.n_trials == 20
     assert spec.budget.max_concurrent == 2
-    assert (spec.pruner.name, spec.pruner.grace_period, spec.pruner.reduction_factor) == (
-        "asha", 1, 4)
+    assert (spec.pruner.name, spec.pruner.grace_period,
+            spec.pruner.min_samples_required) == ("median", 3, 5)
     stored = spec.to_dict()
     assert stored["budget"]["n_trials"] == 20
-    assert stored["pruner"] == {"name": "asha", "grace_period": 1, "reduction_factor": 4,
-                                "min_samples_required": 3}
+    assert stored["pruner"] == {"name": "median", "grace_period": 3, "reduction_factor": 3,
+                                "min_samples_required": 5}
 
 
 def test_quick_spec_keeps_a_smaller_budget_and_is_stable_when_validated_again():
@@ -51,21 +51,26 @@ def test_quick_spec_keeps_a_smaller_budget_and_is_stable_when_validated_again():
     assert again.to_dict() == spec.to_dict()
 
 
-@pytest.mark.parametrize(("pruner", "kept"), [
-    ({"name": "asha", "grace_period": 1, "reduction_factor": 6}, True),
-    ({"name": "asha", "grace_period": 1, "reduction_factor": 4}, True),
-    ({"name": "asha", "grace_period": 1, "reduction_factor": 3}, False),
-    ({"name": "asha", "grace_period": 2, "reduction_factor": 8}, False),
-    ({"name": "median", "grace_period": 1}, False),
-    ({"name": "none"}, False),
+@pytest.mark.parametrize("pruner", [
+    {"name": "asha", "grace_period": 1, "reduction_factor": 6},
+    {"name": "asha", "grace_period": 2, "reduction_factor": 2},
+    {"name": "median", "grace_period": 1, "min_samples_required": 3},
 ])
-def test_quick_spec_keeps_only_a_pruner_at_least_as_aggressive(pruner, kept):
+def test_quick_spec_keeps_a_pruner_the_spec_chose(pruner):
     spec = quick_spec(pruner=pruner)
-    if kept:
-        assert spec.pruner.reduction_factor == pruner["reduction_factor"]
-    else:
-        assert (spec.pruner.name, spec.pruner.grace_period, spec.pruner.reduction_factor) == (
-            "asha", 1, 4)
+    assert spec.pruner.model_dump(include=set(pruner)) == pruner
+
+
+@pytest.mark.parametrize(("model", "split"), [
+    ("ridge", {"method": "kfold", "folds": 5}),
+    ("random_forest", {"method": "kfold", "folds": 3}),
+    ("logistic_regression", {"method": "holdout"}),
+])
+def test_quick_spec_does_not_prune_a_model_whose_steps_are_folds(model, split):
+    task = "regression" if model == "ridge" else "classification"
+    data = {"builtin": "diabetes"} if task == "regression" else {"builtin": "breast_cancer"}
+    spec = quick_spec(model=model, preset="default", split=split, dataset=data, task=task)
+    assert spec.budget.n_trials == 20 and spec.pruner.name == "none"
 
 
 def test_quick_spec_with_several_metrics_caps_trials_but_does_not_prune():
@@ -142,15 +147,15 @@ def test_estimate_and_launch_use_the_quick_budget(db):
     estimate = estimate_launch([spec], Capacity(cpu=4, gpu=0, source="test"))
     assert estimate.trials_per_run == [20] and estimate.total_trials == 20
     assert estimate.concurrent_per_run == [2]
-    assert ("lightgbm: quick mode, 20 trials with ASHA pruning (grace period 1, reduction "
-            "factor 4) on a stratified subsample of at most 2,000 rows") in estimate.notes
+    assert ("lightgbm: quick mode, 20 trials with median pruning on a stratified subsample "
+            "of at most 2,000 rows") in estimate.notes
     with db.session() as session:
         user, experiment = add_experiment(session, "quick")
         [run_id] = create_runs(session, experiment.id, {"lightgbm": spec}, created_by=user.id)
         run = store.get_run(session, run_id)
         assert run.n_trials_budget == 20
         assert run.spec["budget"]["n_trials"] == 20
-        assert run.spec["pruner"]["name"] == "asha" and run.spec["quick"] is True
+        assert run.spec["pruner"]["name"] == "median" and run.spec["quick"] is True
 
 
 def test_estimate_without_quick_has_no_quick_note():

@@ -174,3 +174,56 @@ def test_validate_spec_makes_relative_dataset_paths_absolute(tmp_path):
 
 def test_validate_spec_rejects_a_non_mapping():
     assert "mapping" in problems_of(["not", "a", "spec"])[""]  # type: ignore[arg-type]
+
+
+def _penguins(tmp_path) -> str:
+    """Penguins-like data: labels, a body mass in grams with ~95 distinct values, some gaps."""
+    rows = 240
+    frame = pd.DataFrame({
+        "species": ["Adelie", "Gentoo", "Chinstrap"] * (rows // 3),
+        "bill_length_mm": [32.1 + (i % 50) / 3 for i in range(rows)],
+        "flipper_length_mm": [None if i % 17 == 0 else 170 + i % 60 for i in range(rows)],
+        "body_mass_g": [2700 + 25 * (i * 7 % 95) for i in range(rows)],
+    })
+    path = tmp_path / "penguins.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def _on(path: str, target: str, **changes) -> dict:
+    fields = {"dataset": {"path": path, "target": target}, "space": {},
+              "model": "random_forest", "metrics": [], "split": {"method": "kfold", "folds": 3},
+              **changes}
+    return with_changes(**fields)
+
+
+def test_classes_are_refused_for_a_numeric_target_of_many_distinct_values(tmp_path):
+    data = _penguins(tmp_path)
+    found = problems_of(_on(data, "body_mass_g", task="classification"))
+    assert "95 distinct numbers of 'body_mass_g'" in found["task"]
+    assert "set task to regression" in found["task"]
+    fractional = problems_of(_on(data, "bill_length_mm", task="classification"))
+    assert "fractional numbers" in fractional["task"]
+    inferred = validate_spec(_on(data, "body_mass_g", task=None))
+    assert inferred.task == "regression" and inferred.metrics[0].name == "rmse"
+
+
+def test_regression_is_refused_for_a_target_of_labels(tmp_path):
+    found = problems_of(_on(_penguins(tmp_path), "species", task="regression"))
+    assert "holds labels ('Adelie', 'Gentoo', 'Chinstrap')" in found["task"]
+
+
+def test_label_codes_beyond_twenty_classes_stay_classification(tmp_path):
+    path = tmp_path / "codes.csv"
+    pd.DataFrame({"x": range(300), "digit": [i % 30 for i in range(300)]}).to_csv(path,
+                                                                                  index=False)
+    spec = validate_spec(_on(str(path), "digit", task="classification"))
+    assert spec.task == "classification"
+
+
+def test_stratified_folds_are_refused_for_regression_with_what_to_use(tmp_path):
+    raw = _on(_penguins(tmp_path), "body_mass_g", task=None,
+              split={"method": "stratified_kfold", "folds": 3})
+    found = problems_of(raw)
+    assert "for classification; for regression use kfold" in found["split.method"]
+    assert set(found) == {"split.method"}
