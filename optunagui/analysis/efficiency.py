@@ -140,6 +140,27 @@ class PruningRecord:
     verdict: str
 
 
+RELIABLE_RHO = 0.7
+ANALYSIS_MIN_COMPLETE = 20
+
+
+def _pruning_fix(intermediate: Intermediate, complete: np.ndarray, final: np.ndarray,
+                 after: int) -> str:
+    """The first step after ``after`` from which early scores ranked finished trials like their
+    final scores (rank correlation >= RELIABLE_RHO), as a grace period to set in the spec."""
+    for step in range(after + 1, int(intermediate.n_steps) + 1):
+        early = intermediate.values[complete, step - 1]
+        ok = np.isfinite(early)
+        if ok.sum() < 5:
+            continue
+        rho = float(np.nan_to_num(stats.spearmanr(early[ok], final[ok])[0]))
+        if rho >= RELIABLE_RHO:
+            return (f"; to fix: set pruner.grace_period to {step} (from step {step} early "
+                    f"scores ranked finished trials with rank correlation {rho:.2f}).")
+    return (f"; to fix: prune later than step {after} (pruner.grace_period), or set pruner to "
+            "none.")
+
+
 def compute_pruning(frame: TrialFrame, intermediate: Intermediate, *,
                     objective: int | str = 0, max_points: int = 3_000,
                     seed: int = 0) -> PruningRecord:
@@ -177,11 +198,17 @@ def compute_pruning(frame: TrialFrame, intermediate: Intermediate, *,
                    "few finished trials reported at those steps to check its judgement.")
     else:
         rho = dict((c[0], c[1]) for c in checks)[main]
-        quality = ("sound" if rho >= 0.7 else "partly reliable" if rho >= 0.4 else "unreliable")
+        quality = ("sound" if rho >= RELIABLE_RHO else "partly reliable" if rho >= 0.4
+                   else "unreliable")
         verdict = (f"Pruning saved {share:.0%} of the steps ({n_pruned} trials stopped) and looks "
                    f"{quality}: at step {main}, early scores ranked finished trials like their "
                    f"final scores with rank correlation {rho:.2f}")
-        verdict += "." if rho >= 0.4 else "; consider a longer grace period."
+        verdict += "." if rho >= RELIABLE_RHO else _pruning_fix(intermediate, complete,
+                                                                  final_all[complete], main)
+    if n_pruned and complete.size < ANALYSIS_MIN_COMPLETE:
+        verdict += (f" Only {complete.size} trials finished (importance and advice want "
+                    f"{ANALYSIS_MIN_COMPLETE}): a later pruner.grace_period, or pruner none, "
+                    "leaves more.")
     return PruningRecord(n_pruned, int(complete.size), full, run_steps, saved, share,
                          tuple(checks), early_pts, final_pts, main, verdict)
 

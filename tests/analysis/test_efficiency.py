@@ -23,7 +23,8 @@ SPACE = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
 STEPS = 10
 
 
-def _pruned_run(store_run: StoreRun, predictive: bool, n: int = 120) -> int:
+def _pruned_run(store_run: StoreRun, predictive: bool, n: int = 120,
+               reliable_from: int = 1) -> int:
     """Trials whose final score is x; pruned ones stop at step 2 or 5 (ASHA-like rungs)."""
     r = rng(7)
     x = r.random(n)
@@ -35,7 +36,8 @@ def _pruned_run(store_run: StoreRun, predictive: bool, n: int = 120) -> int:
                      "values": [float(x[i])], "params": {"x": float(x[i])}, "last_step": last})
         noise = r.random()
         for step in range(1, last + 1):
-            early = x[i] * step / STEPS if predictive else noise * step / STEPS
+            tells = predictive and step >= reliable_from
+            early = x[i] * step / STEPS if tells else noise * step / STEPS
             events.append({"kind": "result", "trial_number": i, "step": step,
                            "metrics": {"score": float(early)}})
     return store_run(make_spec(SPACE), rows, events)
@@ -62,7 +64,7 @@ def test_pruning_saving_and_judgement(db: Database, store_run: StoreRun, load,
         assert rho[2] == pytest.approx(1.0) and "looks sound" in record.verdict
     else:
         assert abs(rho[2]) < 0.3 and "unreliable" in record.verdict
-        assert "longer grace period" in record.verdict
+        assert "to fix: prune later than step" in record.verdict
     assert "saved 22% of the steps (40 trials stopped)" in record.verdict
     assert record.early.size == record.final.size == 80
     same = compute_pruning(frame, full)  # every step read: same answer
@@ -118,3 +120,23 @@ def test_pruning_figure_without_a_pruning_step_shows_the_verdict_alone():
     assert len(fig.data) == 0
     assert "Nothing was pruned." in fig.layout.title.text
     assert "None" not in fig.layout.title.text
+
+
+def test_pruning_that_judges_too_early_proposes_the_grace_period_that_works(
+        db: Database, store_run: StoreRun, load) -> None:
+    run_id = _pruned_run(store_run, predictive=True, reliable_from=7)
+    frame = load(run_id)
+    with db.session() as session:
+        full = load_intermediate(session, run_id, frame)
+    verdict = compute_pruning(frame, full).verdict
+    assert "unreliable" in verdict and "to fix: set pruner.grace_period to 7" in verdict
+
+
+def test_pruning_that_leaves_too_few_finished_trials_says_so(db: Database, store_run: StoreRun,
+                                                             load) -> None:
+    run_id = _pruned_run(store_run, predictive=True, n=24)
+    frame = load(run_id)
+    with db.session() as session:
+        full = load_intermediate(session, run_id, frame)
+    verdict = compute_pruning(frame, full).verdict
+    assert "Only 16 trials finished (importance and advice want 20)" in verdict
