@@ -57,7 +57,7 @@ class ExperimentRow:
     role: str | None
     n_runs: int
     last_status: str | None
-    best_value: float | None
+    bests: tuple[tuple[str, float], ...]  # (metric, best value) per metric, latest run's first
     updated_at: datetime | None
 
 
@@ -83,6 +83,7 @@ class RunRow:
     quick: bool = False
     entry: str | None = None  # a run of the user's own code: its entry point
     attached: bool = False  # an attached study, run by its own code
+    metric: str | None = None  # what best_value measures
 
 
 @dataclass(frozen=True)
@@ -111,12 +112,19 @@ def check_name(value: Any, what: str, max_length: int) -> str | None:
     return None
 
 
-def _best(values: list[float], directions: list[str] | None) -> float | None:
-    if not values:
-        return None
-    if directions and directions[0] == "minimize":
-        return min(values)
-    return max(values)
+def _bests(runs: list[Run]) -> tuple[tuple[str, float], ...]:
+    """The best value of each primary metric the runs optimised (each by its own direction),
+    the newest run's metric first: values of different metrics never meet."""
+    found: dict[str, float] = {}
+    for run in reversed(runs):
+        metric = _primary_metric(run)
+        if metric is None or run.best_value is None:
+            continue
+        name, direction = metric
+        held = found.get(name)
+        better = min if direction == "minimize" else max
+        found[name] = run.best_value if held is None else better(held, run.best_value)
+    return tuple(found.items())
 
 
 def list_experiment_rows(
@@ -139,8 +147,6 @@ def list_experiment_rows(
     rows = []
     for item in visible:
         runs = runs_by_experiment[item.experiment.id]
-        best_values = [run.best_value for run in runs if run.best_value is not None]
-        directions = _directions(runs[-1]) if runs else None
         rows.append(
             ExperimentRow(
                 id=item.experiment.id,
@@ -148,18 +154,22 @@ def list_experiment_rows(
                 role=item.role or ("owner" if principal.is_admin else None),
                 n_runs=len(runs),
                 last_status=runs[-1].status if runs else None,
-                best_value=_best(best_values, directions),
+                bests=_bests(runs),
                 updated_at=item.experiment.updated_at,
             )
         )
     return rows
 
 
-def _directions(run: Run) -> list[str] | None:
+def _primary_metric(run: Run) -> tuple[str, str] | None:
+    """The run's first metric and its direction, as its stored spec says."""
     spec = run.spec if isinstance(run.spec, dict) else {}
     metrics = spec.get("metrics") or []
-    found = [m.get("direction") for m in metrics if isinstance(m, dict)]
-    return [d for d in found if isinstance(d, str)] or None
+    first = metrics[0] if metrics and isinstance(metrics[0], dict) else {}
+    name, direction = first.get("name"), first.get("direction")
+    if not isinstance(name, str):
+        return None
+    return name, direction if direction in ("minimize", "maximize") else "maximize"
 
 
 def get_experiment_header(session: Session, experiment_id: int) -> ExperimentHeader | None:
@@ -209,6 +219,7 @@ def list_run_rows(session: Session, experiment_id: int) -> list[RunRow]:
             quick=bool((run.spec or {}).get("quick")),
             entry=_entry(run.spec),
             attached=isinstance((run.spec or {}).get("attached"), dict),
+            metric=(_primary_metric(run) or (None, None))[0],
         )
         for run in runs
     ]

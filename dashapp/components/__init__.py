@@ -125,6 +125,14 @@ def _baseline_cells(run_id: int, baseline_id: int | None, can_pin: bool,
     return cells
 
 
+def _best_cell(run: Any) -> Any:
+    metric = getattr(run, "metric", None)
+    if run.best_value is None or not metric:
+        return format_value(run.best_value)
+    return html.Span([format_value(run.best_value),
+                      html.Span(f" {metric}", className="text-muted small")])
+
+
 def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None = None,
                baseline_id: int | None = None, can_pin: bool = False) -> Any:
     """The runs of an experiment: status, best value, trials done/pruned/failed, who, when.
@@ -171,7 +179,7 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
         row = [
             name,
             status_badge(run.status),
-            format_value(run.best_value),
+            _best_cell(run),
             f"{run.trials_complete} / {run.trials_pruned} / {run.trials_failed}",
             run.started_by or "—",
             format_time(run.started_at or run.created_at),

@@ -68,18 +68,25 @@ def layout(**_query: Any) -> html.Div:
     )
 
 
+def _bests(bests: tuple[tuple[str, float], ...]) -> Any:
+    if not bests:
+        return "—"
+    return html.Div([html.Div(f"{metric} {components.format_value(value)}")
+                     for metric, value in bests])
+
+
 def _experiments_table(rows: list[queries.ExperimentRow]) -> Any:
     if not rows:
         return components.empty_note("No experiments to show.")
     return components.table(
-        ["Experiment", "Your role", "Runs", "Last run", "Best value", "Updated"],
+        ["Experiment", "Your role", "Runs", "Last run", "Best (per metric)", "Updated"],
         [
             [
                 dcc.Link(row.name, href=f"/experiments/{row.id}"),
                 components.role_badge(row.role),
                 str(row.n_runs),
                 components.status_badge(row.last_status),
-                components.format_value(row.best_value),
+                _bests(row.bests),
                 components.format_time(row.updated_at),
             ]
             for row in rows
