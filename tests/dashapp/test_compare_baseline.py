@@ -210,3 +210,27 @@ def test_a_table_without_links_marks_the_baseline_without_a_compare_link(world, 
                        default=lambda node: node.to_plotly_json())
     assert table.count("run-baseline-badge") == 1
     assert "Compare with baseline" not in table and BUTTON not in table
+
+
+def test_a_baseline_scored_by_another_metric_is_left_out_and_named(app, client_for, world,
+                                                                   database, runs):
+    other = write_run(database, world.alpha, "regression", world.user_ids["ed"], seed=5,
+                      metrics=("rmse",))
+    _set_baseline(database, world.alpha, other)
+    body = _show(app, client_for("vic"), f"{runs['better']},{runs['worse']}")
+    raw = json.dumps(body["compare-overlay-number-graph"]["figure"]["data"])
+    assert "(baseline)" not in raw and "regression" not in raw
+    note = body["compare-baseline-note"]["children"]
+    assert "another task or metric" in note and f"#{other}:" in note and "rmse" in note
+    assert body["compare-baseline-box"]["style"] == {}
+
+
+def test_the_setup_differences_head_the_comparison(app, client_for, world, database, runs):
+    boosted = write_run(database, world.alpha, "boosted", world.user_ids["ed"], seed=6,
+                        model="lightgbm")
+    body = _show(app, client_for("vic"), f"{runs['better']},{boosted}")
+    table = json.dumps(body["compare-table"]["children"])
+    assert "Setup differs" in table and "lightgbm" in table
+    same = json.dumps(_show(app, client_for("vic"),
+                            f"{runs['better']},{runs['worse']}")["compare-table"]["children"])
+    assert "Same setup" in same and "Setup differs" not in same

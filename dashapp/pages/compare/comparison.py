@@ -1,9 +1,9 @@
 """The compare page's main callbacks: the comparison of the readable runs (with the pinned
 baseline unless the switch leaves it out) and the download of one of its figures.
 
-Both need only a signed-in user; every run id then goes through ``dashapp.access``
-(``selection.compared_runs``): runs the user may not read are refused by id, with the same
-words whether they exist or not, and nothing of them is shown.
+Both need only a signed-in user or a share-link visitor (``guard.reader``); every run id then
+goes through ``dashapp.access`` (``selection.compared_runs``): runs the user may not read are
+refused by id, with the same words whether they exist or not, and nothing of them is shown.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State
+from dash import ALL, Input, Output, State, html
 
 from dashapp import components, guard
 from dashapp.components import HIDDEN, SHOWN
@@ -20,6 +20,7 @@ from dashapp.components.downloads import html_download
 from dashapp.guard import Access, Denial
 from dashapp.pages.compare.ids import FIGURES, ids
 from dashapp.pages.compare.selection import Baselines, Compared, Selection, compared_runs
+from dashapp.pages.compare.spec_diff import setup_table
 from dashapp.pages.compare.views import (
     Comparison,
     build_comparison,
@@ -49,6 +50,7 @@ COMPARISON_OUTPUTS = {
     "stats_graph": Output(ids.stats_graph, "figure"),
     "baseline_box": Output(ids.baseline_box, "style"),
     "baseline_note": Output(ids.baseline_note, "children"),
+    "reevaluate_card": Output(ids.reevaluate_card, "style"),
 }
 
 
@@ -70,6 +72,9 @@ def build_compared(compared: Compared) -> Comparison | None:
 
 
 def _baseline_note(found: Baselines, used: Baselines, comparison: Comparison) -> Any:
+    if found.unlike:
+        return ("The pinned baseline is left out: it is set up for another task or metric ("
+                + "; ".join(found.unlike) + ").")
     if not found.pinned:
         return None
     if not used.pinned:
@@ -106,14 +111,19 @@ def show_comparison(access: Access, runs: Any, include: Any) -> dict[str, Any]:
         "body": SHOWN,
         "title": "Comparing " + ", ".join(run.label for run in comparison.runs)
                  + f" on {comparison.record.metric}.",
-        "table": side_by_side_table(comparison.record, [run.spec for run in comparison.runs]),
+        "table": html.Div([
+            setup_table([run.label for run in comparison.runs],
+                        [run.spec for run in comparison.runs]),
+            side_by_side_table(comparison.record, [run.spec for run in comparison.runs])]),
         "overlay_number": comparison_figure(comparison, "overlay-number"),
         "overlay_time": comparison_figure(comparison, "overlay-time"),
         "stats_notes": stats_notes(comparison.notes),
         "stats_table": stats_table(comparison.results),
         "stats_graph": comparison_figure(comparison, "stats"),
-        "baseline_box": SHOWN if compared.found.pinned else HIDDEN,
+        "baseline_box": SHOWN if compared.found.pinned or compared.found.unlike else HIDDEN,
         "baseline_note": _baseline_note(compared.found, compared.used, comparison),
+        # Re-evaluating starts work on the server: for accounts, not for share-link visitors.
+        "reevaluate_card": SHOWN if access.principal.is_user else HIDDEN,
     }
 
 
@@ -130,7 +140,7 @@ def download_comparison(access: Access, clicks: Any, runs: Any, include: Any) ->
 def register_comparison_callbacks(app: dash.Dash) -> None:
     guard.guarded_callback(
         app,
-        requires=guard.signed_in(),
+        requires=guard.reader(),
         output=COMPARISON_OUTPUTS,
         inputs={"runs": Input(ids.runs, "data"),
                 "include": Input(ids.include_baseline, "value")},
@@ -138,7 +148,7 @@ def register_comparison_callbacks(app: dash.Dash) -> None:
     )(show_comparison)
     guard.guarded_callback(
         app,
-        requires=guard.signed_in(),
+        requires=guard.reader(),
         output=Output(ids.download, "data"),
         inputs={"clicks": Input({"type": ids.download_button, "figure": ALL}, "n_clicks")},
         state={"runs": State(ids.runs, "data"),

@@ -14,6 +14,7 @@ from typing import Any
 from dashapp import access, services
 from dashapp.permissions import Principal, parse_id
 from optunagui.store import experiments as experiment_store
+from optunagui.store import get_run
 
 __all__ = ["MAX_RUNS", "Baselines", "Compared", "Selection", "compared_runs", "find_baselines",
            "include_baseline", "select_runs"]
@@ -58,6 +59,7 @@ class Baselines:
 
     pinned: tuple[int, ...] = ()
     added: tuple[int, ...] = ()
+    unlike: tuple[str, ...] = ()  # baselines left out: set up for another task or metric
 
     @property
     def reference(self) -> int | None:
@@ -71,8 +73,21 @@ def include_baseline(raw: Any) -> bool:
     return raw is None or bool(raw)
 
 
+def _task_and_metric(session: Any, run_id: int) -> tuple[str | None, str | None]:
+    run = get_run(session, run_id)
+    spec = run.spec if run is not None and isinstance(run.spec, dict) else {}
+    metrics = spec.get("metrics") or []
+    first = metrics[0] if metrics and isinstance(metrics[0], dict) else {}
+    return spec.get("task"), first.get("name")
+
+
+def _setup_text(task: str | None, metric: str | None) -> str:
+    return f"{task or 'unknown task'} on {metric or 'no metric'}"
+
+
 def find_baselines(principal: Principal, run_ids: tuple[int, ...]) -> Baselines:
-    """The baselines pinned in the experiments of ``run_ids`` (already checked readable)."""
+    """The baselines pinned in the experiments of ``run_ids`` (already checked readable) that
+    share the first selected run's task and metric; the others are named in ``unlike``."""
     experiment_ids = list(dict.fromkeys(
         found for found in (access.experiment_of_run(run_id) for run_id in run_ids)
         if found is not None))
@@ -83,7 +98,18 @@ def find_baselines(principal: Principal, run_ids: tuple[int, ...]) -> Baselines:
             if experiment is not None and experiment.baseline_run_id is not None:
                 pinned.append(experiment.baseline_run_id)
     readable, _refused = access.readable_runs(principal, pinned)
-    return Baselines(readable, tuple(run_id for run_id in readable if run_id not in run_ids))
+    alike, unlike = [], []
+    with services.database().session() as session:
+        wanted = _task_and_metric(session, run_ids[0]) if run_ids else (None, None)
+        for run_id in readable:
+            setup = _task_and_metric(session, run_id)
+            if run_id in run_ids or setup == wanted:
+                alike.append(run_id)
+            else:
+                unlike.append(f"#{run_id}: {_setup_text(*setup)}, the runs: "
+                              f"{_setup_text(*wanted)}")
+    return Baselines(tuple(alike), tuple(run_id for run_id in alike if run_id not in run_ids),
+                     tuple(unlike))
 
 
 @dataclass(frozen=True)
