@@ -18,11 +18,25 @@ from sklearn.preprocessing import (
 
 from optunagui.packaging.standalone_functions import _signed_log1p, _to_text
 
-__all__ = ["NUMERIC_ONLY_TRANSFORMS", "build_preprocessor", "default_transform", "is_numeric"]
+__all__ = ["NUMERIC_ONLY_TRANSFORMS", "TRANSFORM_WORDS", "applied_transforms",
+           "build_preprocessor", "default_transform", "is_numeric"]
 
 NUMERIC_ONLY_TRANSFORMS = frozenset(
     {"standardize", "minmax", "log1p", "impute_mean", "impute_median", "passthrough"}
 )
+
+
+TRANSFORM_WORDS = {
+    "standardize": "missing values → median, then scaled to mean 0 and standard deviation 1",
+    "minmax": "missing values → median, then scaled to 0..1",
+    "log1p": "missing values → median, then sign(x)·log(1+|x|)",
+    "impute_mean": "missing values → mean, otherwise as is",
+    "impute_median": "missing values → median, otherwise as is",
+    "impute_most_frequent": "missing values → the most frequent value, otherwise as is",
+    "one_hot": "one 0/1 column per value (at most 50; missing is a value of its own)",
+    "ordinal": "one integer per value (missing is a value of its own; unseen values → -1)",
+    "passthrough": "as is (missing values stay missing)",
+}
 
 
 def is_numeric(series: pd.Series) -> bool:
@@ -64,6 +78,22 @@ def _step(transform: str) -> Pipeline | str:
     return steps[transform]()
 
 
+def applied_transforms(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    transforms: Mapping[str, str],
+    *,
+    needs_scaling: bool,
+) -> dict[str, str]:
+    """Each column's transform as ``build_preprocessor`` applies it: the spec's, or the
+    default for the column and the model."""
+    return {
+        column: transforms.get(column)
+        or default_transform(frame[column], needs_scaling=needs_scaling)
+        for column in columns
+    }
+
+
 def build_preprocessor(
     frame: pd.DataFrame,
     columns: Sequence[str],
@@ -77,10 +107,8 @@ def build_preprocessor(
     for wide data.
     """
     grouped: dict[str, list[str]] = {}
-    for column in columns:
-        transform = transforms.get(column) or default_transform(
-            frame[column], needs_scaling=needs_scaling
-        )
+    applied = applied_transforms(frame, columns, transforms, needs_scaling=needs_scaling)
+    for column, transform in applied.items():
         grouped.setdefault(transform, []).append(column)
     return ColumnTransformer(
         [(name, _step(name), cols) for name, cols in grouped.items()],

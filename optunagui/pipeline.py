@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from optunagui.datasets import load_builtin
+from optunagui.features import TRANSFORM_WORDS
 from optunagui.objective import QUICK_MAX_ROWS
 from optunagui.store.attached import get_attached
 from optunagui.store.datasets import get_dataset_version
@@ -97,8 +98,11 @@ def _dataset_step(session: Session, run: Run) -> Step:
 
 def _features_step(spec: dict[str, Any]) -> Step:
     features = spec.get("features") or {}
+    applied = dict(features.get("applied") or {})
     return _step("features", "Features", excluded=list(features.get("exclude") or []),
-                 transforms=dict(features.get("transforms") or {}))
+                 transforms=dict(features.get("transforms") or {}),
+                 applied={c: f"{t}: {TRANSFORM_WORDS.get(t, t)}" for c, t in applied.items()},
+                 rows_without_target=features.get("rows_without_target", 0))
 
 
 def _split_step(spec: dict[str, Any]) -> Step:

@@ -76,6 +76,18 @@ def _own_code_rows(spec: dict[str, Any]) -> list[tuple[str, Any]]:
             ("Resources per trial", spec.get("resources") or {"cpu": 1})]
 
 
+
+def _preprocessing(features: dict) -> str:
+    """Each feature column's transform as the run applied it (runs validated before this was
+    recorded: the transforms their spec chose, the rest by default)."""
+    applied = features.get("applied") or {}
+    if not applied:
+        chosen = features.get("transforms") or {}
+        return ("; ".join(f"{c}: {t}" for c, t in chosen.items()) + "; " if chosen else "") + (
+            "other columns: the defaults for the model")
+    return "; ".join(f"{column}: {transform}" for column, transform in applied.items())
+
+
 def _setup(page: Page, facts: RunFacts) -> None:
     spec = facts.spec
     page.heading("What was run")
@@ -98,7 +110,8 @@ def _setup(page: Page, facts: RunFacts) -> None:
         ("Target", dataset.get("target") or "the bundled target"),
         ("Task", spec.get("task") or "inferred from the target"),
         ("Excluded columns", ", ".join(features.get("exclude") or []) or "none"),
-        ("Transforms", features.get("transforms") or "none"),
+        ("Preprocessing", _preprocessing(features)),
+        ("Rows without a target (left out)", features.get("rows_without_target", 0)),
         ("Split", f"{split.get('method', 'kfold')}, {split.get('folds', 5)} folds, "
                   f"test share {split.get('test_size', 0.2)}, seed {split.get('seed', 0)}"),
         ("Model", f"{spec.get('model')} (preset {spec.get('preset') or 'default'})"),

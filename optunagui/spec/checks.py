@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from optunagui.datasets import task_problem
-from optunagui.features import NUMERIC_ONLY_TRANSFORMS, is_numeric
+from optunagui.features import NUMERIC_ONLY_TRANSFORMS, applied_transforms, is_numeric
 from optunagui.metrics import DEFAULT_METRIC, METRICS
 from optunagui.models import get_model, list_models
 from optunagui.spec.model import (
@@ -72,6 +72,20 @@ def check_task_fits_target(spec: ExperimentSpec, dataset: LoadedDataset, add: Ad
     problem = task_problem(dataset.frame[dataset.target], spec.task)
     if problem is not None:
         add("task", problem)
+
+
+def preprocessing_updates(spec: ExperimentSpec, dataset: LoadedDataset,
+                          model: ModelDef | None) -> dict[str, object]:
+    """The features section with what the run applies to the data: each feature column's
+    transform (its default made explicit) and the rows dropped for a missing target."""
+    frame = dataset.frame
+    dropped = set(spec.features.exclude) | {dataset.target}
+    columns = [c for c in frame.columns if c not in dropped]
+    applied = applied_transforms(frame, columns, spec.features.transforms,
+                                 needs_scaling=model is not None and model.needs_scaling)
+    missing = int(frame[dataset.target].isna().sum()) if dataset.target in frame else 0
+    return {"features": spec.features.model_copy(
+        update={"applied": applied, "rows_without_target": missing})}
 
 
 def check_split_for_task(spec: ExperimentSpec, task: str | None, add: Add) -> None:

@@ -152,6 +152,11 @@ class DatasetSpec(_Strict):
 class FeatureSpec(_Strict):
     exclude: list[str] = Field(default_factory=list)
     transforms: dict[str, str] = Field(default_factory=dict)
+    # Filled by validation when it reads the data (a value given in a spec is replaced): each
+    # feature column's transform as the run applies it, and the rows left out for a missing
+    # target.
+    applied: dict[str, str] = Field(default_factory=dict)
+    rows_without_target: int = Field(default=0, ge=0)
 
 
 class SplitSpec(_Strict):

@@ -21,6 +21,7 @@ from optunagui.spec.checks import (
     check_space,
     check_split_for_task,
     check_task_fits_target,
+    preprocessing_updates,
     quick_updates,
 )
 from optunagui.spec.code_checks import check_objective, code_quick_updates
@@ -190,6 +191,8 @@ def validate_spec(
         raise SpecError(problems)
 
     spec = spec.model_copy(update={"task": task, "metrics": metrics, "space": space})
+    if dataset is not None:
+        spec = spec.model_copy(update=preprocessing_updates(spec, dataset, model))
     return spec.model_copy(update=quick_updates(spec, model))
 
 

@@ -32,8 +32,10 @@ def _planted(db: Database) -> tuple[int, int]:
     run_id = write_run(db, experiment_id, ada_id, "depth sweep", n_trials=10)
     with db.session() as session:
         run = store.get_run(session, run_id)
-        run.spec = {**run.spec, "features": {"exclude": ["sepal width (cm)"],
-                                             "transforms": {"petal length (cm)": "log1p"}},
+        run.spec = {**run.spec, "features": {
+            "exclude": ["sepal width (cm)"], "transforms": {"petal length (cm)": "log1p"},
+            "applied": {"petal length (cm)": "log1p", "petal width (cm)": "impute_median"},
+            "rows_without_target": 2},
                     "quick": True}
         set_run_environment(session, run_id, packages={"python": "3.12.1", "optuna": "4.1.0"},
                             cluster={"resources": {"CPU": 8.0, "GPU": 1.0}, "nodes": 2},
@@ -79,8 +81,11 @@ def test_pipeline_states_dataset_features_split_and_search(db: Database, planted
     assert fields["dataset"]["source"] == "built-in iris"
     assert fields["dataset"]["version"] == load_builtin("iris").sha256
     assert fields["dataset"]["shape"] == "150 rows × 5 columns"
-    assert fields["features"] == {"excluded": ["sepal width (cm)"],
-                                  "transforms": {"petal length (cm)": "log1p"}}
+    assert fields["features"] == {
+        "excluded": ["sepal width (cm)"], "transforms": {"petal length (cm)": "log1p"},
+        "applied": {"petal length (cm)": "log1p: missing values → median, then sign(x)·log(1+|x|)",
+                    "petal width (cm)": "impute_median: missing values → median, otherwise as is"},
+        "rows_without_target": 2}
     assert fields["split"] == {"method": "stratified_kfold", "folds": 5, "test_size": 0.2,
                                "seed": 3, "shuffle": True, "group": None}
     search = fields["search"]

@@ -17,6 +17,7 @@ from optunagui.reports import (
     html_to_pdf,
 )
 from optunagui.store import Database
+from optunagui.store.tables import Run
 from tests.factories import add_experiment, add_run
 from tests.reports.report_data import SPEC, write_run, write_test_result
 
@@ -53,6 +54,8 @@ def test_run_report_states_setup_results_and_history(db, people, tmp_settings):
     assert _cells(page, "Split") == "stratified_kfold, 5 folds, test share 0.2, seed 3"
     assert _cells(page, "Sampler") == "random, seed 0"
     assert _cells(page, "Pruner") == "asha"
+    assert _cells(page, "Preprocessing") == "other columns: the defaults for the model"
+    assert _cells(page, "Rows without a target (left out)") == "0"
     # The range changed mid-run is shown next to the original one.
     assert re.search(r"<td>max_depth</td><td>int</td><td>\[2, 8\]</td><td>\[2, 12\]</td>", page)
     # The best trial: deepest trees win in this planted run.
@@ -74,6 +77,21 @@ def test_run_report_states_setup_results_and_history(db, people, tmp_settings):
     # Convergence, history, importance, pruning and workers are drawn.
     assert page.count('class="report-figure"') == 5
     assert "Not computed for this report" in page
+
+
+def test_report_states_the_preprocessing_the_run_applied(db, people, tmp_settings):
+    user_id, experiment_id = people
+    run_id = write_run(db, experiment_id, user_id, "scaled")
+    with db.session() as session:
+        run = session.get(Run, run_id)
+        run.spec = {**run.spec, "features": {
+            "transforms": {"petal length (cm)": "log1p"}, "rows_without_target": 3,
+            "applied": {"petal length (cm)": "log1p", "petal width (cm)": "standardize"}}}
+    with db.session() as session:
+        page = build_run_report(session, run_id, tmp_settings, FAST)
+    assert _cells(page, "Preprocessing") == ("petal length (cm): log1p; "
+                                             "petal width (cm): standardize")
+    assert _cells(page, "Rows without a target (left out)") == "3"
 
 
 def test_report_shows_the_environment_the_run_started_in(db, people, tmp_settings):

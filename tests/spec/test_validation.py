@@ -227,3 +227,22 @@ def test_stratified_folds_are_refused_for_regression_with_what_to_use(tmp_path):
     found = problems_of(raw)
     assert "for classification; for regression use kfold" in found["split.method"]
     assert set(found) == {"split.method"}
+
+
+def test_validation_records_the_preprocessing_applied_and_the_rows_without_a_target(tmp_path):
+    path = tmp_path / "gaps.csv"
+    pd.DataFrame({"island": ["Biscoe", "Dream", None, "Torgersen"] * 10,
+                  "flipper": [180.0, None, 190.0, 200.0] * 10,
+                  "mass": [3000.0 + 10 * i if i % 8 else None for i in range(40)]}
+                 ).to_csv(path, index=False)
+    given = _on(str(path), "mass", task=None,
+                features={"transforms": {"flipper": "minmax"},
+                          "applied": {"island": "forged"}, "rows_without_target": 99})
+    spec = validate_spec(given)
+    assert spec.features.applied == {"island": "one_hot", "flipper": "minmax"}
+    assert spec.features.rows_without_target == 5
+    assert validate_spec(spec.to_dict()).features == spec.features
+    scaled = validate_spec({**given, "model": "ridge"})
+    assert scaled.features.applied == {"island": "one_hot", "flipper": "minmax"}
+    plain = validate_spec({**given, "model": "ridge", "features": {}})
+    assert plain.features.applied == {"island": "one_hot", "flipper": "standardize"}
