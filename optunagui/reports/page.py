@@ -19,6 +19,7 @@ from plotly.offline import get_plotlyjs
 
 __all__ = ["Page", "esc", "fmt", "markdown", "table"]
 
+DEFAULT_FIGURE_HEIGHT = 420
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 STYLE = """
@@ -94,9 +95,10 @@ class Page:
         # Text inside a figure must not be able to close the script element.
         spec = fig.to_json().replace("</", "<\\/")
         caption_html = f'<p class="muted">{esc(caption)}</p>' if caption else ""
+        height = int(fig.layout.height or DEFAULT_FIGURE_HEIGHT)  # subplots set their own
         self.parts.append(
             f'<div class="figure"><div id="{div_id}" class="report-figure" '
-            f'style="height:420px"></div>{caption_html}<script>(function(){{'
+            f'style="height:{height}px"></div>{caption_html}<script>(function(){{'
             f'var s={spec};Plotly.newPlot("{div_id}",s.data,s.layout,'
             '{"displaylogo":false,"responsive":true});})();</script></div>'
         )

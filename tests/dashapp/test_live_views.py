@@ -73,10 +73,23 @@ def test_timeline_has_one_lane_per_worker_and_gpu_and_bars_by_outcome():
     assert lane(_trial(9, "complete", worker=None)) == "unknown worker"
 
 
+def test_an_empty_timeline_says_so_instead_of_drawing_an_arbitrary_day():
+    figure = plot_timeline(timeline_record([_trial(0, "running")]))
+    assert figure.layout.xaxis.visible is False and figure.layout.yaxis.visible is False
+    assert "No finished trial yet" in figure.layout.annotations[0].text
+    shown = plot_timeline(timeline_record(TRIALS))
+    assert shown.layout.xaxis.visible is True and not shown.layout.annotations
+
+
 def test_timeline_patch_appends_finished_trials_only():
     patch = timeline_patch([_trial(5, "pruned"), _trial(6, "running")])
     operations = patch.to_plotly_json()["operations"]
-    assert {op["location"][1] for op in operations} == {1}
+    data = [op for op in operations if op["location"][0] == "data"]
+    assert {op["location"][1] for op in data} == {1}
+    layout = {tuple(op["location"]): op["params"].get("value") for op in operations
+              if op["location"][0] == "layout"}
+    assert layout[("layout", "xaxis", "visible")] is True
+    assert layout[("layout", "annotations")] == []
     assert timeline_patch([_trial(6, "running")]) is dash.no_update
 
 

@@ -76,6 +76,9 @@ def test_run_report_states_setup_results_and_history(db, people, tmp_settings):
     assert _cells(page, "Trial time, summed (s)") == "360"
     # Convergence, history, importance, pruning and workers are drawn.
     assert page.count('class="report-figure"') == 5
+    # The history of each parameter gets the height its subplots ask for, not one figure's.
+    heights = [int(h) for h in re.findall(r'class="report-figure" style="height:(\d+)px"', page)]
+    assert 480 in heights and 420 in heights and len(set(heights)) > 2
     assert "Not computed for this report" in page
 
 

@@ -20,6 +20,9 @@ __all__ = ["MAX_BARS", "STATES", "TimelineRecord", "lane", "latest_bars", "plot_
 
 STATES = ("complete", "pruned", "failed")
 MAX_BARS = 1_000
+# Before the first bar a date axis would span an arbitrary day of the year 2000.
+EMPTY_NOTE = {"text": "No finished trial yet: each one appears here as a bar.",
+              "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}
 COLORS = {"complete": "#2ca02c", "pruned": "#ff7f0e", "failed": "#d62728"}
 
 
@@ -122,9 +125,10 @@ def plot_timeline(record: TimelineRecord) -> go.Figure:
         uirevision="timeline",
         meta={"shown": shown, "total": total},
         title={"text": note, "font": {"size": 11}},
-        xaxis={"type": "date", "title": {"text": "time (UTC)"}},
-        yaxis={"type": "category", "automargin": True},
+        xaxis={"type": "date", "title": {"text": "time (UTC)"}, "visible": total > 0},
+        yaxis={"type": "category", "automargin": True, "visible": total > 0},
         legend={"orientation": "h", "y": -0.2},
+        annotations=[] if total else [EMPTY_NOTE],
     )
     return figure
 
@@ -134,6 +138,9 @@ def timeline_patch(trials: Iterable[TrialRecord]) -> Any:
     if not any(bars.numbers for bars in record.bars.values()):
         return dash.no_update
     patch = dash.Patch()
+    patch["layout"]["xaxis"]["visible"] = True
+    patch["layout"]["yaxis"]["visible"] = True
+    patch["layout"]["annotations"] = []
     for index, state in enumerate(STATES):
         bars = record.bars[state]
         if not bars.numbers:
