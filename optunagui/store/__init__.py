@@ -85,6 +85,12 @@ from optunagui.store.tables import (
     TrialEvent,
     User,
 )
+from optunagui.store.trial_overview import (
+    latest_started_before,
+    latest_trials,
+    primary_values,
+    trials_by_numbers,
+)
 from optunagui.store.trial_pages import (
     TrialCondition,
     TrialFilter,
@@ -171,6 +177,10 @@ __all__ = [
     "list_runs_in_group",
     "list_trials",
     "page_trials",
+    "latest_started_before",
+    "latest_trials",
+    "primary_values",
+    "trials_by_numbers",
     "list_users",
     "refresh_run_best",
     "remove_member",

@@ -7,21 +7,22 @@ from typing import TYPE_CHECKING, Any
 
 from dashapp.pages.run.live.curves import curves_record, plot_curves
 from dashapp.pages.run.live.grid import column_defs, param_kinds
-from dashapp.pages.run.live.history import history_record, plot_history
+from dashapp.pages.run.live.history import plot_history, points_history
 from dashapp.pages.run.live.reads import load_run_info
 from dashapp.pages.run.live.records import trial_record
 from dashapp.pages.run.live.scatter import default_axes, param_names, plot_scatter, scatter_record
+from dashapp.pages.run.live.snapshot import detail_numbers
 from dashapp.pages.run.live.state import LiveState
 from dashapp.pages.run.live.timeline import lane, plot_timeline, timeline_record
-from optunagui.store import list_trials
+from optunagui.store import primary_values, trials_by_numbers
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     import plotly.graph_objects as go
 
-    from dashapp.pages.run.live.reads import Snapshot
     from dashapp.pages.run.live.records import RunInfo, TrialRecord
+    from dashapp.pages.run.live.snapshot import Snapshot
     from optunagui.store import Database
 
 __all__ = ["InitialViews", "build_scatter", "build_views", "is_log_param", "load_scatter"]
@@ -50,12 +51,24 @@ def is_log_param(space: Any, name: str | None) -> bool:
 
 
 def build_scatter(
-    run: RunInfo, trials: Iterable[TrialRecord], x_param: str | None, y_param: str | None
+    run: RunInfo, trials: Iterable[TrialRecord], x_param: str | None, y_param: str | None,
+    *, total: int | None = None,
 ) -> go.Figure:
+    """``total``: the complete trials of the run, when ``trials`` are a sample of them."""
     record = scatter_record(trials, x_param, y_param, metric=run.metric, direction=run.direction)
+    record.total = total
     space = dict(run.space)
     return plot_scatter(
         record, log_x=is_log_param(space, x_param), log_y=is_log_param(space, y_param)
+    )
+
+
+def _ranges_applied(snapshot: Snapshot) -> int:
+    return sum(
+        1
+        for event in snapshot.controls
+        if event.metrics.get("kind") == "ranges"
+        and event.metrics.get("status") in (None, "applied")
     )
 
 
@@ -63,26 +76,18 @@ def build_views(
     snapshot: Snapshot, x_param: str | None = None, y_param: str | None = None
 ) -> InitialViews:
     run = snapshot.run
-    trials = snapshot.trials
-    history = history_record(
-        trials, snapshot.controls, metric=run.metric, direction=run.direction
-    )
-    states = {t.number: t.state for t in trials}
-    curves = curves_record(snapshot.recent_results, states, run.metric)
-    params = param_names(trials, run.space)
+    history = points_history(snapshot.points, snapshot.controls, snapshot.marks,
+                             metric=run.metric, direction=run.direction)
+    curves = curves_record(snapshot.recent_results, snapshot.states, run.metric)
+    described = [*snapshot.detail, *snapshot.running]
+    params = param_names(described, run.space)
     default_x, default_y = default_axes(params)
     x_param = x_param if x_param in params else default_x
     y_param = y_param if y_param in params else default_y
     best_params: dict[str, Any] = {}
     if history.best is not None:
-        best_trial = next((t for t in trials if t.number == history.best[0]), None)
+        best_trial = next((t for t in snapshot.detail if t.number == history.best[0]), None)
         best_params = dict(best_trial.params) if best_trial is not None else {}
-    ranges = sum(
-        1
-        for event in snapshot.controls
-        if event.metrics.get("kind") == "ranges"
-        and event.metrics.get("status") in (None, "applied")
-    )
     state = LiveState(
         run_id=run.id,
         cursor=snapshot.cursor,
@@ -91,20 +96,23 @@ def build_views(
         best=history.best,
         best_params=best_params,
         line_x=history.line_x,
-        running={t.number: lane(t) for t in trials if t.state == "running"},
+        running={t.number: lane(t) for t in snapshot.running},
         curves=tuple(c.number for c in curves),
         params=tuple(params),
-        last_number=max((t.number for t in trials), default=-1),
+        last_number=snapshot.last_number,
         status=run.status,
-        ranges=ranges,
+        ranges=_ranges_applied(snapshot),
     )
+    truncated = len(snapshot.finished) < snapshot.n_finished
     return InitialViews(
         state=state,
         history=plot_history(history),
         curves=plot_curves(curves, run.metric),
-        scatter=build_scatter(run, trials, x_param, y_param),
-        timeline=plot_timeline(timeline_record(trials)),
-        columns=column_defs(run.metric_names, params, param_kinds(trials, params)),
+        scatter=build_scatter(run, snapshot.detail, x_param, y_param,
+                              total=len(snapshot.points)),
+        timeline=plot_timeline(timeline_record(snapshot.finished),
+                               total=snapshot.n_finished if truncated else None),
+        columns=column_defs(run.metric_names, params, param_kinds(described, params)),
         params=params,
         x_param=x_param,
         y_param=y_param,
@@ -114,10 +122,13 @@ def build_views(
 def load_scatter(
     database: Database, run_id: int, x_param: str, y_param: str
 ) -> go.Figure | None:
-    """The scatter for newly chosen axes (reads the run and its trials, nothing else)."""
+    """The scatter for newly chosen axes: the complete trials' values, then the rows of the
+    sample it draws."""
     with database.session() as session:
         run = load_run_info(session, run_id)
         if run is None:
             return None
-        trials = [trial_record(row) for row in list_trials(session, run_id, states=["complete"])]
-    return build_scatter(run, trials, x_param, y_param)
+        points = primary_values(session, run_id)
+        rows = trials_by_numbers(session, run_id, detail_numbers(points, run.direction))
+    trials = [trial_record(row) for row in rows]
+    return build_scatter(run, trials, x_param, y_param, total=len(points))

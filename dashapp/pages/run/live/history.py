@@ -22,6 +22,7 @@ from dashapp.pages.run.live.sampling import sample_meta, sample_positions, sampl
 __all__ = [
     "ControlMark",
     "HistoryRecord",
+    "add_point",
     "best_steps",
     "control_label",
     "control_mark",
@@ -29,6 +30,7 @@ __all__ = [
     "history_patch",
     "history_record",
     "plot_history",
+    "points_history",
 ]
 
 TRIALS, BEST, CONTROL_LINES, CONTROL_LABELS = 0, 1, 2, 3
@@ -103,16 +105,32 @@ def extend_history(record: HistoryRecord, trial: TrialRecord) -> bool:
     value = trial.value
     if trial.state != "complete" or value is None:
         return False
-    record.numbers.append(trial.number)
+    return add_point(record, trial.number, value)
+
+
+def add_point(record: HistoryRecord, number: int, value: float) -> bool:
+    """Add a complete trial's value; returns True when it became the best so far."""
+    record.numbers.append(number)
     record.values.append(value)
     best_value = record.best[1] if record.best is not None else None
     improved = is_better(value, best_value, record.direction)
     if improved:
-        record.best = (trial.number, value)
-    record.line_x = max(record.line_x, trial.number)
+        record.best = (number, value)
+    record.line_x = max(record.line_x, number)
     record.best_x.append(record.line_x)
     record.best_y.append(record.best[1])  # type: ignore[index]
     return improved
+
+
+def points_history(points: Iterable[tuple[int, float]], controls: Sequence[EventRecord],
+                   marks: Sequence[int], *, metric: str, direction: str) -> HistoryRecord:
+    """The history of (number, value) points by number, each control event marked at the
+    trial number ``marks`` gives it (the newest trial started before it)."""
+    record = HistoryRecord(metric=metric, direction=direction)
+    for number, value in points:
+        add_point(record, number, value)
+    record.marks.extend(control_mark(event, x) for event, x in zip(controls, marks, strict=True))
+    return record
 
 
 def history_record(

@@ -1,8 +1,7 @@
 """What the run page reads from the store: a snapshot once, then only what is new.
 
-``load_snapshot`` reads the run, all its trials (light rows), the control events and the
-recent intermediate values, with the event cursor taken in the same snapshot (PostgreSQL:
-REPEATABLE READ; SQLite: one transaction is a snapshot). ``load_tick`` reads the events after
+The first read is ``snapshot.load_snapshot``, with the helpers here (``run_info``,
+``read_events``, ``begin_snapshot``). ``load_tick`` reads the events after
 the cursor, the rows of the trials they name, and the run's row: work in proportion to what
 is new, never to the study.
 """
@@ -31,9 +30,7 @@ from optunagui.store import (
     count_trials_by_state,
     get_pending_control,
     get_run,
-    last_event_id,
     list_events_after,
-    list_trials,
 )
 
 if TYPE_CHECKING:
@@ -44,27 +41,18 @@ if TYPE_CHECKING:
 __all__ = [
     "RECENT_RESULT_EVENTS",
     "TICK_EVENT_LIMIT",
-    "Snapshot",
     "Tick",
+    "begin_snapshot",
     "load_run_info",
-    "load_snapshot",
     "load_tick",
     "load_trials_by_number",
+    "read_events",
+    "run_info",
 ]
 
 TICK_EVENT_LIMIT = 2000
 RECENT_RESULT_EVENTS = 5000
 TRIAL_KINDS = ("started", "completed", "pruned", "failed")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    run: RunInfo
-    trials: list[TrialRecord]
-    cursor: int
-    controls: list[EventRecord]
-    recent_results: list[EventRecord]
-    counts: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -128,12 +116,12 @@ def load_run_info(session: Session, run_id: int) -> RunInfo | None:
     return run_info(session, run) if run is not None else None
 
 
-def _begin_snapshot(session: Session) -> None:
+def begin_snapshot(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def _events(session: Session, query: Any) -> list[EventRecord]:
+def read_events(session: Session, query: Any) -> list[EventRecord]:
     columns = (
         TrialEvent.id,
         TrialEvent.run_id,
@@ -160,32 +148,6 @@ def _events(session: Session, query: Any) -> list[EventRecord]:
         )
         for row, metrics in zip(rows, decoded, strict=True)
     ]
-
-
-def load_snapshot(database: Database, run_id: int) -> Snapshot | None:
-    """Everything the page shows on its first render, read once."""
-    with database.session() as session:
-        _begin_snapshot(session)
-        run = get_run(session, run_id)
-        if run is None:
-            return None
-        info = run_info(session, run)
-        cursor = last_event_id(session, run_id)
-        trials = [trial_record(row) for row in list_trials(session, run_id)]
-        base = select(TrialEvent.id).where(TrialEvent.run_id == run_id, TrialEvent.id <= cursor)
-        controls = _events(
-            session, base.where(TrialEvent.kind == "control").order_by(TrialEvent.id)
-        )
-        recent = _events(
-            session,
-            base.where(TrialEvent.kind == "result")
-            .order_by(TrialEvent.id.desc())
-            .limit(RECENT_RESULT_EVENTS),
-        )
-    counts = dict.fromkeys(("running", "complete", "pruned", "failed"), 0)
-    for trial in trials:
-        counts[trial.state] = counts.get(trial.state, 0) + 1
-    return Snapshot(info, trials, cursor, controls, recent[::-1], counts)
 
 
 def load_trials_by_number(

@@ -27,6 +27,7 @@ class ScatterRecord:
     y: list[Any] = field(default_factory=list)
     color: list[float] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
+    total: int | None = None  # complete trials in the run, when these are a sample of them
 
 
 def param_names(trials: Iterable[TrialRecord], space: Mapping[str, Any]) -> list[str]:
@@ -81,6 +82,7 @@ def scatter_record(
 
 def plot_scatter(record: ScatterRecord, *, log_x: bool = False, log_y: bool = False) -> go.Figure:
     shown = sample_positions(record.color, record.direction)
+    total = max(record.total or 0, len(record.color))
     figure = go.Figure(
         go.Scatter(
             x=take(record.x, shown),
@@ -105,8 +107,8 @@ def plot_scatter(record: ScatterRecord, *, log_x: bool = False, log_y: bool = Fa
         margin={"l": 50, "r": 20, "t": 30, "b": 40},
         height=340,
         uirevision=f"scatter-{record.x_name}-{record.y_name}",
-        meta=sample_meta(len(shown), len(record.color)),
-        title={"text": sample_title(len(shown), len(record.color)), "font": {"size": 11}},
+        meta=sample_meta(len(shown), total),
+        title={"text": sample_title(len(shown), total), "font": {"size": 11}},
         xaxis={"title": {"text": record.x_name or ""}, "type": "log" if log_x else "-"},
         yaxis={"title": {"text": record.y_name or ""}, "type": "log" if log_y else "-"},
     )

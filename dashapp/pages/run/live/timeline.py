@@ -95,8 +95,9 @@ def _count(record: TimelineRecord) -> int:
     return sum(len(bars.numbers) for bars in record.bars.values())
 
 
-def plot_timeline(record: TimelineRecord) -> go.Figure:
-    total = _count(record)
+def plot_timeline(record: TimelineRecord, total: int | None = None) -> go.Figure:
+    """``total``: the finished trials of the run, when ``record`` holds the latest of them."""
+    total = max(total or 0, _count(record))
     record = latest_bars(record)
     shown = _count(record)
     note = (f"the latest {shown:,} of {total:,} finished trials (all of them are in the table)"
