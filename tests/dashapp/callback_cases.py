@@ -389,4 +389,18 @@ CASES = [
         None,
         lambda w: {"poll": None, "token": w.share_url_token},
     ),
+    # The wizard's draft choices (resume, discard, start over) and what follows the task.
+    Case(
+        "choose_draft",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, resume=1, draft={str(w.alpha): {"step": 3}}),
+    ),
+    Case(
+        "follow_task",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, task="regression", split_method="stratified_kfold",
+                          inferred={"columns": ["x"], "task": "classification", "key": None}),
+    ),
 ]

@@ -22,7 +22,7 @@ from optunagui.store import create_run
 from optunagui.store.tables import DatasetVersion, Run
 from tests.dashapp.conftest import RUN_NAME, callback_body, callback_key
 
-NAVIGATE = "new-run-step.data@"
+NAVIGATE = "new-run-launched.data"
 RESTORE = "new-run-restored.data"
 DESCRIBE = "new-run-preview.children"
 UPLOAD = "new-run-upload-status.children"
@@ -98,7 +98,11 @@ def browser_values(form: dict[str, Any], experiment_id: Any, **extra: Any) -> di
 
 
 def post(client, app, fragment: str, values: dict[str, Any], trigger: str | None = None):
-    key = callback_key(app, fragment)
+    return post_to(client, app, callback_key(app, fragment), values, trigger)
+
+
+def post_to(client, app, key: str, values: dict[str, Any], trigger: str | None = None):
+    """Posts to callback ``key`` as the browser does, with the page's pattern-id outputs."""
     changed = [f"{trigger}.n_clicks"] if trigger else None
     body = callback_body(app, key, values, changed=changed)
     slots = _error_slots()
@@ -168,7 +172,8 @@ def test_wizard_launch_by_editor_creates_and_submits_one_run(
     assert run.spec["model"] == "random_forest" and run.spec["budget"]["n_trials"] == 2
     assert run.spec["dataset"] == {"builtin": "iris", "options": {}}
     assert run.created_by == world.user_ids["ed"] and run.group_key is None
-    assert response.json["response"][ids.redirect]["href"] == f"/runs/{run.id}"
+    assert response.json["response"][ids.launched]["data"] == {"href": f"/runs/{run.id}",
+                                                               "experiment": world.alpha}
 
 
 def test_wizard_launch_of_several_models_groups_the_runs(
@@ -183,7 +188,7 @@ def test_wizard_launch_of_several_models_groups_the_runs(
                                                      "ridge"]
     assert len({r.group_key for r in runs}) == 1 and runs[0].group_key
     assert submitted == [r.id for r in runs]
-    assert response.json["response"][ids.redirect]["href"] == f"/experiments/{world.alpha}"
+    assert response.json["response"][ids.launched]["data"]["href"] == f"/experiments/{world.alpha}"
 
 
 @pytest.mark.parametrize(
@@ -321,8 +326,10 @@ def test_wizard_uploaded_file_launches_with_its_version(
     _launch(client, app, world, form)
     run = _runs(database)[before]
     assert run.dataset_version_id == upload["version_id"]
-    assert run.spec["features"] == {"exclude": ["customer_id"],
-                                    "transforms": {"age": "standardize", "plan": "one_hot"}}
+    features = run.spec["features"]
+    assert (features["exclude"], features["transforms"]) == (
+        ["customer_id"], {"age": "standardize", "plan": "one_hot"})
+    assert features["applied"] == {"age": "standardize", "plan": "one_hot"}
     assert run.spec["dataset"]["target"] == "churned"
 
 

@@ -11,17 +11,22 @@ callback applies them and says what it changed.
 Seven steps with Back/Next: data, features, model(s), search space, split and metric, budget,
 review and launch. Each Next checks the form with the spec's own validation and shows every
 message next to its field; Launch checks it all again, creates one run per model (grouped when
-several) and submits them. The half-finished wizard is kept in the browser's local storage per
-experiment. Only editors and owners get through the callbacks; the layout holds no data.
+several) and submits them. Changing the data or the target infers the task again, and what no
+longer fits the task (metrics, stratified folds, models) is changed with a sentence that says so.
+The half-finished wizard is kept in the browser's local storage per experiment: a new wizard
+starts fresh and offers to resume it; "Start over" goes back to the defaults at any time. Only
+editors and owners get through the callbacks; the layout holds no data.
 
 The logic lives in ``dashapp.pages.new_run.wizard`` (no Dash). Beside it, the Dash side:
-``layout.py`` (the step panels), ``ids.py``, ``form_fields.py`` and ``drafts.py`` (components
-to form and back, the browser's drafts), ``tables.py`` and ``messages.py`` (what callbacks
-draw), ``context.py`` (the check every callback declares), and the callbacks grouped by
-concern: ``gate.py`` (opening the page), ``dataset_step.py`` (data, uploads, metrics),
-``space_step.py`` (reset to preset), ``navigation.py`` (Back / Next / Launch), ``restore.py``
-with ``cloning.py`` (drafts, clones and versions on page load), ``clientside.py`` (the
-browser's own).
+``layout.py`` (the step panels), ``ids.py``, ``form_fields.py``, ``put_back.py`` and
+``drafts.py`` (components to form and back, the browser's drafts), ``tables.py`` and
+``messages.py`` (what callbacks draw), ``context.py`` (the check every callback declares), and
+the callbacks grouped by concern: ``gate.py`` (opening the page), ``dataset_step.py`` (data,
+target, task), ``upload_step.py`` (uploads and their versions), ``task_step.py`` (metrics,
+split and models that follow the task), ``space_step.py`` (reset to preset), ``navigation.py``
+(Back / Next / Launch), ``restore.py`` with ``cloning.py`` (clones, versions and the draft's
+offer on page load), ``draft_choice.py`` (Resume / Discard / Start over), ``clientside.py``
+(the browser's own).
 """
 
 from __future__ import annotations
@@ -34,12 +39,15 @@ from dash import dcc, html
 from dashapp.components import HIDDEN
 from dashapp.pages.new_run.clientside import register_clientside
 from dashapp.pages.new_run.dataset_step import register_dataset_step
+from dashapp.pages.new_run.draft_choice import register_draft_choice
 from dashapp.pages.new_run.gate import register_gate
 from dashapp.pages.new_run.ids import ids
 from dashapp.pages.new_run.layout import layout_body
 from dashapp.pages.new_run.navigation import register_navigation
 from dashapp.pages.new_run.restore import register_restore
 from dashapp.pages.new_run.space_step import register_space_step
+from dashapp.pages.new_run.task_step import register_task_step
+from dashapp.pages.new_run.upload_step import register_upload_step
 from dashapp.permissions import parse_id
 
 __all__ = ["ids", "layout", "register"]
@@ -64,6 +72,10 @@ def layout(experiment_id: str | None = None, clone: str | None = None, drop: Any
             dcc.Store(id=ids.draft),
             dcc.Store(id=ids.draft_saved),
             dcc.Store(id=ids.restored, data=False),
+            dcc.Store(id=ids.reloaded, data=False),
+            dcc.Store(id=ids.pending, data=None),
+            dcc.Store(id=ids.launched, data=None),
+            dcc.Store(id=ids.described, data=None),
             dcc.Store(id=ids.step, data=1),
             dcc.Store(id=ids.options, data={}),
             dcc.Store(id=ids.upload_data, data=None),
@@ -104,6 +116,9 @@ def register(app: dash.Dash) -> None:
     register_clientside(app)
     register_navigation(app)
     register_restore(app)
+    register_draft_choice(app)
     register_gate(app)
     register_dataset_step(app)
     register_space_step(app)
+    register_task_step(app)
+    register_upload_step(app)

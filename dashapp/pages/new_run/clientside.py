@@ -1,7 +1,7 @@
 """The wizard's callbacks that run in the browser: they hold no data and check nothing.
 
-They show the current step's panel, and keep the drafts in step with every edit, in the
-browser's local storage.
+They show the current step's panel and the dataset source's box, keep the drafts in step with
+every edit, in the browser's local storage, and take the draft out once the runs are launched.
 """
 
 from __future__ import annotations
@@ -37,13 +37,23 @@ function(step) {
 # copies them to and from local storage itself: a local-storage dcc.Store written by the
 # draft callback on every edit sends the page into an endless re-render.
 DRAFTS_KEY = "optunagui-wizard-drafts"
+# The drafts, and whether this is the browser reloading the wizard (the first wizard shown by
+# a document loaded by a reload of this very address): a reload puts the draft back as it was,
+# any other opening asks first.
 LOAD_DRAFTS = """
 function(experiment) {
+    var entries = (window.performance && window.performance.getEntriesByType)
+        ? window.performance.getEntriesByType("navigation") : [];
+    var entry = entries && entries[0];
+    var first = !window.optunaguiWizardShown;
+    window.optunaguiWizardShown = true;
+    var reloaded = !!(first && entry && entry.type === "reload"
+                      && entry.name === window.location.href);
     try {
         var drafts = JSON.parse(window.localStorage.getItem(KEY) || "{}");
-        return (drafts && typeof drafts === "object") ? drafts : {};
+        return [(drafts && typeof drafts === "object") ? drafts : {}, reloaded];
     } catch (error) {
-        return {};
+        return [{}, reloaded];
     }
 }
 """.replace("KEY", json.dumps(DRAFTS_KEY))
@@ -58,17 +68,46 @@ function(drafts) {
     return true;
 }
 """.replace("KEY", json.dumps(DRAFTS_KEY))
+# Once launched, the experiment's draft leaves the browser's storage before the browser goes
+# to the run: nothing can save it again from this page.
+LEAVE_AFTER_LAUNCH = """
+function(launched) {
+    if (!launched || typeof launched.href !== "string") {
+        return window.dash_clientside.no_update;
+    }
+    try {
+        var drafts = JSON.parse(window.localStorage.getItem(KEY) || "{}") || {};
+        delete drafts[String(launched.experiment)];
+        window.localStorage.setItem(KEY, JSON.stringify(drafts));
+    } catch (error) {
+        window.localStorage.removeItem(KEY);
+    }
+    return launched.href;
+}
+""".replace("KEY", json.dumps(DRAFTS_KEY))
+
+# Shows the built-in dataset picker or the upload box, whichever the source is.
+SHOW_SOURCE = """
+function(source) {
+    var hidden = {display: "none"};
+    return source === "upload" ? [hidden, {}] : [{}, hidden];
+}
+"""
 
 
 # Keeps the draft in step with every edit, in the browser (so a reload between Back/Next loses
 # nothing). The same reading as ``read_form``; the server reads the components again anyway.
+# Nothing is saved while an earlier draft waits for "Resume it" or "Discard", nor after launch.
 SAVE_DRAFT_JS = """
 function() {
     var args = Array.prototype.slice.call(arguments);
     var keys = KEYS, attrs = ATTRS, n = keys.length;
     var lists = window.dash_clientside.callback_context.inputs_list;
-    var draft = args[args.length - 3], exp = args[args.length - 2], step = args[args.length - 1];
-    if (exp === null || exp === undefined) { return window.dash_clientside.no_update; }
+    var states = args.slice(args.length - 5);
+    var draft = states[0], exp = states[1], step = states[2];
+    if (exp === null || exp === undefined || states[3] || states[4]) {
+        return window.dash_clientside.no_update;
+    }
     var drafts = Object.assign({}, draft || {});
     var form = Object.assign({}, drafts[String(exp)] || {});
     keys.forEach(function(k, i) { form[k] = args[i]; });
@@ -111,11 +150,24 @@ def register_clientside(app: dash.Dash) -> None:
     )
     app.clientside_callback(
         LOAD_DRAFTS,
-        Output(ids.draft, "data", allow_duplicate=True),
+        [Output(ids.draft, "data", allow_duplicate=True), Output(ids.reloaded, "data")],
         Input(ids.experiment, "data"),
         prevent_initial_call="initial_duplicate",
     )
     app.clientside_callback(KEEP_DRAFTS, Output(ids.draft_saved, "data"), Input(ids.draft, "data"))
+    app.clientside_callback(LEAVE_AFTER_LAUNCH, Output(ids.redirect, "href"),
+                            Input(ids.launched, "data"), prevent_initial_call=True)
+    app.clientside_callback(  # "Start over": the last upload's message goes too
+        "function(clicks) { return null; }",
+        Output(ids.upload_status, "children", allow_duplicate=True),
+        Input(ids.start_over, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        SHOW_SOURCE,
+        [Output(ids.builtin_box, "style"), Output(ids.upload_box, "style")],
+        Input(ids.source, "value"),
+    )
     app.clientside_callback(
         SAVE_DRAFT_JS,
         Output(ids.draft, "data", allow_duplicate=True),
@@ -123,5 +175,7 @@ def register_clientside(app: dash.Dash) -> None:
         State(ids.draft, "data"),
         State(ids.experiment, "data"),
         State(ids.step, "data"),
+        State(ids.pending, "data"),
+        State(ids.launched, "data"),
         prevent_initial_call=True,
     )

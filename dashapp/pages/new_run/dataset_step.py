@@ -1,6 +1,7 @@
-"""The wizard's callbacks around the data: the preview and target of the chosen dataset, the
-metrics and group columns it allows, uploads and the choice among an upload's versions.
-Each is checked like every callback: an editor (or owner) of the experiment in the URL."""
+"""The wizard's first step on the server: the chosen dataset's first rows, its target and the
+task the target asks for. When the person changes the data or the target, the task is inferred
+again (what depends on the task follows in ``task_step.py``). Checked like every callback: an
+editor (or owner) of the experiment in the URL."""
 
 from __future__ import annotations
 
@@ -9,36 +10,21 @@ from typing import Any
 import dash
 from dash import Input, Output, State
 
-from dashapp import components, guard, services
+from dashapp import components, guard
 from dashapp.guard import Access
 from dashapp.pages.new_run import tables
-from dashapp.pages.new_run.context import EDITOR, EXPERIMENT, resolve_choice, upload_secret
+from dashapp.pages.new_run.context import EDITOR, EXPERIMENT, resolve_choice
 from dashapp.pages.new_run.ids import ids
 from dashapp.pages.new_run.wizard import data as wizard_data
-from dashapp.pages.new_run.wizard.form import AUTO_TASK
-from dashapp.pages.new_run.wizard.upload import (
-    UploadError,
-    accessible_version,
-    max_upload_bytes,
-    receive_upload,
-    upload_form,
-    usable_versions,
-)
-from dashapp.permissions import parse_id
-from optunagui.datasets import DatasetError, column_summary, infer_task, preview
-from optunagui.formatting import format_time, human_size
-from optunagui.metrics import METRICS
+from dashapp.pages.new_run.wizard.follow import TASKS, data_key, default_target
+from dashapp.pages.new_run.wizard.form import AUTO_TASK, DatasetRef
+from dashapp.pages.new_run.wizard.wording import count
+from optunagui.datasets import DatasetError, LoadedDataset, column_summary, infer_task, preview
 
-__all__ = [
-    "choose_version",
-    "describe",
-    "metric_choices",
-    "register_dataset_step",
-    "upload_file",
-]
+__all__ = ["TASK_LABELS", "describe", "register_dataset_step"]
 
 TASK_LABELS = {"classification": "Classification", "regression": "Regression"}
-DEFAULT_METRICS = {"classification": "accuracy", "regression": "rmse"}
+INFERRED_AGAIN = "The data changed, so the task is inferred from the target again."
 
 
 def _task_options(inferred: str | None) -> list[dict[str, str]]:
@@ -49,7 +35,7 @@ def _task_options(inferred: str | None) -> list[dict[str, str]]:
 
 
 def _description(preview_children: Any, *, status: Any, target_options: list | None = None,
-                 target: Any = None, task: str | None = None,
+                 target: Any = dash.no_update, task: str | None = None,
                  inferred: dict[str, Any] | None = None) -> dict[str, Any]:
     """The outputs of ``describe``; without a dataset, no target to choose and no task.
 
@@ -64,126 +50,82 @@ def _description(preview_children: Any, *, status: Any, target_options: list | N
         "task_options": _task_options(task),
         "inferred": inferred,
         "status": status,
+        "task": dash.no_update,
+        "described": dash.no_update,
     }
 
 
+def _load(ref: DatasetRef, target: Any) -> tuple[LoadedDataset | None, str | None, str, str]:
+    """The data, the problem with it, the target chosen and why (empty: the person chose it).
+
+    A file read for the first time, or with a target it does not have, gets the column named
+    like a target, else its last column."""
+    loaded, problem = wizard_data.load_for_preview(ref.spec, target)
+    if loaded is None or "builtin" in ref.spec:
+        return loaded, problem, loaded.target if loaded is not None else "", ""
+    columns = [str(c) for c in loaded.frame.columns]
+    picked, reason = default_target(columns)
+    if target in columns:
+        return loaded, problem, str(target), reason if target == picked else ""
+    if picked is None:
+        return loaded, problem, loaded.target, ""
+    again, problem = wizard_data.load_for_preview(ref.spec, picked)
+    return (again or loaded), problem, picked, reason
+
+
+def _status(loaded: LoadedDataset, ref: DatasetRef, chosen: str, reason: str) -> str:
+    frame = loaded.frame
+    text = f"{count(len(frame), 'row')}, {count(len(frame.columns), 'column')}."
+    if "builtin" in ref.spec:
+        return text
+    why = f" ({reason}; choose another above if that is not what to predict)" if reason else ""
+    return f"{text} Target: {chosen}{why}."
+
+
+def _infer(loaded: LoadedDataset, chosen: str) -> str | None:
+    try:
+        return infer_task(loaded.frame[chosen])
+    except (DatasetError, KeyError, ValueError, TypeError):
+        return None
+
+
 def describe(access: Access, source: Any, builtin: Any, upload: Any, target: Any,
-             experiment_id: Any, options: Any) -> dict[str, Any]:
-    """The chosen dataset's first rows, its target choices, the inferred task and its size."""
+             experiment_id: Any, options: Any, task: Any = None,
+             described: Any = None) -> dict[str, Any]:
+    """The chosen dataset's first rows, its target choices, the inferred task and its size;
+    the task back to "inferred" when the data or target changed since the last description."""
     form = {"source": source, "builtin": builtin, "upload": upload, "target": target,
             "options": options if isinstance(options, dict) else {}}
     ref = resolve_choice(access, form)
     if ref is None:
         note = "Upload a file first." if source == "upload" else "Choose a dataset."
         return _description(components.empty_note(note), status="")
-    loaded, problem = wizard_data.load_for_preview(ref.spec, target)
+    loaded, problem, chosen, reason = _load(ref, target)
+    problem = wizard_data.hide_path(problem, ref) if problem else None
     if loaded is None:
         return _description(None, status=components.message(problem, "danger"))
-    frame = loaded.frame
-    columns = [str(c) for c in frame.columns]
-    columns_for_target = [loaded.target] if "builtin" in ref.spec else columns
-    chosen = target if target in columns_for_target else loaded.target
-    kinds = {info.name: info.kind for info in column_summary(frame, chosen)}
-    try:
-        inferred = infer_task(frame[chosen]) if problem is None else None
-    except (DatasetError, ValueError, TypeError):
-        inferred = None
-    status: Any = f"{len(frame)} rows, {len(columns)} columns."
+    columns = [str(c) for c in loaded.frame.columns]
+    kinds = {info.name: info.kind for info in column_summary(loaded.frame, chosen)}
+    inferred = _infer(loaded, chosen) if problem is None else None
+    key = data_key(source, builtin, upload, chosen)
+    status: Any = _status(loaded, ref, chosen, reason)
     if problem is not None:
         status = components.message(problem, "warning")
-    return _description(
-        tables.preview_table(preview(frame, tables.PREVIEW_ROWS), kinds),
+    changed = described is not None and described != key
+    reset = changed and task in TASKS
+    if reset and isinstance(status, str):
+        status = f"{status} {INFERRED_AGAIN}"
+    result = _description(
+        tables.preview_table(preview(loaded.frame, tables.PREVIEW_ROWS), kinds),
         status=status,
-        target_options=[{"label": c, "value": c} for c in columns_for_target],
+        target_options=[{"label": c, "value": c}
+                         for c in ([loaded.target] if "builtin" in ref.spec else columns)],
         target=chosen if chosen != target else dash.no_update,
         task=inferred,
-        inferred={"columns": [c for c in columns if c != chosen], "task": inferred},
+        inferred={"columns": [c for c in columns if c != chosen], "task": inferred, "key": key},
     )
-
-
-def metric_choices(access: Access, task: Any, inferred: Any, metrics: Any,
-                   experiment_id: Any) -> Any:
-    """The metrics the task allows, what is optimised, and the columns to group folds by."""
-    inferred = inferred if isinstance(inferred, dict) else {}
-    effective = task if task in TASK_LABELS else inferred.get("task")
-    options = [
-        {"label": f"{m.label} ({m.direction})", "value": m.name}
-        for m in METRICS.values() if effective is None or m.task == effective
-    ]
-    chosen = [m for m in metrics or [] if isinstance(m, str) and m in METRICS]
-    if chosen:
-        directions = "; ".join(f"{m}: {METRICS[m].direction}" for m in chosen)
-        text = f"Optimised: {directions}."
-    else:
-        default = DEFAULT_METRICS.get(effective or "")
-        text = (f"None chosen: {default} ({METRICS[default].direction}) is used."
-                if default else "")
-    columns = [c for c in inferred.get("columns") or [] if isinstance(c, str)]
-    groups = [{"label": "(none)", "value": ""}] + [{"label": c, "value": c} for c in columns]
-    return options, text, groups
-
-
-def upload_file(access: Access, contents: Any, filename: Any, experiment_id: Any) -> Any:
-    """Stores an uploaded file as a dataset version and makes the wizard read it."""
-    settings = services.state().settings
-    try:
-        stored = receive_upload(
-            services.database(), settings.data_dir, contents, filename,
-            user_id=access.principal.user_id, limit=max_upload_bytes(), secret=upload_secret(),
-        )
-    except UploadError as error:
-        return dash.no_update, components.message(str(error), "danger"), dash.no_update
-    text = (f"Stored {stored.filename}: {stored.n_rows} rows, {stored.n_columns} columns.")
-    return stored.as_form(), components.message(text, "success"), "upload"
-
-
-def _version_label(version: Any, newest: bool) -> str:
-    who = version.added_by_name or "unknown"
-    label = (f"{version.short_hash} — {version.n_rows} rows × {version.n_columns} columns, "
-             f"{human_size(version.size_bytes)}, added by {who}, "
-             f"{format_time(version.created_at)}")
-    return label + (" (newest)" if newest else "")
-
-
-def _version_choices(access: Access, upload: Any) -> dict[str, Any]:
-    """The dropdown of the uploaded name's versions this user may use here; the upload kept."""
-    hidden: dict[str, Any] = {"options": [], "value": None, "shown": components.HIDDEN,
-                              "upload": dash.no_update}
-    if not isinstance(upload, dict) or not isinstance(upload.get("name"), str):
-        return hidden
-    user_id = access.principal.user_id
-    chosen = upload.get("version_id")
-    with services.database().session() as session:
-        proven = accessible_version(session, chosen, user_id=user_id,
-                                    experiment_id=access.experiment_id,
-                                    proof=upload.get("proof"), secret=upload_secret())
-        versions = usable_versions(session, upload["name"], user_id=user_id,
-                                   experiment_id=access.experiment_id,
-                                   proven=[proven.id] if proven is not None else [])
-    options = [{"label": _version_label(v, i == 0), "value": str(v.id)}
-               for i, v in enumerate(versions)]
-    if chosen not in {v.id for v in versions}:
-        return hidden
-    return {"options": options, "value": str(chosen), "shown": components.SHOWN,
-            "upload": dash.no_update}
-
-
-def choose_version(access: Access, upload: Any, chosen: Any, experiment_id: Any) -> Any:
-    """Lists the uploaded name's versions; picking one makes the wizard read it."""
-    current = upload.get("version_id") if isinstance(upload, dict) else None
-    if dash.ctx.triggered_id != ids.upload_version:
-        return _version_choices(access, upload)
-    chosen = parse_id(chosen)
-    if chosen is None or chosen == current:
-        raise dash.exceptions.PreventUpdate
-    with services.database().session() as session:
-        version = accessible_version(session, chosen, user_id=access.principal.user_id,
-                                     experiment_id=access.experiment_id)
-        picked = upload_form(version) if version is not None else None
-    if picked is None:
-        return _version_choices(access, upload)
-    return {"options": dash.no_update, "value": dash.no_update, "shown": dash.no_update,
-            "upload": picked}
+    return {**result, "task": AUTO_TASK if reset else dash.no_update,
+            "described": key if key != described else dash.no_update}
 
 
 def register_dataset_step(app: dash.Dash) -> None:
@@ -197,6 +139,8 @@ def register_dataset_step(app: dash.Dash) -> None:
             "task_options": Output(ids.task, "options"),
             "inferred": Output(ids.inferred, "data"),
             "status": Output(ids.dataset_status, "children"),
+            "task": Output(ids.task, "value", allow_duplicate=True),
+            "described": Output(ids.described, "data", allow_duplicate=True),
         },
         inputs={
             "source": Input(ids.source, "value"),
@@ -204,47 +148,7 @@ def register_dataset_step(app: dash.Dash) -> None:
             "upload": Input(ids.upload_data, "data"),
             "target": Input(ids.target, "value"),
         },
-        state={"experiment_id": EXPERIMENT, "options": State(ids.options, "data")},
+        state={"experiment_id": EXPERIMENT, "options": State(ids.options, "data"),
+               "task": State(ids.task, "value"), "described": State(ids.described, "data")},
         prevent_initial_call="initial_duplicate",
     )(describe)
-    guard.guarded_callback(
-        app,
-        requires=EDITOR,
-        output=[
-            Output(ids.metrics, "options"),
-            Output(ids.directions, "children"),
-            Output(ids.group, "options"),
-        ],
-        inputs={
-            "task": Input(ids.task, "value"),
-            "inferred": Input(ids.inferred, "data"),
-            "metrics": Input(ids.metrics, "value"),
-        },
-        state={"experiment_id": EXPERIMENT},
-    )(metric_choices)
-    guard.guarded_callback(
-        app,
-        requires=EDITOR,
-        output=[
-            Output(ids.upload_data, "data"),
-            Output(ids.upload_status, "children"),
-            Output(ids.source, "value", allow_duplicate=True),
-        ],
-        inputs={"contents": Input(ids.upload, "contents")},
-        state={"filename": State(ids.upload, "filename"), "experiment_id": EXPERIMENT},
-        prevent_initial_call=True,
-    )(upload_file)
-    guard.guarded_callback(
-        app,
-        requires=EDITOR,
-        output={
-            "options": Output(ids.upload_version, "options"),
-            "value": Output(ids.upload_version, "value"),
-            "shown": Output(ids.upload_versions, "style"),
-            "upload": Output(ids.upload_data, "data", allow_duplicate=True),
-        },
-        inputs={"upload": Input(ids.upload_data, "data"), "chosen": Input(ids.upload_version,
-                                                                            "value")},
-        state={"experiment_id": EXPERIMENT},
-        prevent_initial_call="initial_duplicate",
-    )(choose_version)

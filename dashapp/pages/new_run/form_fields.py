@@ -70,12 +70,15 @@ def model_states() -> dict[str, State]:
     }
 
 
-def field_outputs() -> dict[str, Output]:
+def field_outputs(*, duplicate: bool = False) -> dict[str, Output]:
     """Outputs that set every plain field (by form key), the model choices (``models``) and
-    the presets (``presets``), for restoring."""
-    outputs = {key: Output(component, prop) for key, (component, prop) in FIELDS.items()}
-    outputs["models"] = Output({"type": ids.model_use, "model": ALL}, "value")
-    outputs["presets"] = Output({"type": ids.preset, "model": ALL}, "value")
+    the presets (``presets``), for restoring (``duplicate``: for a second callback that does)."""
+    outputs = {key: Output(component, prop, allow_duplicate=duplicate)
+               for key, (component, prop) in FIELDS.items()}
+    outputs["models"] = Output({"type": ids.model_use, "model": ALL}, "value",
+                               allow_duplicate=duplicate)
+    outputs["presets"] = Output({"type": ids.preset, "model": ALL}, "value",
+                                allow_duplicate=duplicate)
     return outputs
 
 

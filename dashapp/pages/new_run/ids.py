@@ -18,6 +18,15 @@ class ids:
     prefill = "new-run-prefill"  # the link's changes: {"drop", "adjust", "version"} URL tokens
     draft = "new-run-draft"
     draft_saved = "new-run-draft-saved"
+    reloaded = "new-run-reloaded"  # True when this page load is a reload of the wizard
+    pending = "new-run-pending"  # the saved draft offered to resume, until a choice is made
+    launched = "new-run-launched"  # {"href", "experiment"} once the runs are launched
+    described = "new-run-described"  # data_key of the data and target last described
+    draft_notice = "new-run-draft-notice"
+    draft_notice_text = "new-run-draft-notice-text"
+    resume = "new-run-resume"
+    discard = "new-run-discard"
+    start_over = "new-run-start-over"
     restored = "new-run-restored"
     step = "new-run-step"
     options = "new-run-options"
@@ -35,12 +44,16 @@ class ids:
     # step 1
     source = "new-run-source"
     builtin = "new-run-builtin"
+    builtin_box = "new-run-builtin-box"
     upload = "new-run-upload"
+    upload_box = "new-run-upload-box"
     upload_status = "new-run-upload-status"
     upload_versions = "new-run-upload-versions"
     upload_version = "new-run-upload-version"
     target = "new-run-target"
     task = "new-run-task"
+    task_notes = "new-run-task-notes"  # what the task changed, and a task the target disagrees with
+    metric_notes = "new-run-metric-notes"  # metrics removed because the task changed
     dataset_status = "new-run-dataset-status"
     preview = "new-run-preview"
     # step 2

@@ -76,7 +76,7 @@ def _data_panel(form: dict[str, Any]) -> list[Any]:
             dbc.Col([
                 dbc.Label("Built-in dataset", html_for=ids.builtin),
                 dbc.Select(id=ids.builtin, options=builtin_options, value=form["builtin"]),
-            ], md=6, class_name="mb-2"),
+            ], id=ids.builtin_box, md=6, class_name="mb-2"),
             dbc.Col([
                 dbc.Label("File"),
                 dcc.Upload(
@@ -93,7 +93,7 @@ def _data_panel(form: dict[str, Any]) -> list[Any]:
                               class_name="small mb-0"),
                     dbc.Select(id=ids.upload_version, options=[], size="sm"),
                 ], id=ids.upload_versions, className="mt-1", style=HIDDEN),
-            ], md=6, class_name="mb-2"),
+            ], id=ids.upload_box, md=6, class_name="mb-2", style=HIDDEN),
         ]),
         error("dataset"),
         html.Div(id=ids.dataset_status, className="small text-muted mb-2"),
@@ -108,6 +108,8 @@ def _data_panel(form: dict[str, Any]) -> list[Any]:
                          {"label": "Regression", "value": "regression"}],
             ), "task"),
         ]),
+        html.Div(id=ids.task_notes, className="small mb-2"),
+        html.Div(id=ids.metric_notes, className="small mb-2"),
         html.H6("First rows"),
         html.Div(id=ids.preview, className="mb-2"),
     ]
@@ -287,6 +289,7 @@ def layout_body() -> list[Any]:
         _split_panel(form), _budget_panel(form), _review_panel(form),
     ]
     return [
+        _draft_notice(),
         html.Div(f"Step 1 of {len(STEPS)}: {STEPS[0]}", id=ids.progress, className="mb-3"),
         html.Div(id=ids.feedback),
         *[
@@ -298,6 +301,18 @@ def layout_body() -> list[Any]:
         ],
         html.Div([
             dbc.Button("Back", id=ids.back, color="secondary", class_name="me-2", disabled=True),
-            dbc.Button("Next", id=ids.next, color="primary"),
+            dbc.Button("Next", id=ids.next, color="primary", class_name="me-2"),
+            dbc.Button("Start over", id=ids.start_over, color="link", class_name="float-end",
+                       title="Back to a fresh wizard: every field to its default, the draft "
+                             "cleared"),
         ], className="mb-4"),
     ]
+
+
+def _draft_notice() -> html.Div:
+    """The offer to resume the draft saved in this browser (text and shown by ``restore``)."""
+    return html.Div(dbc.Alert([
+        html.Span(id=ids.draft_notice_text, className="me-2"),
+        dbc.Button("Resume it", id=ids.resume, color="primary", size="sm", class_name="me-2"),
+        dbc.Button("Discard", id=ids.discard, color="secondary", size="sm", outline=True),
+    ], color="info", class_name="py-2"), id=ids.draft_notice, style=HIDDEN)

@@ -2,8 +2,9 @@
 
 Next checks the whole form with the spec's own validation and moves on only when the steps up
 to the current one are clean; the messages go next to their fields. Launch checks everything
-again on the server, creates the run(s) and submits them. Both save the form as the browser's
-draft for this experiment (``restore.py`` puts it back after a reload).
+again on the server, creates the run(s) and submits them. Back and Next save the form as the
+browser's draft for this experiment (not while an earlier draft waits for the person's choice);
+Launch drops the draft and hands the browser the address to go to (``clientside.py``).
 """
 
 from __future__ import annotations
@@ -87,18 +88,25 @@ def _review(check: Check) -> tuple[Any, Any]:
                                     id="new-run-estimate-text")
 
 
+def _saved(access: Access, draft: Any, form: dict[str, Any], pending: Any) -> Any:
+    """The drafts with this form saved; left alone while an earlier draft waits for the
+    person's choice (resume or discard)."""
+    return dash.no_update if pending else save_draft(draft, access.experiment_id, form)
+
+
 def _step_back(access: Access, draft: Any, form: dict[str, Any], step: int,
-               slots: list[dict[str, Any]]) -> dict[str, Any]:
+               slots: list[dict[str, Any]], pending: Any) -> dict[str, Any]:
     form["step"] = max(1, step - 1)
-    return {"step": form["step"], "draft": save_draft(draft, access.experiment_id, form),
+    return {"step": form["step"], "draft": _saved(access, draft, form, pending),
             "errors": error_children(slots, {}), **_tables(form, {}),
             "yaml": dash.no_update, "estimate": dash.no_update, "feedback": None,
-            "redirect": dash.no_update, "launch_disabled": False}
+            "launched": dash.no_update, "launch_disabled": False}
 
 
 def _launch(access: Access, draft: Any, check: Check, dataset_ref: DatasetRef | None,
             slots: list[dict[str, Any]], step: int) -> dict[str, Any]:
-    """Creates and submits the checked runs; the browser goes to the run (or the group)."""
+    """Creates and submits the checked runs; the browser drops the draft and goes to the run
+    (or the group)."""
     experiment = access.experiment_id
     yaml_text, estimate = _review(check)
     result = launch_runs(
@@ -106,12 +114,13 @@ def _launch(access: Access, draft: Any, check: Check, dataset_ref: DatasetRef | 
         created_by=access.principal.user_id,
         dataset_version_id=dataset_ref.version_id if dataset_ref else None,
     )
-    # Tables unchanged: a re-render would make the browser save the draft again.
+    # Tables unchanged: the page is about to go, and nothing may save the draft again.
+    href = result.target_url or f"/experiments/{experiment}"
     return {"step": step, "draft": save_draft(draft, experiment, None),
             "errors": error_children(slots, {}), "features": dash.no_update,
             "space": dash.no_update, "yaml": yaml_text, "estimate": estimate,
             "feedback": components.message("Launched.", "success"),
-            "redirect": result.target_url or f"/experiments/{experiment}",
+            "launched": {"href": href, "experiment": experiment},
             "launch_disabled": True}
 
 
@@ -122,7 +131,7 @@ def _problems_note(bad_step: int, unplaced: list[str]) -> Any:
 
 
 def navigate(access: Access, back: Any, forward: Any, launch: Any, experiment_id: Any,
-             draft: Any, step: Any, **values: Any) -> dict[str, Any]:
+             draft: Any, step: Any, pending: Any = None, **values: Any) -> dict[str, Any]:
     """Back, Next or Launch: the new step, the saved draft, and the messages by field."""
     trigger = ctx.triggered_id
     step = clamp_step(step)
@@ -131,7 +140,7 @@ def navigate(access: Access, back: Any, forward: Any, launch: Any, experiment_id
     dataset_ref = resolve_choice(access, form)
     _refresh_tables(form, dataset_ref)
     if trigger == ids.back:
-        return _step_back(access, draft, form, step, slots)
+        return _step_back(access, draft, form, step, slots, pending)
     check = check_form(form, dataset_ref, wizard_data.load_cached)
     upto = LAST_STEP if trigger == ids.launch else step
     bad_step = check.first_step_with_problems(upto)
@@ -153,10 +162,10 @@ def navigate(access: Access, back: Any, forward: Any, launch: Any, experiment_id
     yaml_text, estimate = ("", None)
     if bad_step is None and new_step == LAST_STEP:
         yaml_text, estimate = _review(check)
-    return {"step": new_step, "draft": save_draft(draft, access.experiment_id, form),
+    return {"step": new_step, "draft": _saved(access, draft, form, pending),
             "errors": error_children(slots, by_field), **_tables(form, by_field),
             "yaml": yaml_text, "estimate": estimate, "feedback": feedback,
-            "redirect": dash.no_update, "launch_disabled": False}
+            "launched": dash.no_update, "launch_disabled": False}
 
 
 def register_navigation(app: dash.Dash) -> None:
@@ -172,7 +181,7 @@ def register_navigation(app: dash.Dash) -> None:
             "yaml": Output(ids.yaml, "children"),
             "estimate": Output(ids.estimate, "children"),
             "feedback": Output(ids.feedback, "children", allow_duplicate=True),
-            "redirect": Output(ids.redirect, "href"),
+            "launched": Output(ids.launched, "data"),
             "launch_disabled": Output(ids.launch, "disabled"),
         },
         inputs={
@@ -184,6 +193,7 @@ def register_navigation(app: dash.Dash) -> None:
             "experiment_id": EXPERIMENT,
             "draft": State(ids.draft, "data"),
             "step": State(ids.step, "data"),
+            "pending": State(ids.pending, "data"),
             **form_states(),
         },
         prevent_initial_call=True,

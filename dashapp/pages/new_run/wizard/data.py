@@ -27,8 +27,8 @@ from optunagui.datasets import (
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["VersionSwap", "clear_cache", "load_cached", "load_for_preview", "resolve_dataset",
-           "swap_version"]
+__all__ = ["VersionSwap", "clear_cache", "hide_path", "load_cached", "load_for_preview",
+           "resolve_dataset", "swap_version"]
 
 _CACHE_SIZE = 4
 _MAX_TARGET_TRIES = 8
@@ -59,7 +59,8 @@ def resolve_dataset(
         spec = {"path": version.stored_path, "version": version.sha256,
                 "target": target if isinstance(target, str) and target else None}
         return DatasetRef(spec={k: v for k, v in spec.items() if v is not None},
-                          version_id=version.id)
+                          version_id=version.id,
+                          shown_name=version.original_filename or version.name)
     name = form.get("builtin")
     if not isinstance(name, str) or name not in BUILTIN_DATASETS:
         return None
@@ -68,6 +69,14 @@ def resolve_dataset(
     if options:
         spec["options"] = dict(options)
     return DatasetRef(spec=spec)
+
+
+def hide_path(text: str, ref: DatasetRef | None) -> str:
+    """``text`` with the stored file's path (a server detail) replaced by the file's own name."""
+    path = ref.spec.get("path") if ref is not None else None
+    if ref is None or not isinstance(path, str) or not path:
+        return text
+    return text.replace(path, ref.shown_name or "the uploaded file")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cluster.launch.resources import plan_resources
+from dashapp.pages.new_run.wizard.wording import count
 from optunagui.objective import QUICK_MAX_ROWS
 
 if TYPE_CHECKING:
@@ -75,8 +76,8 @@ class Estimate:
 
     def describe(self) -> str:
         runs = "1 run" if self.n_runs == 1 else f"{self.n_runs} runs (one per model)"
-        return (f"{runs}, {self.total_trials} trials in all; up to "
-                f"{self.concurrent_total} trials at once")
+        return (f"{runs}, {count(self.total_trials, 'trial')} in all; up to "
+                f"{count(self.concurrent_total, 'trial')} at once")
 
 
 def _quick_notes(specs: Sequence[ExperimentSpec]) -> list[str]:
@@ -90,8 +91,8 @@ def _quick_notes(specs: Sequence[ExperimentSpec]) -> list[str]:
         pruning = (f"ASHA pruning (grace period {pruner.grace_period}, reduction factor "
                    f"{pruner.reduction_factor})" if pruner.name == "asha"
                    else "median pruning" if pruner.name == "median" else "no pruning")
-        notes.append(f"{spec.model}: quick mode, {spec.budget.n_trials} trials with {pruning} "
-                     f"on a stratified subsample of at most {QUICK_MAX_ROWS:,} rows")
+        notes.append(f"{spec.model}: quick mode, {count(spec.budget.n_trials, 'trial')} with "
+                     f"{pruning} on a stratified subsample of at most {QUICK_MAX_ROWS:,} rows")
     return notes
 
 
@@ -110,8 +111,9 @@ def estimate_launch(specs: Sequence[ExperimentSpec], capacity: Capacity) -> Esti
         problems.extend(p for p in plan.problems if p not in problems)
         concurrent.append(plan.max_concurrent)
         if plan.capped:
-            notes.append(f"{spec.model}: {plan.fit} trials fit at once "
-                         f"({plan.cpu} CPU, {plan.gpu:g} GPU each), not {wanted}")
+            verb = "fits" if plan.fit == 1 else "fit"
+            notes.append(f"{spec.model}: {count(plan.fit, 'trial')} {verb} at once "
+                         f"({count(plan.cpu, 'CPU')}, {plan.gpu:g} GPU each), not {wanted}")
     notes.extend(_quick_notes(specs))
     timeouts = {spec.budget.timeout_s for spec in specs if spec.budget.timeout_s}
     if timeouts:

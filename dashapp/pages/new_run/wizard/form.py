@@ -64,10 +64,12 @@ class DatasetRef:
     Attributes:
         spec: the spec's ``dataset`` mapping (builtin + options, or path + version).
         version_id: the DatasetVersion row of an uploaded file.
+        shown_name: the uploaded file's own name, said in messages instead of its path.
     """
 
     spec: dict[str, Any]
     version_id: int | None = None
+    shown_name: str | None = None
 
 
 @dataclass

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dashapp.pages.new_run.wizard.data import hide_path
 from dashapp.pages.new_run.wizard.form import DatasetRef, FieldProblem, form_to_raw_specs
 from optunagui.datasets import DatasetError
 from optunagui.spec.validation import Problem, SpecError, validate_spec
@@ -215,6 +216,8 @@ def check_form(
                 result.messages.append(_message(problem, model, exclude))
     if not result.messages:
         result.specs = specs
+    result.messages = [FieldMessage(m.field, hide_path(m.message, dataset_ref))
+                       for m in result.messages]
     return result
 
 
