@@ -8,11 +8,17 @@
   callbacks, in the ``_csrf_token`` cookie that Dash's renderer echoes as ``X-CSRFToken``.
 - ``guard_request`` runs before every request: pages need a signed-in user, Dash's endpoints a
   signed-in user or a share-link visitor, ``/s/<token>`` a valid link.
+- Share links: opening a valid ``/s/<token>`` keeps the token in the session
+  (``services.remember_share_link``), beside any signed-in user. A visitor without an account
+  may then also load the pages that read runs (a run, its analysis, the compare page) while the
+  link stays valid; a revoked or expired one gets its problem page instead. What those pages
+  show is each callback's own check (``dashapp.guard``).
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
@@ -58,6 +64,7 @@ API_PATH_PREFIX = "/api/"
 _DASH_ENDPOINTS = frozenset(
     {"/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash"}
 )
+_SHARE_READER_PAGES = re.compile(r"/runs/[1-9][0-9]{0,17}(/analysis)?|/compare")
 
 blueprint = Blueprint("auth", __name__)
 
@@ -196,12 +203,17 @@ def guard_request() -> ResponseReturnValue | None:
         return None  # the API authenticates every request with a personal token itself
     signed_in = flask_login.current_user.is_authenticated
     if path in _DASH_ENDPOINTS:
-        if not signed_in and not session.get("share"):
+        # A link kept in the session may have been revoked since: each callback resolves it.
+        if not signed_in and services.kept_share_token() is None:
             return jsonify(error="Sign in to continue."), 401
         if request.method == "POST" and not _csrf_matches(request.headers.get(CSRF_HEADER)):
             return jsonify(error="Missing or wrong CSRF token; reload the page."), 403
         return None
     if not signed_in:
+        if request.method == "GET" and _SHARE_READER_PAGES.fullmatch(path):
+            status, _link = services.session_share_link()
+            if status != "none":
+                return _share_reader_page(status)
         if request.method == "GET":
             target = request.full_path if request.query_string else path
             return redirect("/login?" + urlencode({"next": target}))
@@ -217,8 +229,17 @@ def _guard_share_page(url_token: str) -> ResponseReturnValue | None:
     status, _link = services.resolve_share_token(url_token)
     if status != "valid":
         return html_pages.share_problem_page(status)
-    session["share"] = True
+    services.remember_share_link(url_token)
     csrf_token()
+    return None
+
+
+def _share_reader_page(status: str) -> ResponseReturnValue | None:
+    """A page that reads runs, for a visitor without an account whose session keeps a share
+    link: served while the link is valid, its problem page once it is not."""
+    if status != "valid":
+        services.forget_share_link()
+        return html_pages.share_problem_page(status)
     return None
 
 

@@ -8,6 +8,13 @@ function, handing it the checked :class:`Access` (the experiment id it carries i
 was checked). Each callback is registered under a name unique in the app (its function's name
 by default), so the permission table in the tests finds it by that name; a test enumerates
 ``app.callback_map`` and fails on any callback without a requirement or without a row.
+
+A share link kept in the visitor's session (``dashapp.services``) counts only where a reader
+of its experiment's runs is asked for: ``run(Role.viewer, ...)`` on a run of that experiment,
+and ``reader()`` (pages that check each run on their own, like the compare page). Every other
+requirement needs an account; the experiment page's callbacks count the account alone, so a
+link opens no member list, data, notes or settings of the experiment (the shared view at
+``/s/<token>`` is its page for visitors).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ __all__ = [
     "callback_name_of",
     "experiment",
     "guarded_callback",
+    "reader",
     "requirement_of",
     "run",
     "share_link",
@@ -49,6 +57,11 @@ class Check(enum.Enum):
     experiment = "role on experiment"
     run = "role on the run's experiment"
     share_link = "valid share link"
+    reader = "signed-in user or share-link visitor"
+
+
+# What a share link alone may pass (for ``Check.run``, the viewer role on its experiment only).
+_LINK_CHECKS = frozenset({Check.run, Check.reader})
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,12 @@ def signed_in() -> Requirement:
 
 def admin() -> Requirement:
     return Requirement(Check.admin)
+
+
+def reader() -> Requirement:
+    """A signed-in user, or a visitor holding a valid share link; the callback checks every
+    run it shows through ``dashapp.access`` itself."""
+    return Requirement(Check.reader)
 
 
 def experiment(role: Role, source: str) -> Requirement:
@@ -122,9 +141,11 @@ def authorize(requirement: Requirement, values: dict[str, Any]) -> Access | Deni
     if requirement.check is Check.share_link:
         return _authorize_share(values.get(requirement.source or ""))
     principal = services.current_principal()
-    if not principal.is_user:
+    if requirement.check is Check.experiment:
+        principal = access.without_link(principal)
+    if not principal.is_user and not (principal.is_share and requirement.check in _LINK_CHECKS):
         return Denial("signed-out")
-    if requirement.check is Check.signed_in:
+    if requirement.check in (Check.signed_in, Check.reader):
         return Access(principal)
     if requirement.check is Check.admin:
         return Access(principal) if principal.is_admin else Denial("forbidden")

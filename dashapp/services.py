@@ -1,5 +1,10 @@
 """What requests ask of the app: its state (``dashapp.state``), the database, the current
-request's principal, experiment memberships and share-link tokens."""
+request's principal, experiment memberships and share-link tokens.
+
+Opening a valid ``/s/<token>`` keeps the link's token in the visitor's session (Flask's signed
+cookie). The link is resolved again from it on every request, so a revoked or expired link
+stops granting anything at once.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import flask_login
 from flask import current_app
+from flask import session as flask_session
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from dashapp.permissions import ANONYMOUS, Principal
@@ -24,13 +30,19 @@ __all__ = [
     "current_principal",
     "database",
     "experiment_member_role",
+    "experiment_path",
+    "forget_share_link",
+    "kept_share_token",
+    "remember_share_link",
     "resolve_share_token",
     "run_experiment_id",
+    "session_share_link",
     "share_token_for_url",
     "state",
 ]
 
 _SHARE_SALT = "optunagui.share-link"
+_SHARE_SESSION_KEY = "share_token"
 
 
 class _NoExperiment:
@@ -46,11 +58,25 @@ def database() -> Database:
 
 
 def current_principal() -> Principal:
-    """The signed-in user of this request, or the anonymous principal."""
+    """Who sends this request: the signed-in user, with the share link of their session if it
+    is still valid; a visitor with only a valid link; or the anonymous principal."""
+    _status, link = session_share_link()
+    via_link: dict[str, Any] = {}
+    if link is not None:
+        via_link = {"share_link_id": link.id, "share_experiment_id": link.experiment_id}
     user = flask_login.current_user
     if user is None or not getattr(user, "is_authenticated", False):
-        return ANONYMOUS
-    return Principal(user_id=user.user_id, name=user.name, is_admin=user.is_admin)
+        return Principal(**via_link) if via_link else ANONYMOUS
+    return Principal(user_id=user.user_id, name=user.name, is_admin=user.is_admin, **via_link)
+
+
+def experiment_path(principal: Principal, experiment_id: int) -> str:
+    """Where a page's "Experiment" link leads: the experiment page, or, for a visitor without
+    an account who came through this experiment's share link, back to the shared view."""
+    token = kept_share_token()
+    if not principal.is_user and principal.share_experiment_id == experiment_id and token:
+        return f"/s/{token}"
+    return f"/experiments/{experiment_id}"
 
 
 def experiment_member_role(principal: Principal, experiment_id: int) -> Any:
@@ -98,3 +124,27 @@ def resolve_share_token(url_token: Any) -> tuple[str, accounts.ShareLinkInfo | N
     with database().session() as session:
         resolution = accounts.resolve_share_link(session, raw_token)
     return resolution.status, resolution.link
+
+
+def remember_share_link(url_token: str) -> None:
+    """Keep a share link's token (checked valid by the caller) in this session; one at a time."""
+    flask_session[_SHARE_SESSION_KEY] = url_token
+
+
+def forget_share_link() -> None:
+    flask_session.pop(_SHARE_SESSION_KEY, None)
+
+
+def kept_share_token() -> str | None:
+    """The share link's token this session keeps (not checked: see ``session_share_link``)."""
+    token = flask_session.get(_SHARE_SESSION_KEY)
+    return token if isinstance(token, str) else None
+
+
+def session_share_link() -> tuple[str, accounts.ShareLinkInfo | None]:
+    """The share link kept in this session, resolved now: ("none", None) when there is none,
+    else what ``resolve_share_token`` says of it."""
+    token = kept_share_token()
+    if token is None:
+        return "none", None
+    return resolve_share_token(token)

@@ -12,7 +12,8 @@ Rules for a page (the tests enforce those on layouts, requirements and names):
 - Callbacks are module-level functions, so tests can import and call them; ``register(app)``
   only wires them. A callback with more than a few outputs returns a dict of them.
 - Every callback is registered with ``dashapp.guard.guarded_callback`` and a requirement:
-  ``signed_in()``, ``admin()``, ``experiment(Role.X, "arg")``, ``run(Role.X, "arg")`` or
+  ``signed_in()``, ``admin()``, ``experiment(Role.X, "arg")``, ``run(Role.X, "arg")``,
+  ``reader()`` (a signed-in user or a share-link visitor; the callback checks each run) or
   ``share_link("arg")``; the function receives the checked ``Access`` and must use its ids.
   The role itself is computed in one place, ``dashapp.access``; a page that reads runs of
   several experiments asks it for each (``readable_runs``).

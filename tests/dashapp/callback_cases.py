@@ -319,12 +319,12 @@ CASES = [
         Role.viewer,
         lambda w: _run(w, clicks=[({"type": "run-export-item", "what": "params"}, 1)]),
     ),
-    # The compare page: any signed-in user; each run id is then checked on its own
-    # (test_compare_page.py: outsiders get a refusal and nothing of the run).
-    Case("show_comparison", Check.signed_in, None, lambda w: {"runs": str(w.run_id)}),
+    # The compare page: any signed-in user or share-link visitor; each run id is then checked
+    # on its own (test_compare_page.py: outsiders get a refusal and nothing of the run).
+    Case("show_comparison", Check.reader, None, lambda w: {"runs": str(w.run_id)}),
     Case(
         "download_comparison",
-        Check.signed_in,
+        Check.reader,
         None,
         lambda w: {
             "clicks": [({"type": "compare-download-button", "figure": "table"}, 1)],
@@ -388,6 +388,13 @@ CASES = [
         Check.share_link,
         None,
         lambda w: {"poll": None, "token": w.share_url_token},
+    ),
+    Case(
+        "download_shared_report",
+        Check.share_link,
+        None,
+        lambda w: {"clicks": [({"type": "shared-report-item", "format": "html"}, 1)],
+                   "token": w.share_url_token},
     ),
     # The wizard's draft choices (resume, discard, start over) and what follows the task.
     Case(

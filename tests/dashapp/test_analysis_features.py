@@ -157,7 +157,7 @@ def test_features_download_is_the_shown_figure(app, client_for, planted_run, cac
     assert traces[0]["y"][-1] == "signal"
 
 
-@pytest.mark.parametrize("who", ["otto", "share", "anonymous"])
+@pytest.mark.parametrize("who", ["otto", "anonymous"])
 def test_features_refuse_outsiders(app, client_for, planted_run, cache, who):
     client = client_for(who)
     response = post_callback(client, app, callback_key(app, FEATURES),

@@ -99,7 +99,7 @@ def test_an_unknown_measure_or_operator_is_refused(app, client_for, tradeoff_run
     assert "Bound 1: choose a listed measure" in json.dumps(body)
 
 
-@pytest.mark.parametrize("who", ["otto", "share", "anonymous"])
+@pytest.mark.parametrize("who", ["otto", "anonymous"])
 def test_outsiders_get_no_trade_off(app, client_for, tradeoff_run, who):
     response = _pick(app, client_for(who), tradeoff_run, column1="fit_time_s", limit1="1")
     assert response.status_code in (204, 401)

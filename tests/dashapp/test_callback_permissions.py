@@ -37,8 +37,9 @@ def expected_allowed(case: Case, who: str) -> bool:
     if case.check is Check.share_link:
         return True  # the token is the credential, whoever presents it
     if who == "share":
-        return False
-    if case.check is Check.signed_in:
+        # A link reads its experiment's runs; it changes nothing and opens no experiment page.
+        return case.check is Check.reader or (case.check is Check.run and case.role is Role.viewer)
+    if case.check in (Check.signed_in, Check.reader):
         return True
     if case.check is Check.admin:
         return who == "ada"

@@ -95,7 +95,7 @@ def test_readers_and_outsiders_cannot_write(app, client_for, database, world, wh
     assert _notes(database, world) == []
 
 
-@pytest.mark.parametrize("who", ["otto", "share", "anonymous"])
+@pytest.mark.parametrize("who", ["otto", "anonymous"])
 def test_outsiders_do_not_see_notes(app, client_for, database, world, who):
     _olivias_note(database, world)
     response = _show(app, client_for(who), world.run_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import timedelta
@@ -78,9 +79,9 @@ def test_share_link_opens_the_shared_view(app, world, client_for):
     client = client_for("share")
     key = callback_key(app, "shared-problem.children")
     response = post_callback(client, app, key, {"poll": None, "token": world.share_url_token})
-    text = response.get_data(as_text=True)
+    text = json.dumps(response.get_json())
     assert "Alpha" in text and RUN_NAME in text
-    assert "/runs/" not in text  # a visitor gets the experiment only, no run pages
+    assert f"/runs/{world.run_id}" in text  # each run opens its page, read-only
 
 
 def _problem(client, token: str) -> tuple[int, str]:

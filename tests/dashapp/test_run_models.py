@@ -115,7 +115,7 @@ def test_only_editors_train(app, client_for, database, trainable_run, who):
         assert list_model_versions(session, trainable_run) == []
 
 
-@pytest.mark.parametrize("who", ["otto", "share", "anonymous"])
+@pytest.mark.parametrize("who", ["otto", "anonymous"])
 def test_outsiders_download_no_package(app, client_for, trainable_run, who):
     response = _download(app, client_for(who), trainable_run, 1)
     assert response.status_code in (204, 401)

@@ -1,5 +1,6 @@
 """The path a new team walks: sign in as the first admin, add a colleague, create an experiment,
-share it with the colleague as viewer, open a share link in a private window, revoke it."""
+share it with the colleague as viewer, open a share link in a private window (and a run's page
+through it, read-only), revoke it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from optunagui.config import load_settings
+from optunagui.store import Database
+from tests.dashapp.analysis_data import write_run
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +26,17 @@ def _sign_in(page: Page, base_url: str, name: str, password: str) -> None:
     page.fill("#login-password", password)
     page.click("#login-submit")
     expect(page).to_have_url(re.compile(r"/experiments$"), timeout=TIMEOUT_MS)
+
+
+def _write_finished_run(server, experiment_url: str, name: str) -> int:
+    """A finished run written into the server's database the way the driver writes one."""
+    experiment_id = int(experiment_url.rsplit("/", 1)[1])
+    settings = load_settings({"OPTUNAGUI_DATA_DIR": str(server.log_path.parent)})
+    database = Database(settings.database_url)
+    try:
+        return write_run(database, experiment_id, name, None, seed=3)
+    finally:
+        database.dispose()
 
 
 def test_team_flow_from_first_admin_to_revoked_share_link(server, browser):
@@ -89,6 +105,20 @@ def test_team_flow_from_first_admin_to_revoked_share_link(server, browser):
     visitor.goto(server.base_url + "/experiments")
     expect(visitor).to_have_url(re.compile(r"/login\?next="))
 
+    # Through the link, a run's page: its history drawn, no controls, back to the shared view.
+    run_id = _write_finished_run(server, experiment_url, "first tuning run")
+    visitor.goto(share_url)
+    visitor.click("#shared-runs a:has-text('first tuning run')")
+    expect(visitor).to_have_url(re.compile(rf"/runs/{run_id}$"))
+    expect(visitor.locator("#run-title")).to_have_text("first tuning run")
+    expect(visitor.locator("#run-history-graph .scatterlayer .point").first).to_be_attached()
+    expect(visitor.locator("#run-controls")).to_be_hidden()
+    expect(visitor.locator("#shell-nav")).to_be_hidden()
+    visitor.click("#run-analysis-link")
+    expect(visitor).to_have_url(re.compile(rf"/runs/{run_id}/analysis$"))
+    visitor.click("#analysis-links a:has-text('Experiment')")
+    expect(visitor.locator("#shared-title")).to_have_text(EXPERIMENT)
+
     # Revoked: the visitor gets a clear page.
     page.click("#experiment-share-table button:has-text('Revoke')")
     expect(page.locator("#experiment-share-feedback")).to_contain_text("Link revoked.")
@@ -96,6 +126,8 @@ def test_team_flow_from_first_admin_to_revoked_share_link(server, browser):
     response = visitor.goto(share_url)
     assert response is not None and response.status == 410
     expect(visitor.locator("#share-problem")).to_contain_text("This link has been revoked")
+    response = visitor.goto(server.base_url + f"/runs/{run_id}")
+    assert response is not None and response.status == 410
 
     # Sign out ends the admin's session.
     page.click("#shell-sign-out")

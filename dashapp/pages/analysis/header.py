@@ -80,13 +80,14 @@ def show_analysis(access: Access, run_id: Any) -> dict[str, Any]:
         return _denied(Denial("not-found"))
     frame = load_run_frame(access.run_id)
     x_param, y_param = default_axes(frame)
+    experiment_href = services.experiment_path(access.principal, access.experiment_id or 0)
     return {
         "denied": None,
         "body": SHOWN,
         "title": _title(name, spec),
         "links": [
             dcc.Link("Live view", href=f"/runs/{access.run_id}", className="me-3"),
-            dcc.Link("Experiment", href=f"/experiments/{access.experiment_id}"),
+            dcc.Link("Experiment", href=experiment_href),
         ],
         "summary": _summary(frame),
         "objective_options": _options(frame.metric_names),

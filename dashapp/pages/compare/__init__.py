@@ -7,10 +7,10 @@ it out. The best configurations can be re-evaluated over several seeds for more 
 (``reevaluate.py``): the callback starts it, a timer polls for the result.
 
 The URL is shareable: the layout (``layout.py``) holds only the ``runs`` text from it. The
-callbacks (``comparison.py``, ``reevaluate.py``) need a signed-in user and then check every
-run id on its own through ``dashapp.access`` (``selection.py``): runs the user may not read
-are refused by id, with the same words whether they exist or not, and nothing of them is
-shown.
+callbacks (``comparison.py``, ``reevaluate.py``) need a signed-in user (the comparison, not
+the re-evaluation, also a share-link visitor) and then check every run id on its own through
+``dashapp.access`` (``selection.py``): runs the user may not read are refused by id, with the
+same words whether they exist or not, and nothing of them is shown.
 """
 
 from __future__ import annotations

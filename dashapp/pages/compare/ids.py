@@ -27,6 +27,7 @@ class ids:
     reevaluate_job = "compare-reevaluate-job"
     reevaluate_poll = "compare-reevaluate-poll"
     reevaluate_result = "compare-reevaluate-result"
+    reevaluate_card = "compare-reevaluate-card"
 
 
 FIGURES = {

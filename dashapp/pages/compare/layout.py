@@ -70,6 +70,7 @@ def _reevaluate_card() -> dbc.Card:
                              disabled=True),
             ]),
         ],
+        id=ids.reevaluate_card,
         class_name="mb-3",
     )
 

@@ -70,7 +70,8 @@ def _links(access: Access, run: Any, attached: bool) -> list[Any]:
     """Experiment and analysis; for editors, the wizard with this run's settings (a run of
     the user's code has none the wizard can take) and Replay."""
     links: list[Any] = [
-        dcc.Link("Experiment", href=f"/experiments/{run.experiment_id}", className="me-3"),
+        dcc.Link("Experiment", href=services.experiment_path(access.principal, run.experiment_id),
+                 className="me-3"),
         dcc.Link(
             "Analysis", href=f"/runs/{run.id}/analysis", className="me-3", id="run-analysis-link"
         ),
