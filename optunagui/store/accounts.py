@@ -20,6 +20,7 @@ from optunagui.store.tables import Base, User
 
 __all__ = [
     "API_TOKEN_PREFIX",
+    "API_TOKEN_SCOPES",
     "DEFAULT_SHARE_LINK_LIFETIME",
     "MAX_LABEL_LENGTH",
     "AccountsError",
@@ -45,6 +46,8 @@ API_TOKEN_PREFIX = "ogt_"
 _MAX_RAW_TOKEN_LENGTH = 256
 
 ShareStatus = Literal["valid", "expired", "revoked", "unknown"]
+TokenScope = Literal["read", "read-write"]
+API_TOKEN_SCOPES: tuple[TokenScope, ...] = ("read", "read-write")
 
 
 class AccountsError(ValueError):
@@ -78,6 +81,7 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scope: Mapped[str] = mapped_column(String(16), server_default="read-write")
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,11 @@ class ApiTokenInfo:
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+    scope: str = "read-write"
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == "read-write"
 
     def is_active(self, now: datetime | None = None) -> bool:
         now = now or _now()
@@ -174,6 +183,7 @@ def _token_info(token: ApiToken) -> ApiTokenInfo:
         expires_at=_aware(token.expires_at) if token.expires_at else None,
         revoked_at=_aware(token.revoked_at) if token.revoked_at else None,
         last_used_at=_aware(token.last_used_at) if token.last_used_at else None,
+        scope=token.scope,
     )
 
 
@@ -252,9 +262,16 @@ def create_api_token(
     *,
     label: str | None = None,
     lifetime: timedelta | None = None,
+    scope: TokenScope = "read-write",
     now: datetime | None = None,
 ) -> tuple[ApiTokenInfo, str]:
-    """Create a personal API token. Returns it with the raw token, which is shown only now."""
+    """Create a personal API token. Returns it with the raw token, which is shown only now.
+
+    Args:
+        scope: "read" (GET only) or "read-write".
+    """
+    if scope not in API_TOKEN_SCOPES:
+        raise AccountsError(f"scope: expected one of {', '.join(API_TOKEN_SCOPES)}")
     if lifetime is not None:
         _check_lifetime(lifetime)
     now = now or _now()
@@ -266,6 +283,7 @@ def create_api_token(
         token_prefix=raw_token[: len(API_TOKEN_PREFIX) + 6],
         created_at=now,
         expires_at=now + lifetime if lifetime is not None else None,
+        scope=scope,
     )
     session.add(token)
     session.flush()
