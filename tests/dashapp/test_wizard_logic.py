@@ -10,13 +10,13 @@ import pytest
 
 from dashapp.pages.new_run.wizard import data as wizard_data
 from dashapp.pages.new_run.wizard.estimate import Capacity, estimate_launch, local_capacity
+from dashapp.pages.new_run.wizard.feature_rows import merge_feature_rows
 from dashapp.pages.new_run.wizard.form import (
     DatasetRef,
     default_form,
     form_to_raw_specs,
     format_choices,
     format_when,
-    merge_feature_rows,
     merge_space_rows,
     parse_space_row,
     spec_to_form,

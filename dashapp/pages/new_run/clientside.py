@@ -120,6 +120,7 @@ function() {
     form.features = lists[n + 2].map(function(x, i) {
         var t = (lists[n + 3][i] || {}).value, old = meta[x.id.column] || {};
         return {column: x.id.column, kind: old.kind || "", reason: old.reason || null,
+                missing: (old.missing === undefined) ? null : old.missing,
                 use: !!x.value, transform: (t && t !== "default") ? t : ""};
     });
     var rows = lists[n + 4].map(function(x) {

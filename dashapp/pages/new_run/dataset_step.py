@@ -79,7 +79,11 @@ def _status(loaded: LoadedDataset, ref: DatasetRef, chosen: str, reason: str) ->
     if "builtin" in ref.spec:
         return text
     why = f" ({reason}; choose another above if that is not what to predict)" if reason else ""
-    return f"{text} Target: {chosen}{why}."
+    text = f"{text} Target: {chosen}{why}."
+    missing = int(frame[chosen].isna().sum()) if chosen in frame.columns else 0
+    if missing:
+        text += f" {count(missing, 'row')} without a value for {chosen}: left out of the run."
+    return text
 
 
 def _infer(loaded: LoadedDataset, chosen: str) -> str | None:

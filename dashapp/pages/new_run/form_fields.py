@@ -135,6 +135,7 @@ def read_form(previous: Mapping[str, Any] | None, values: Mapping[str, Any]) -> 
             old = meta.get(column) or {}
             rows.append({
                 "column": column, "kind": old.get("kind", ""), "reason": old.get("reason"),
+                "missing": old.get("missing"),
                 "use": bool(use),
                 "transform": "" if transform in (None, DEFAULT_TRANSFORM) else str(transform),
             })

@@ -24,11 +24,10 @@ from dashapp.pages.new_run.ids import ids
 from dashapp.pages.new_run.messages import error_children, unplaced_messages
 from dashapp.pages.new_run.wizard import data as wizard_data
 from dashapp.pages.new_run.wizard.estimate import estimate_launch
+from dashapp.pages.new_run.wizard.feature_rows import feature_rows, merge_feature_rows
 from dashapp.pages.new_run.wizard.form import (
     DatasetRef,
     chosen_models,
-    feature_rows,
-    merge_feature_rows,
     merge_space_rows,
 )
 from dashapp.pages.new_run.wizard.launch import launch_runs

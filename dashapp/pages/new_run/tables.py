@@ -15,6 +15,8 @@ from dash import html
 from dashapp import components
 from dashapp.pages.new_run.ids import SPACE_ATTRS, ids
 from dashapp.pages.new_run.messages import error_line
+from optunagui.features import TRANSFORM_WORDS
+from optunagui.models import list_models
 from optunagui.spec import TRANSFORMS
 
 __all__ = [
@@ -50,13 +52,30 @@ def features_table(rows: Sequence[Mapping[str, Any]], messages: Mapping[str, lis
                        value=bool(row.get("use"))),
             dbc.Select(id={"type": ids.feature_transform, "column": column}, options=transforms,
                        value=row.get("transform") or DEFAULT_TRANSFORM, size="sm"),
+            _missing(row.get("missing")),
             html.Div([
+                html.Div(default_words(row.get("kind")), className="text-muted small"),
                 html.Span(f"suggested off: {note}", className="text-muted small") if note else "",
                 error_line(messages.get(f"features.{column}")),
             ]),
         ])
-    return components.table(["Column", "Kind", "Use", "Transform", "Note"], body,
+    return components.table(["Column", "Kind", "Use", "Transform", "Missing", "Note"], body,
                             id="new-run-features-table")
+
+
+def _missing(count: Any) -> str:
+    return f"{count:,}" if isinstance(count, int) and not isinstance(count, bool) else ""
+
+
+def default_words(kind: Any) -> str:
+    """What "default" does to a column of this kind (``optunagui.features.default_transform``)."""
+    if kind == "numeric":
+        scaled = ", ".join(m.name for m in list_models() if m.needs_scaling)
+        return (f"default: {TRANSFORM_WORDS['impute_median']}; for {scaled}: "
+                f"{TRANSFORM_WORDS['standardize']}")
+    if not kind:
+        return ""
+    return f"default: {TRANSFORM_WORDS['one_hot']}"
 
 
 def space_row_key(model: str, name: str) -> str:

@@ -9,12 +9,11 @@ from dashapp.pages.new_run.wizard.estimate import (
     estimate_launch,
     local_capacity,
 )
+from dashapp.pages.new_run.wizard.feature_rows import feature_rows, merge_feature_rows
 from dashapp.pages.new_run.wizard.form import (
     DatasetRef,
     default_form,
-    feature_rows,
     form_to_raw_specs,
-    merge_feature_rows,
     merge_space_rows,
     spec_to_form,
 )
