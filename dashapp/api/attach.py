@@ -13,11 +13,12 @@ from flask import Response, jsonify, request
 
 from dashapp import services
 from dashapp.api.auth import api_principal, owned_experiment
+from dashapp.api.registry import Call
 from dashapp.api.responses import API_PREFIX, ApiProblem
 from optunagui.attach import AttachError, ReaderCache, attach_studies, parse_source, poll_run
 from optunagui.attach.policy import refusal
 
-__all__ = ["attach_to_experiment"]
+__all__ = ["attach_studies_to_experiment"]
 
 
 def _body() -> tuple[str, list[str], bool]:
@@ -36,9 +37,10 @@ def _body() -> tuple[str, list[str], bool]:
     return storage, studies, follow
 
 
-def attach_to_experiment(experiment_id: int) -> tuple[Response, int]:
-    if request.method != "POST":
-        raise ApiProblem(405, "attach with POST and a JSON body")
+def attach_studies_to_experiment(call: Call) -> tuple[Response, int]:
+    """Attach Optuna studies to the experiment (owners; server files for admins or from the
+    allowed folders)."""
+    experiment_id = call.ids["experiment_id"]
     owned_experiment(experiment_id)
     storage, studies, follow = _body()
     settings = services.state().settings

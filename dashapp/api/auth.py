@@ -1,7 +1,10 @@
 """Who calls the API: the user of a personal API token, with the roles they hold in the
-dashboard (``dashapp.access``). What they may not read is answered 404, like what is missing."""
+dashboard (``dashapp.access``). What they may not read is answered 404, like what is missing.
+A read-only token is refused every request that changes something (403)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import g, request
 
@@ -10,12 +13,19 @@ from dashapp.api.responses import ApiProblem
 from dashapp.permissions import Principal, Role
 from optunagui.store import Run, accounts, get_run, get_user
 
-__all__ = ["api_principal", "authenticate", "owned_experiment", "readable_experiment",
-           "readable_run"]
+__all__ = ["Caller", "api_principal", "authenticate", "owned_experiment",
+           "readable_experiment", "readable_run", "role_needed"]
 
 
-def authenticate() -> None:
-    """Resolve the request's bearer token to its user (run before every API request)."""
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    token_id: int
+    may_write: bool
+
+
+def authenticate() -> Caller:
+    """Resolve the request's bearer token to its user; refuse a read-only token's writes."""
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
@@ -26,8 +36,13 @@ def authenticate() -> None:
         user = get_user(session, token.user_id) if token is not None else None
         if token is None or user is None:
             raise ApiProblem(401, "The API token is unknown, expired or revoked.")
-        g.api_principal = Principal(user_id=user.id, name=user.username,
-                                    is_admin=user.is_admin)
+        principal = Principal(user_id=user.id, name=user.username, is_admin=user.is_admin)
+    caller = Caller(principal, token.id, token.may_write)
+    g.api_principal = principal
+    if request.method not in ("GET", "HEAD") and not caller.may_write:
+        raise ApiProblem(403, "This API token is read-only: make a read-write token under "
+                              "Account to change anything.")
+    return caller
 
 
 def _principal() -> Principal:
@@ -39,29 +54,39 @@ def api_principal() -> Principal:
     return _principal()
 
 
+def _missing(what: str, item_id: int) -> ApiProblem:
+    return ApiProblem(404, f"{what} {item_id}: no such {what}, or no access to it")
+
+
+def role_needed(experiment_id: int, role: Role, *, run_id: int | None = None) -> Role:
+    """The caller's role on the experiment, when it is at least ``role`` (else 403; 404 when
+    they hold none, the same as for a missing id)."""
+    held = access.role_on_experiment(_principal(), experiment_id)
+    if held is None:
+        raise _missing("run", run_id) if run_id is not None else _missing("experiment",
+                                                                          experiment_id)
+    if held < role:
+        raise ApiProblem(403, f"this needs the {role.name} role on experiment {experiment_id};"
+                              f" you are a {held.name}")
+    return held
+
+
 def readable_run(run_id: int) -> Run:
     """The run, when the caller holds a role on its experiment."""
     if access.role_on_run(_principal(), run_id) is None:
-        raise ApiProblem(404, f"run {run_id}: no such run, or no access to it")
+        raise _missing("run", run_id)
     with services.database().session() as session:
         run = get_run(session, run_id)
     if run is None:
-        raise ApiProblem(404, f"run {run_id}: no such run, or no access to it")
+        raise _missing("run", run_id)
     return run
 
 
 def readable_experiment(experiment_id: int) -> None:
     """Refuse an experiment on which the caller holds no role."""
-    if access.role_on_experiment(_principal(), experiment_id) is None:
-        raise ApiProblem(404, f"experiment {experiment_id}: no such experiment, or no access "
-                              "to it")
+    role_needed(experiment_id, Role.viewer)
 
 
 def owned_experiment(experiment_id: int) -> None:
     """Refuse an experiment the caller does not own (admins own every one)."""
-    role = access.role_on_experiment(_principal(), experiment_id)
-    if role is None:
-        raise ApiProblem(404, f"experiment {experiment_id}: no such experiment, or no access "
-                              "to it")
-    if role < Role.owner:
-        raise ApiProblem(403, f"experiment {experiment_id}: only its owners can do this")
+    role_needed(experiment_id, Role.owner)

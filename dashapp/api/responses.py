@@ -27,15 +27,29 @@ MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
 
 
 class ApiProblem(Exception):
-    """A request the API refuses: answered as ``{"error": message}`` with ``status``."""
+    """A request the API refuses: answered as ``{"error": message}`` with ``status``, and
+    ``"problems": [{"field", "message"}, ...]`` when there are several things to fix."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str,
+                 problems: list[dict[str, str]] | None = None,
+                 retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.problems = problems or []
+        self.retry_after = retry_after
+
+    def document(self) -> dict[str, object]:
+        found: dict[str, object] = {"error": str(self)}
+        if self.problems:
+            found["problems"] = self.problems
+        return found
 
 
 def problem_response(error: ApiProblem) -> tuple[Response, int]:
-    return jsonify(error=str(error)), error.status
+    response = jsonify(error.document())
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response, error.status
 
 
 def file_response(data: bytes, kind: str, filename: str) -> Response:

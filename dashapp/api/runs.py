@@ -6,6 +6,7 @@ from flask import Response, jsonify, request
 
 from dashapp import services
 from dashapp.api.auth import readable_run
+from dashapp.api.registry import Call
 from dashapp.api.responses import (
     API_PREFIX,
     ApiProblem,
@@ -30,7 +31,8 @@ __all__ = [
 ]
 
 
-def run_summary(run_id: int) -> Response:
+def run_summary(call: Call) -> Response:
+    run_id = call.run_id
     run = readable_run(run_id)
     with services.database().session() as session:
         counts = count_trials_by_state(session, run_id)
@@ -42,7 +44,8 @@ def run_summary(run_id: int) -> Response:
                    status=run.status, study_name=run.study_name, trials=counts, best=best)
 
 
-def run_report(run_id: int) -> Response:
+def run_report(call: Call) -> Response:
+    run_id = call.run_id
     readable_run(run_id)
     fmt = report_format()
     with services.database().session() as session:
@@ -50,7 +53,8 @@ def run_report(run_id: int) -> Response:
     return report_response(page, fmt, f"run-{run_id}-report")
 
 
-def run_best_params(run_id: int) -> Response:
+def run_best_params(call: Call) -> Response:
+    run_id = call.run_id
     readable_run(run_id)
     with services.database().session() as session:
         try:
@@ -59,7 +63,8 @@ def run_best_params(run_id: int) -> Response:
             raise ApiProblem(409, str(error)) from None
 
 
-def run_spec(run_id: int) -> Response:
+def run_spec(call: Call) -> Response:
+    run_id = call.run_id
     readable_run(run_id)
     with services.database().session() as session:
         try:
@@ -69,7 +74,8 @@ def run_spec(run_id: int) -> Response:
     return Response(text, mimetype="application/yaml")
 
 
-def run_trials(run_id: int) -> Response:
+def run_trials(call: Call) -> Response:
+    run_id = call.run_id
     readable_run(run_id)
     fmt = request.args.get("format", "csv")
     with services.database().session() as session:
@@ -80,7 +86,8 @@ def run_trials(run_id: int) -> Response:
     return file_response(data, fmt, f"run-{run_id}-trials.{fmt}")
 
 
-def run_models(run_id: int) -> Response:
+def run_models(call: Call) -> Response:
+    run_id = call.run_id
     readable_run(run_id)
     with services.database().session() as session:
         rows = list_model_versions(session, run_id)
@@ -91,7 +98,8 @@ def run_models(run_id: int) -> Response:
     return jsonify(versions)
 
 
-def run_model_package(run_id: int, version: int) -> Response:
+def run_model_package(call: Call) -> Response:
+    run_id, version = call.run_id, call.ids["version"]
     readable_run(run_id)
     data = package_zip(services.database(), services.state().settings, run_id, version)
     if data is None:

@@ -50,9 +50,9 @@ def test_who_may_not_attach_and_bad_bodies(app, world, database, token_for,  # n
     assert _post(app, world, {}, body).status_code == 401
     admin = token_for("ada")
     bad = _post(app, world, admin, {"storage": 3})
-    assert bad.status_code == 400 and bad.get_json()["error"].startswith("storage:")
+    assert bad.status_code == 422 and bad.get_json()["problems"][0]["field"] == "storage"
     assert _post(app, world, admin, {"storage": study_file, "studies": "api-study"}
-                 ).get_json()["error"].startswith("studies:")
+                 ).get_json()["problems"][0]["field"] == "studies"
     unknown = _post(app, world, admin, {"storage": study_file, "studies": ["nope"]})
     assert unknown.status_code == 400 and "studies there: api-study" in unknown.get_json()["error"]
     with database.session() as session:
