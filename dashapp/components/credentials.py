@@ -92,7 +92,7 @@ def api_tokens_table(tokens: Sequence[accounts.ApiTokenInfo], *, revoke_type: st
     rows = [
         Credential(
             token.id,
-            [token.label, html.Code(token.prefix + "…"),
+            [token.label, token.scope, html.Code(token.prefix + "…"),
              components.format_time(token.created_at),
              components.format_time(token.expires_at) if token.expires_at else "never",
              components.format_time(token.last_used_at)],
@@ -101,7 +101,8 @@ def api_tokens_table(tokens: Sequence[accounts.ApiTokenInfo], *, revoke_type: st
         )
         for token in tokens
     ]
-    return credentials_table(rows, headers=["Label", "Token", "Created", "Expires", "Last used"],
+    return credentials_table(rows, headers=["Label", "Scope", "Token", "Created", "Expires",
+                                      "Last used"],
                              empty="No API tokens.", revoke_type=revoke_type, key="token",
                              table_id=table_id)
 

@@ -32,6 +32,7 @@ class ids:
     heading = "account-heading"
     label = "account-token-label"
     days = "account-token-days"
+    scope = "account-token-scope"
     create = "account-token-create"
     new_token = "account-token-new"
     token_value = "account-token-value"
@@ -64,6 +65,10 @@ def _tokens_body() -> list[Any]:
                     step=1,
                     placeholder="Days (empty: no expiry)",
                 ),
+                dbc.Select(id=ids.scope, value="read", options=[
+                    {"label": "Read only", "value": "read"},
+                    {"label": "Read and write", "value": "read-write"},
+                ]),
                 dbc.Button("Create token", id=ids.create, color="primary"),
             ],
             class_name="mb-2",
@@ -83,7 +88,11 @@ def show_tokens(access: Access, refresh: Any) -> Any:
                                                    table_id=ids.token_table)
 
 
-def create_token(access: Access, clicks: Any, label: Any, days: Any, refresh: Any) -> Any:
+def create_token(access: Access, clicks: Any, label: Any, days: Any, refresh: Any,
+                 scope: Any = None) -> Any:
+    scope = "read" if scope is None else scope
+    if scope not in accounts.API_TOKEN_SCOPES:
+        return refused("Choose whether the token may only read, or read and write.", 3)
     no_expiry = days is None or days == ""
     lifetime_days = None if no_expiry else parse_days(days)
     if lifetime_days is None and not no_expiry:
@@ -95,7 +104,7 @@ def create_token(access: Access, clicks: Any, label: Any, days: Any, refresh: An
     lifetime = None if lifetime_days is None else timedelta(days=lifetime_days)
     with services.database().session() as session:
         _info, raw_token = accounts.create_api_token(
-            session, user_id, label=label, lifetime=lifetime
+            session, user_id, label=label, lifetime=lifetime, scope=scope
         )
     return shown_once("token", raw_token, ids.token_value), buttons.bump(refresh), ""
 
@@ -130,6 +139,7 @@ def register(app: dash.Dash) -> None:
         state={
             "label": State(ids.label, "value"),
             "days": State(ids.days, "value"),
+            "scope": State(ids.scope, "value"),
             "refresh": State(ids.refresh, "data"),
         },
         prevent_initial_call=True,
