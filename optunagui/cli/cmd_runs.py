@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from optunagui.cli._remote import remote, remote_best, remote_control, remote_status
 from optunagui.cli._runs import (
     QUICK_LINE,
     CliError,
@@ -65,6 +66,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
+    client = remote(args)
+    if client is not None:
+        return remote_status(client, args)
     from cluster.launch.submit import is_driver_alive
     from optunagui.store import get_run
 
@@ -110,6 +114,9 @@ def _logs(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
+    client = remote(args)
+    if client is not None:
+        return remote_control(client, "stop", args.run_id)
     from cluster.launch.submit import SubmitError, stop_run
 
     settings = load_settings()
@@ -132,6 +139,9 @@ def _stop(args: argparse.Namespace) -> int:
 
 
 def _best(args: argparse.Namespace) -> int:
+    client = remote(args)
+    if client is not None:
+        return remote_best(client, args)
     settings = load_settings()
     with open_database(settings) as database:
         require_run(database, args.run_id)
