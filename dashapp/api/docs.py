@@ -30,7 +30,7 @@ def _link(schema: dict[str, Any]) -> str:
 
 
 def _answer_schema(answer: dict[str, Any]) -> dict[str, Any]:
-    content = next(iter(answer.get("content", {}).values()), {})
+    content: dict[str, Any] = next(iter(answer.get("content", {}).values()), {})
     return content.get("schema", {})
 
 

@@ -34,8 +34,7 @@ def _models(endpoints: Sequence[Endpoint]) -> list[type[BaseModel]]:
 
 
 def _schemas(models: list[type[BaseModel]]) -> dict[str, Any]:
-    mode = "validation"
-    _keys, top = models_json_schema([(m, mode) for m in models], ref_template=_REF)
+    _keys, top = models_json_schema([(m, "validation") for m in models], ref_template=_REF)
     return top.get("$defs", {})
 
 
