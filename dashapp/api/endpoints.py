@@ -7,7 +7,18 @@ from typing import Any
 
 from flask import Response
 
-from dashapp.api import attach, control, docs, experiments, launch, listings, notes, runs
+from dashapp.api import (
+    attach,
+    control,
+    datasets,
+    docs,
+    experiments,
+    launch,
+    listings,
+    notes,
+    run_actions,
+    runs,
+)
 from dashapp.api import schemas as s
 from dashapp.api.openapi import build_document
 from dashapp.api.registry import Call, Endpoint, Need, Scope
@@ -69,7 +80,11 @@ _LAUNCH = [
              launch.validate, "runs", body=s.SpecBody, response=s.SpecCheck),
     Endpoint("POST", "/experiments/{experiment_id}/runs",
              "Launch a run from a spec: its id and page.", EXPERIMENT_EDITOR, launch.launch_run,
-             "runs", body=s.SpecBody, response=s.LaunchAnswer, status=201),
+             "runs", body=s.LaunchBody, response=s.LaunchAnswer, status=201),
+    Endpoint("POST", "/experiments/{experiment_id}/datasets",
+             "Upload a CSV or Parquet file as a dataset version.", EXPERIMENT_EDITOR,
+             datasets.upload_dataset, "runs", body=s.DatasetUploadBody,
+             response=s.DatasetAnswer, status=201),
     Endpoint("GET", "/runs", "The runs you may read, newest first, filtered.", USER,
              listings.list_runs, "runs", query=s.RunQuery, response=s.RunList),
 ]
@@ -82,6 +97,15 @@ _CONTROL = [
     Endpoint("POST", "/runs/{run_id}/ranges", "New ranges for numeric parameters.",
              RUN_EDITOR, control.adjust_ranges, "control", body=s.RangesBody,
              response=s.RangesAnswer, errors=(409,)),
+    Endpoint("POST", "/runs/{run_id}/replay", "Replay the run: a new run, same settings.",
+             RUN_EDITOR, run_actions.replay_run, "runs", response=s.ReplayAnswer, status=201,
+             errors=(409,)),
+    Endpoint("POST", "/runs/{run_id}/train-best",
+             "Train the best trial's model as the run's next model version (background).",
+             RUN_EDITOR, run_actions.train_best_model, "models", response=s.TrainingAnswer,
+             status=202, errors=(409,)),
+    Endpoint("GET", "/runs/{run_id}/train-best", "How the run's last training went.",
+             RUN_VIEWER, run_actions.training_status, "models", response=s.TrainingAnswer),
     Endpoint("POST", "/runs/{run_id}/notes", "Add a note to the run or one of its trials.",
              RUN_EDITOR, notes.add_run_note, "notes", body=s.TrialNoteBody,
              response=s.NoteAnswer, status=201),

@@ -1,9 +1,10 @@
 """`POST /api/v1/specs/validate` and `POST /api/v1/experiments/<id>/runs`: check a spec, and
 launch a run from one, as the wizard does (``validate_spec``, then ``launch_runs``).
 
-A spec sent over the API names a bundled dataset or a registered dataset version; a file on
-the server (``dataset.path``) and code of one's own (``objective``) are for admins, as for
-attaching server files: the API must not read files or run code that its caller chose.
+A spec sent over the API names a bundled dataset, or the launch names an uploaded dataset
+version (``dataset_version_id``) the caller may use; a file on the server (``dataset.path``)
+and code of one's own (``objective``) are for admins, as for attaching server files: the API
+must not read files or run code that its caller chose.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ def _refusals(raw: dict[str, Any], principal: Principal) -> list[Problem]:
     return found
 
 
-def _checked(raw: dict[str, Any], principal: Principal) -> tuple[ExperimentSpec | None,
-                                                                  list[Problem]]:
-    problems = _refusals(raw, principal)
+def _checked(raw: dict[str, Any], principal: Principal, *, on_upload: bool = False
+             ) -> tuple[ExperimentSpec | None, list[Problem]]:
+    problems = [] if on_upload else _refusals(raw, principal)
     if problems:
         return None, problems
     try:
@@ -60,9 +61,30 @@ def validate(call: Call) -> SpecCheck:
                      spec=spec.to_dict() if spec is not None else None)
 
 
+def _on_version(call: Call) -> dict[str, Any]:
+    """The spec with its dataset replaced by the uploaded version it asks for, when the caller
+    may use that version in this experiment (``accessible_version``, as in the wizard)."""
+    from dashapp.pages.new_run.wizard.upload import accessible_version
+
+    raw = dict(call.body.spec)
+    with services.database().session() as session:
+        version = accessible_version(session, call.body.dataset_version_id,
+                                     user_id=call.user_id, experiment_id=call.ids["experiment_id"])
+        if version is None:
+            message = "no such dataset version, or not one you may use in this experiment"
+            raise ApiProblem(422, f"dataset_version_id: {message}",
+                             [{"field": "dataset_version_id", "message": message}])
+        given = raw.get("dataset") if isinstance(raw.get("dataset"), dict) else {}
+        options = {k: v for k, v in given.items() if k not in ("builtin", "path", "version")}
+        raw["dataset"] = {**options, "path": version.stored_path, "version": version.sha256}
+    return raw
+
+
 def launch_run(call: Call) -> LaunchAnswer:
     """Create a run from the spec in the experiment and start its driver."""
-    spec, problems = _checked(call.body.spec, call.principal)
+    on_upload = call.body.dataset_version_id is not None
+    raw = _on_version(call) if on_upload else call.body.spec
+    spec, problems = _checked(raw, call.principal, on_upload=on_upload)
     if spec is None:
         raise ApiProblem(422, f"the spec has {len(problems)} problem"
                               f"{'s' if len(problems) != 1 else ''}: no run was created",
@@ -72,7 +94,8 @@ def launch_run(call: Call) -> LaunchAnswer:
 
     experiment_id = call.ids["experiment_id"]
     result = launch_runs(services.database(), services.state().settings, experiment_id,
-                         {spec.name: spec}, created_by=call.user_id)
+                         {spec.name: spec}, created_by=call.user_id,
+                         dataset_version_id=call.body.dataset_version_id)
     run_id = result.run_ids[0]
     failure = result.failures.get(run_id)
     return LaunchAnswer(id=run_id, name=spec.name, status="failed" if failure else "queued",

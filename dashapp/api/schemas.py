@@ -9,11 +9,37 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "AttachBody", "ControlAnswer", "EventPage", "EventQuery", "EventRecord", "ExperimentAnswer",
-    "ExperimentList", "ExperimentNameBody", "LaunchAnswer", "MemberBody", "MemberList",
-    "MemberRecord", "Message", "NoteAnswer", "NoteBody", "Problem", "ProblemAnswer",
-    "RangeEdit", "RangesAnswer", "RangesBody", "RunList", "RunQuery", "RunRecord", "SpecBody",
-    "SpecCheck", "TrialNoteBody",
+    "AttachBody",
+    "ControlAnswer",
+    "DatasetAnswer",
+    "DatasetUploadBody",
+    "EventPage",
+    "EventQuery",
+    "EventRecord",
+    "ExperimentAnswer",
+    "ExperimentList",
+    "ExperimentNameBody",
+    "LaunchAnswer",
+    "LaunchBody",
+    "MemberBody",
+    "MemberList",
+    "MemberRecord",
+    "Message",
+    "NoteAnswer",
+    "NoteBody",
+    "Problem",
+    "ProblemAnswer",
+    "RangeEdit",
+    "RangesAnswer",
+    "RangesBody",
+    "ReplayAnswer",
+    "RunList",
+    "RunQuery",
+    "RunRecord",
+    "SpecBody",
+    "SpecCheck",
+    "TrainingAnswer",
+    "TrialNoteBody",
 ]
 
 
@@ -72,6 +98,32 @@ class SpecBody(_Body):
     spec: dict[str, Any] = Field(description="an experiment spec, as `optunagui run` reads it")
 
 
+class LaunchBody(SpecBody):
+    dataset_version_id: int | None = Field(
+        None, ge=1, description="an uploaded dataset version (POST .../datasets) to run on; "
+                                "the spec's dataset then needs only its target")
+
+
+class TrainingAnswer(BaseModel):
+    status: Literal["none", "running", "done", "failed"]
+    message: str
+    result: dict[str, Any] | None = Field(None, description="the new model version, when done")
+
+
+class DatasetUploadBody(_Body):
+    filename: str = Field(min_length=1, max_length=255, description="ending .csv or .parquet")
+    content_base64: str = Field(min_length=1, description="the file's bytes, base64-encoded")
+
+
+class DatasetAnswer(BaseModel):
+    id: int = Field(description="the dataset version, to launch with as dataset_version_id")
+    name: str
+    filename: str
+    sha256: str
+    n_rows: int
+    n_columns: int
+
+
 class SpecCheck(BaseModel):
     valid: bool
     problems: list[Problem]
@@ -85,6 +137,11 @@ class LaunchAnswer(BaseModel):
     url: str = Field(description="the run's page in the dashboard")
     api: str
     start_error: str | None = Field(None, description="why its driver could not start")
+
+
+class ReplayAnswer(LaunchAnswer):
+    of_run_id: int
+    warnings: list[str]
 
 
 class RunQuery(_Body):

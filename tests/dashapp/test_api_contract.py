@@ -29,7 +29,7 @@ def test_the_openapi_document_is_valid_and_lists_every_endpoint(app):
     assert listed == served
     launch = document["paths"]["/api/v1/experiments/{experiment_id}/runs"]["post"]
     body = launch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-    assert body.endswith("/SpecBody") and "SpecBody" in document["components"]["schemas"]
+    assert body.endswith("/LaunchBody") and "LaunchBody" in document["components"]["schemas"]
 
 
 def test_the_docs_page_draws_the_document_without_fetching_anything(app):

@@ -3,6 +3,7 @@ token, a revoked token and no token; and every POST with bad bodies and unknown 
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -23,6 +24,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "NoteBody": {"text": "a note"},
     "TrialNoteBody": {"text": "a note", "trial_number": 0},
     "SpecBody": {"spec": iris_spec("matrix", n_trials=2)},
+    "LaunchBody": {"spec": iris_spec("matrix", n_trials=2)},
+    "DatasetUploadBody": {"filename": "tiny.csv",
+                          "content_base64": base64.b64encode(b"a,b,y\n1,2,0\n3,4,1\n").decode()},
     "RangesBody": {"ranges": {"C": {"high": 5.0}}},
     "AttachBody": {"storage": "postgresql://nobody@127.0.0.1:1/none", "studies": ["s"]},
 }
@@ -115,7 +119,8 @@ def _counts(database) -> tuple[int, ...]:
 
 
 BAD_BODIES = [{}, {"unexpected": 1}, {"name": 3, "spec": "x", "text": 5, "ranges": [],
-                                      "username": None, "role": "king", "storage": 1}]
+                                      "username": None, "role": "king", "storage": 1,
+                                      "filename": 2, "content_base64": None}]
 
 
 @pytest.mark.parametrize("endpoint", POSTS, ids=lambda e: f"{e.method} {e.path}")

@@ -3,12 +3,15 @@ specs checked and launched, run controls and ranges; lists of runs and events by
 
 from __future__ import annotations
 
+import base64
+import time
+
 import pytest
 from sqlalchemy import func, select
 
 from optunagui.store import Run, accounts, append_events, get_run
 from optunagui.store.notes import list_notes
-from tests.dashapp.conftest import iris_spec
+from tests.dashapp.conftest import give_run_trials, iris_spec
 
 SPEC = iris_spec("api-launch", n_trials=3)
 
@@ -180,3 +183,59 @@ def test_runs_are_listed_with_filters_and_events_read_by_cursor(app, world, data
     assert [e["trial_number"] for e in rest["events"]] == [2]
     empty = _get(app, f"/runs/{world.run_id}/events?after={rest['cursor']}", ed).get_json()
     assert empty == {"events": [], "cursor": rest["cursor"]}
+
+
+def _csv_base64(rows: int = 30) -> str:
+    lines = ["x1,x2,label"] + [f"{i},{i % 7},{i % 2}" for i in range(rows)]
+    return base64.b64encode("\n".join(lines).encode()).decode()
+
+
+def test_a_dataset_is_uploaded_and_a_run_launched_on_it(app, world, database, bearer,
+                                                       submitted):
+    ed = bearer("ed")
+    uploaded = _post(app, f"/experiments/{world.alpha}/datasets", ed,
+                     {"filename": "../../tiny.csv", "content_base64": _csv_base64()})
+    assert uploaded.status_code == 201, uploaded.get_json()
+    version = uploaded.get_json()
+    assert (version["name"], version["n_rows"], version["n_columns"]) == ("tiny", 30, 3)
+    spec = {**SPEC, "dataset": {"target": "label"}, "name": "on-upload"}
+    launched = _post(app, f"/experiments/{world.alpha}/runs", ed,
+                     {"spec": spec, "dataset_version_id": version["id"]})
+    assert launched.status_code == 201, launched.get_json()
+    with database.session() as session:
+        run = get_run(session, launched.get_json()["id"])
+        assert run.dataset_version_id == version["id"]
+        assert run.spec["dataset"]["version"] == version["sha256"]
+    others = _post(app, f"/experiments/{world.alpha}/runs", bearer("olivia"),
+                   {"spec": {**spec, "name": "not-yours"}, "dataset_version_id": 987654})
+    assert others.status_code == 422
+    assert others.get_json()["problems"][0]["field"] == "dataset_version_id"
+    damaged = _post(app, f"/experiments/{world.alpha}/datasets", ed,
+                    {"filename": "x.csv", "content_base64": "not base64!"})
+    assert damaged.status_code == 422 and "base64" in damaged.get_json()["error"]
+    wrong_kind = _post(app, f"/experiments/{world.alpha}/datasets", ed,
+                       {"filename": "x.xlsx", "content_base64": _csv_base64()})
+    assert wrong_kind.status_code == 422 and "CSV or Parquet" in wrong_kind.get_json()["error"]
+
+
+def test_a_run_is_replayed_and_its_best_model_trained(app, world, database, bearer, submitted):
+    give_run_trials(database, world.run_id, SPEC, [
+        {"number": 0, "state": "complete", "values": [0.95], "params": {"C": 4.0}}])
+    ed = bearer("ed")
+    replayed = _post(app, f"/runs/{world.run_id}/replay", ed)
+    assert replayed.status_code == 201, replayed.get_json()
+    answer = replayed.get_json()
+    assert answer["of_run_id"] == world.run_id and submitted == [answer["id"]]
+    with database.session() as session:
+        assert get_run(session, answer["id"]).spec["model"] == "logistic_regression"
+    started = _post(app, f"/runs/{world.run_id}/train-best", ed)
+    assert started.status_code == 202
+    deadline = time.monotonic() + 120
+    status = started.get_json()
+    while status["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = _get(app, f"/runs/{world.run_id}/train-best", ed).get_json()
+    assert status["status"] == "done", status
+    models = _get(app, f"/runs/{world.run_id}/models", bearer("vic")).get_json()
+    assert [m["version"] for m in models] == [1]
+    assert _post(app, f"/runs/{world.run_id}/train-best", bearer("vic")).status_code == 403
