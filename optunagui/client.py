@@ -14,12 +14,14 @@ spec with problems, each problem by field).
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
 
 __all__ = ["ApiError", "Client", "ControlAnswer", "EventPage", "Experiment", "LaunchedRun",
@@ -158,12 +160,41 @@ class Client:
         return cast(SpecCheck, self._request("POST", "/specs/validate", {"spec": dict(spec)}))
 
     def launch(self, experiment_id: int, spec: Mapping[str, Any], *,
+               dataset_version_id: int | None = None,
                idempotency_key: str | None = None) -> LaunchedRun:
         """Create a run from ``spec`` and start it; raises ApiError listing every problem of
-        a spec that does not validate."""
+        a spec that does not validate.
+
+        Args:
+            dataset_version_id: run on an uploaded dataset (`upload_dataset`); the spec's
+                ``dataset`` then needs only its ``target``.
+        """
+        body: dict[str, Any] = {"spec": dict(spec)}
+        if dataset_version_id is not None:
+            body["dataset_version_id"] = dataset_version_id
         return cast(LaunchedRun, self._request("POST", f"/experiments/{experiment_id}/runs",
-                                               {"spec": dict(spec)},
-                                               idempotency_key=idempotency_key))
+                                               body, idempotency_key=idempotency_key))
+
+    def upload_dataset(self, experiment_id: int, path: str | Path, *,
+                       idempotency_key: str | None = None) -> dict[str, Any]:
+        """Upload a CSV or Parquet file; the answer's ``id`` is its dataset version."""
+        file = Path(path)
+        body = {"filename": file.name,
+                "content_base64": base64.b64encode(file.read_bytes()).decode("ascii")}
+        return dict(self._request("POST", f"/experiments/{experiment_id}/datasets", body,
+                                  idempotency_key=idempotency_key))
+
+    def replay(self, run_id: int) -> LaunchedRun:
+        """A new run with the run's exact settings, started at once."""
+        return cast(LaunchedRun, self._request("POST", f"/runs/{run_id}/replay"))
+
+    def train_best(self, run_id: int) -> dict[str, Any]:
+        """Start training the best trial's model (see `training`)."""
+        return dict(self._request("POST", f"/runs/{run_id}/train-best"))
+
+    def training(self, run_id: int) -> dict[str, Any]:
+        """How the run's last training went: ``status`` none, running, done or failed."""
+        return dict(self._request("GET", f"/runs/{run_id}/train-best"))
 
     def runs(self, *, experiment_id: int | None = None, status: str | None = None,
              model: str | None = None, created_after: datetime | str | None = None,

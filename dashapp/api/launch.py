@@ -74,7 +74,8 @@ def _on_version(call: Call) -> dict[str, Any]:
             message = "no such dataset version, or not one you may use in this experiment"
             raise ApiProblem(422, f"dataset_version_id: {message}",
                              [{"field": "dataset_version_id", "message": message}])
-        given = raw.get("dataset") if isinstance(raw.get("dataset"), dict) else {}
+        given = raw.get("dataset")
+        given = given if isinstance(given, dict) else {}
         options = {k: v for k, v in given.items() if k not in ("builtin", "path", "version")}
         raw["dataset"] = {**options, "path": version.stored_path, "version": version.sha256}
     return raw

@@ -107,7 +107,8 @@ class LaunchBody(SpecBody):
 class TrainingAnswer(BaseModel):
     status: Literal["none", "running", "done", "failed"]
     message: str
-    result: dict[str, Any] | None = Field(None, description="the new model version, when done")
+    result: dict[str, Any] | None = Field(default=None,
+                                          description="the new model version, when done")
 
 
 class DatasetUploadBody(_Body):
@@ -127,7 +128,7 @@ class DatasetAnswer(BaseModel):
 class SpecCheck(BaseModel):
     valid: bool
     problems: list[Problem]
-    spec: dict[str, Any] | None = Field(None, description="the spec normalised, when valid")
+    spec: dict[str, Any] | None = Field(default=None, description="the spec normalised, when valid")
 
 
 class LaunchAnswer(BaseModel):
@@ -136,7 +137,7 @@ class LaunchAnswer(BaseModel):
     status: str
     url: str = Field(description="the run's page in the dashboard")
     api: str
-    start_error: str | None = Field(None, description="why its driver could not start")
+    start_error: str | None = Field(default=None, description="why its driver could not start")
 
 
 class ReplayAnswer(LaunchAnswer):
@@ -145,11 +146,11 @@ class ReplayAnswer(LaunchAnswer):
 
 
 class RunQuery(_Body):
-    experiment_id: int | None = Field(None, ge=1)
+    experiment_id: int | None = Field(default=None, ge=1)
     status: str | None = None
     model: str | None = None
     created_after: datetime | None = None
-    limit: int = Field(100, ge=1, le=1000)
+    limit: int = Field(default=100, ge=1, le=1000)
 
 
 class RunRecord(BaseModel):
@@ -194,7 +195,7 @@ class NoteBody(_Body):
 
 
 class TrialNoteBody(NoteBody):
-    trial_number: int | None = Field(None, ge=0)
+    trial_number: int | None = Field(default=None, ge=0)
 
 
 class NoteAnswer(BaseModel):
@@ -206,8 +207,8 @@ class NoteAnswer(BaseModel):
 
 
 class EventQuery(_Body):
-    after: int = Field(0, ge=0, description="the cursor: the last event id already read")
-    limit: int = Field(1000, ge=1, le=10000)
+    after: int = Field(default=0, ge=0, description="the cursor: the last event id already read")
+    limit: int = Field(default=1000, ge=1, le=10000)
 
 
 class EventRecord(BaseModel):

@@ -77,3 +77,17 @@ def test_refusals_come_back_as_api_errors_with_the_servers_message(client_of, wo
     with pytest.raises(ApiError) as unreachable:
         Client("http://127.0.0.1:9", "ogt_x", timeout=2).experiments()
     assert unreachable.value.status == 0
+
+
+def test_a_script_uploads_a_dataset_launches_on_it_and_replays(
+        client_of, world, tmp_path, submitted):  # noqa: F811
+    client = client_of("ed")
+    data = tmp_path / "small.csv"
+    data.write_text("x1,x2,label\n" + "".join(f"{i},{i % 5},{i % 2}\n" for i in range(40)))
+    version = client.upload_dataset(world.alpha, data)
+    assert (version["name"], version["n_rows"]) == ("small", 40)
+    spec = {**iris_spec("on-file", n_trials=2), "dataset": {"target": "label"}}
+    run = client.launch(world.alpha, spec, dataset_version_id=version["id"])
+    again = client.replay(run["id"])
+    assert submitted == [run["id"], again["id"]]
+    assert client.training(run["id"])["status"] == "none"
