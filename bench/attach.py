@@ -31,19 +31,12 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,13 +50,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as `python bench/attach.py`
     sys.path.insert(0, str(ROOT))
 
+from bench._browser import (  # noqa: E402
+    CHROMIUM,
+    DRAWN_JS,
+    bare_env,
+    chromium,
+    free_port,
+    server,
+    sign_in_page,
+)
 from optunagui.accounts import hash_password  # noqa: E402
 from optunagui.attach import ReaderCache, attach_studies, poll_run  # noqa: E402
 from optunagui.store import Database, create_experiment, create_user  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 DATA_VERSION = 1  # names the cached file; change it when the generated study changes
 PARAMS = [f"x{i}" for i in range(5)]
 STEPS = 10
@@ -72,31 +71,11 @@ T0 = datetime(2026, 1, 1)
 PASSWORD = "bench password 123"
 POLL_TARGET_S = 0.050
 RATIO_TARGET = 10.0
-START_TIMEOUT_S = 120.0
 OURS_TIMEOUT_S = 240.0
 THEIRS_TIMEOUT_S = 240.0
 LIVE_TIMEOUT_S = 90.0
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
-
-# The history figure is drawn: it stands for at least `want` trials and the SVG has its
-# markers. Its trials trace is the largest one drawn as bare markers; a figure that samples a
-# large run (ours) says in `layout.meta` how many trials it stands for and how many it drew,
-# and a live poll appends new points to the trace. Works for a dcc.Graph (the plot div
-# inside) and a bare Plotly div; answers [points drawn, trials stood for].
-DRAWN_JS = """([selector, want]) => {
-  const root = document.querySelector(selector);
-  if (!root) return false;
-  const gd = root.classList.contains('js-plotly-plot') ? root
-    : root.querySelector('.js-plotly-plot');
-  if (!gd || !gd.data || !gd._fullLayout) return false;
-  const sizes = gd.data.filter(t => t.mode === 'markers' && t.x).map(t => t.x.length);
-  const points = Math.max(0, ...sizes);
-  const meta = gd.layout && gd.layout.meta;
-  const total = meta && Number.isFinite(meta.total) ? meta.total + points - meta.shown : points;
-  if (total < want) return false;
-  return gd.querySelector('.scatterlayer .trace .point') !== null ? [points, total] : false;
-}"""
 
 
 # -- the study file -----------------------------------------------------------------------------
@@ -219,51 +198,6 @@ def add_trials(storage: optuna.storages.RDBStorage, name: str, count: int, seed:
 
 # -- servers and the browser --------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def server(command: list[str], env: dict[str, str], ready_url: str, log: Path
-           ) -> Iterator[subprocess.Popen]:
-    """A server process in its own process group, up when `ready_url` answers 200; ended
-    (the whole group) on the way out, whatever happened."""
-    with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} exited:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(ready_url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{command[0]} did not come up:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def _bare_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("OPTUNAGUI_") and k != "RAY_ADDRESS"}
-    return {**env, "PYTHONUNBUFFERED": "1", **extra}
-
-
 def time_drawn(page: Any, load: Callable[[], None] | None, selector: str, want: int,
                timeout_s: float) -> tuple[float | None, int | None]:
     """Seconds from `load()` (or now) until the figure in `selector` is drawn standing for
@@ -318,26 +252,12 @@ def _polls(db: Database, run_id: int, storage: optuna.storages.RDBStorage, name:
         readers.close()
 
 
-@contextmanager
-def chromium(playwright: Any) -> Iterator[Any]:
-    """A browser of its own for each side: closing it ends a renderer still busy drawing."""
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    try:
-        yield browser.new_context()
-    finally:
-        browser.close()
-
-
 def _ours(playwright: Any, base_url: str, run_id: int, want: int, loads: int,
           live: Callable[[], None]) -> dict[str, Any]:
     with chromium(playwright) as context:
         page = context.new_page()
         page.set_default_timeout(OURS_TIMEOUT_S * 1000)
-        page.goto(base_url + "/login")
-        page.fill("#login-username", "admin")
-        page.fill("#login-password", PASSWORD)
-        page.click("#login-submit")
-        page.wait_for_url(re.compile(r".*/experiments.*"))
+        sign_in_page(page, base_url, "admin", PASSWORD)
         url = f"{base_url}/runs/{run_id}"
         cold, drawn = time_drawn(page, _goto(page, url), "#run-history-graph", want,
                                  OURS_TIMEOUT_S)
@@ -427,19 +347,19 @@ def _pages(playwright: Any, work: Path, external_url: str, run_id: int, study_id
            complete: int, loads: int, one_more: Callable[[], None]) -> dict[str, Any]:
     """Our run page, then optuna-dashboard's study page (one server up at a time)."""
     result: dict[str, Any] = {}
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     serve = [str(Path(sys.executable).with_name("optunagui")), "serve", "--host",
                  "127.0.0.1", "--port", str(port)]
-    with server(serve, _bare_env(OPTUNAGUI_DATA_DIR=str(work / "data")),
+    with server(serve, bare_env(OPTUNAGUI_DATA_DIR=str(work / "data")),
                 base_url + "/login", work / "serve.log"):
         result["ours"] = _ours(playwright, base_url, run_id, complete, loads, one_more)
     complete += 1  # the trial added for our live refresh
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     dashboard = [str(Path(sys.executable).with_name("optuna-dashboard")), external_url,
                  "--host", "127.0.0.1", "--port", str(port)]
-    with server(dashboard, _bare_env(), base_url + "/api/meta", work / "dashboard.log"):
+    with server(dashboard, bare_env(), base_url + "/api/meta", work / "dashboard.log"):
         result["optuna_dashboard"] = _theirs(playwright, base_url, study_id, complete, 1,
                                              one_more)
     return result
