@@ -17,11 +17,11 @@ from dashapp.api.auth import Caller, authenticate, role_needed
 from dashapp.api.rate_limit import count_request
 from dashapp.api.registry import Call, Endpoint, Scope, flask_rule, path_parameters
 from dashapp.api.responses import API_PREFIX, ApiProblem, problem_response
+from dashapp.api.schemas import MAX_ID
 from dashapp.permissions import ANONYMOUS, Principal
 
-__all__ = ["MAX_ID", "build_blueprint", "field_problems"]
+__all__ = ["build_blueprint", "field_problems"]
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every backend
 _WHAT = {"run_id": "run", "experiment_id": "experiment", "user_id": "member",
          "version": "model version"}
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "MAX_ID",
     "AttachBody",
     "ControlAnswer",
     "DatasetAnswer",
@@ -41,6 +42,10 @@ __all__ = [
     "TrainingAnswer",
     "TrialNoteBody",
 ]
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every backend
+MAX_CURSOR = 2**63 - 1  # event ids are 64-bit
 
 
 class _Body(BaseModel):
@@ -100,8 +105,9 @@ class SpecBody(_Body):
 
 class LaunchBody(SpecBody):
     dataset_version_id: int | None = Field(
-        None, ge=1, description="an uploaded dataset version (POST .../datasets) to run on; "
-                                "the spec's dataset then needs only its target")
+        default=None, ge=1, le=MAX_ID,
+        description="an uploaded dataset version (POST .../datasets) to run on; the spec's "
+                    "dataset then needs only its target")
 
 
 class TrainingAnswer(BaseModel):
@@ -146,7 +152,7 @@ class ReplayAnswer(LaunchAnswer):
 
 
 class RunQuery(_Body):
-    experiment_id: int | None = Field(default=None, ge=1)
+    experiment_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: str | None = None
     model: str | None = None
     created_after: datetime | None = None
@@ -195,7 +201,7 @@ class NoteBody(_Body):
 
 
 class TrialNoteBody(NoteBody):
-    trial_number: int | None = Field(default=None, ge=0)
+    trial_number: int | None = Field(default=None, ge=0, le=MAX_ID)
 
 
 class NoteAnswer(BaseModel):
@@ -207,7 +213,8 @@ class NoteAnswer(BaseModel):
 
 
 class EventQuery(_Body):
-    after: int = Field(default=0, ge=0, description="the cursor: the last event id already read")
+    after: int = Field(default=0, ge=0, le=MAX_CURSOR,
+                       description="the cursor: the last event id already read")
     limit: int = Field(default=1000, ge=1, le=10000)
 
 

@@ -101,3 +101,17 @@ def test_bodies_that_are_not_json_objects_and_unknown_paths(app, bearer):  # noq
     wrong_method = client.delete("/api/v1/experiments", headers=headers)
     assert wrong_method.status_code == 405 and "answers GET, POST" in wrong_method.get_json()[
         "error"]
+
+
+def test_numbers_out_of_range_in_queries_and_bodies_are_named(app, world, bearer):  # noqa: F811
+    client, headers, huge = app.server.test_client(), bearer("ed"), 99999999999999999999
+    for path in (f"/api/v1/runs?experiment_id={huge}",
+                 f"/api/v1/runs/{world.run_id}/events?after={huge}"):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 422, path
+    note = client.post(f"/api/v1/runs/{world.run_id}/notes", headers=headers,
+                       json={"text": "x", "trial_number": huge})
+    assert note.status_code == 422 and note.get_json()["problems"][0]["field"] == "trial_number"
+    launch = client.post(f"/api/v1/experiments/{world.alpha}/runs", headers=headers,
+                         json={"spec": {}, "dataset_version_id": huge})
+    assert launch.status_code == 422
