@@ -2,17 +2,16 @@
 experiment page (owners; files on the server for admins or from the allowed folders).
 
 Body: ``{"storage": "postgresql://...", "studies": ["name", ...], "follow": true}``;
-answers 201 with the new runs ``{"runs": [{"id", "study", "url"}]}``.
+answers 201 with the new runs ``{"runs": [{"id", "study", "url"}]}``. The registry checks
+the owner role and the body (``AttachBody``) before this runs.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from dashapp import services
-from dashapp.api.auth import api_principal, owned_experiment
+from dashapp.api.auth import api_principal
 from dashapp.api.registry import Call
 from dashapp.api.responses import API_PREFIX, ApiProblem
 from optunagui.attach import AttachError, ReaderCache, attach_studies, parse_source, poll_run
@@ -21,28 +20,11 @@ from optunagui.attach.policy import refusal
 __all__ = ["attach_studies_to_experiment"]
 
 
-def _body() -> tuple[str, list[str], bool]:
-    body: Any = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiProblem(400, 'send a JSON object: {"storage": "...", "studies": ["..."], '
-                              '"follow": true}')
-    storage, studies, follow = body.get("storage"), body.get("studies", []), body.get("follow",
-                                                                                       True)
-    if not isinstance(storage, str) or not storage.strip():
-        raise ApiProblem(400, "storage: the study's storage URL or journal file, as a string")
-    if not isinstance(studies, list) or not all(isinstance(s, str) for s in studies):
-        raise ApiProblem(400, "studies: a list of study names (empty: the storage's only one)")
-    if not isinstance(follow, bool):
-        raise ApiProblem(400, "follow: true or false")
-    return storage, studies, follow
-
-
 def attach_studies_to_experiment(call: Call) -> tuple[Response, int]:
     """Attach Optuna studies to the experiment (owners; server files for admins or from the
     allowed folders)."""
     experiment_id = call.ids["experiment_id"]
-    owned_experiment(experiment_id)
-    storage, studies, follow = _body()
+    storage, studies, follow = call.body.storage, call.body.studies, call.body.follow
     settings = services.state().settings
     try:
         source = parse_source(storage)
