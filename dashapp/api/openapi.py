@@ -27,7 +27,7 @@ _ERRORS = {
 def _models(endpoints: Sequence[Endpoint]) -> list[type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {"ProblemAnswer": ProblemAnswer}
     for endpoint in endpoints:
-        for model in (endpoint.body, endpoint.response):
+        for model in (endpoint.body, endpoint.query, endpoint.response):
             if model is not None:
                 found[model.__name__] = model
     return list(found.values())
@@ -47,7 +47,7 @@ def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
               "schema": {"type": "integer", "minimum": 1}}
              for name in path_parameters(endpoint.path)]
     if endpoint.query is not None:
-        schema = endpoint.query.model_json_schema()
+        schema = endpoint.query.model_json_schema(ref_template=_REF)
         required = set(schema.get("required", []))
         for name, field in schema.get("properties", {}).items():
             found.append({"name": name, "in": "query", "required": name in required,

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optunagui.status import RunStatus
+
 __all__ = [
     "MAX_ID",
     "AttachBody",
@@ -153,7 +155,7 @@ class ReplayAnswer(LaunchAnswer):
 
 class RunQuery(_Body):
     experiment_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    status: str | None = None
+    status: RunStatus | None = None
     model: str | None = None
     created_after: datetime | None = None
     limit: int = Field(default=100, ge=1, le=1000)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from optunagui.cli._remote import remote, remote_control, remote_runs
 from optunagui.cli._runs import CliError
+from optunagui.status import RUN_STATUSES
 
 if TYPE_CHECKING:
     from optunagui.client import Client
@@ -18,7 +19,7 @@ __all__ = ["register"]
 def register(subparsers: argparse._SubParsersAction) -> None:
     runs = subparsers.add_parser("runs", help="the runs you may read on a server (--server)")
     runs.add_argument("--experiment", type=int, metavar="ID", help="only this experiment's")
-    runs.add_argument("--status", help="only runs in this status (running, finished, ...)")
+    runs.add_argument("--status", choices=RUN_STATUSES, help="only runs in this status")
     runs.add_argument("--model", help="only runs of this model")
     runs.add_argument("--created-after", metavar="ISO_TIME", help="only runs created later")
     runs.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
