@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
 
 __all__ = ["ApiError", "Client", "ControlAnswer", "EventPage", "Experiment", "LaunchedRun",
-           "Member", "RunRecord", "SpecCheck"]
+           "Member", "RunRecord", "SpecCheck", "TrialPage"]
 
 Role = Literal["owner", "editor", "viewer"]
 
@@ -83,6 +83,11 @@ class RunRecord(TypedDict):
 
 class EventPage(TypedDict):
     events: list[dict[str, Any]]
+    cursor: int
+
+
+class TrialPage(TypedDict):
+    trials: list[dict[str, Any]]
     cursor: int
 
 
@@ -213,6 +218,11 @@ class Client:
 
     def events(self, run_id: int, *, after: int = 0, limit: int = 1000) -> EventPage:
         return cast(EventPage, self._request("GET", f"/runs/{run_id}/events",
+                                             query={"after": after, "limit": limit}))
+
+    def trials(self, run_id: int, *, after: int = -1, limit: int = 1000) -> TrialPage:
+        """The run's trials numbered after ``after``, by number, as JSON."""
+        return cast(TrialPage, self._request("GET", f"/runs/{run_id}/trial-rows",
                                              query={"after": after, "limit": limit}))
 
     def iter_events(self, run_id: int, *, after: int = 0) -> Iterator[dict[str, Any]]:

@@ -117,7 +117,7 @@ def _serve(endpoint: Endpoint, values: dict[str, str]) -> Response:
 
 def _view(path: str, endpoints: dict[str, Endpoint]) -> Any:
     def view(**values: str) -> Response:
-        endpoint = endpoints.get(request.method)
+        endpoint = endpoints.get("GET" if request.method == "HEAD" else request.method)
         if endpoint is None:
             allowed = ", ".join(sorted(endpoints))
             raise ApiProblem(405, f"{API_PREFIX}{path} answers {allowed}, not {request.method}")

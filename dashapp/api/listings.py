@@ -1,5 +1,6 @@
-"""`GET /api/v1/runs` (the runs the caller may read, filtered) and
-`GET /api/v1/runs/<id>/events` (a run's trial events after a cursor, so scripts can stream)."""
+"""`GET /api/v1/runs` (the runs the caller may read, filtered), `GET /api/v1/runs/<id>/events`
+(a run's trial events after a cursor, so scripts can stream) and `GET .../trial-rows` (its
+trials by number after a cursor; a trial that changes later shows in the events)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ from sqlalchemy import select
 from dashapp import queries, services
 from dashapp.api.auth import readable_experiment
 from dashapp.api.registry import Call
-from dashapp.api.schemas import EventPage, EventRecord, RunList, RunRecord
+from dashapp.api.schemas import (
+    EventPage,
+    EventRecord,
+    RunList,
+    RunRecord,
+    TrialPage,
+    TrialRecord,
+)
 from optunagui.store import list_events_after
-from optunagui.store.tables import Run
+from optunagui.store.tables import Run, Trial
+from optunagui.store.trials import decode_rows, row_columns
 
-__all__ = ["list_runs", "run_events"]
+__all__ = ["list_runs", "run_events", "run_trial_rows"]
 
 
 def _experiment_ids(call: Call) -> list[int]:
@@ -62,3 +71,17 @@ def run_events(call: Call) -> EventPage:
                           metrics=r.metrics, worker=r.worker, created_at=r.created_at)
               for r in rows]
     return EventPage(events=events, cursor=events[-1].id if events else call.query.after)
+
+
+def run_trial_rows(call: Call) -> TrialPage:
+    """The run's trials numbered after the cursor ``after``, by number."""
+    query = call.query
+    statement = (select(*row_columns())
+                 .where(Trial.run_id == call.run_id, Trial.number > query.after)
+                 .order_by(Trial.number).limit(query.limit))
+    with services.database().session() as session:
+        rows = decode_rows(session.execute(statement).all())
+    trials = [TrialRecord(number=r.number, state=r.state, values=r.values, params=r.params,
+                          user_attrs=r.user_attrs, started_at=r.started_at,
+                          finished_at=r.finished_at, duration_s=r.duration_s) for r in rows]
+    return TrialPage(trials=trials, cursor=trials[-1].number if trials else query.after)

@@ -43,6 +43,9 @@ __all__ = [
     "SpecCheck",
     "TrainingAnswer",
     "TrialNoteBody",
+    "TrialPage",
+    "TrialQuery",
+    "TrialRecord",
 ]
 
 
@@ -218,6 +221,28 @@ class EventQuery(_Body):
     after: int = Field(default=0, ge=0, le=MAX_CURSOR,
                        description="the cursor: the last event id already read")
     limit: int = Field(default=1000, ge=1, le=10000)
+
+
+class TrialQuery(_Body):
+    after: int = Field(default=-1, ge=-1, le=MAX_ID,
+                       description="the cursor: the last trial number already read")
+    limit: int = Field(default=1000, ge=1, le=10000)
+
+
+class TrialRecord(BaseModel):
+    number: int
+    state: str
+    values: list[float | None] | None
+    params: dict[str, Any] | None
+    user_attrs: dict[str, Any] | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_s: float | None
+
+
+class TrialPage(BaseModel):
+    trials: list[TrialRecord]
+    cursor: int = Field(description="pass as `after` to read the trials numbered after these")
 
 
 class EventRecord(BaseModel):

@@ -51,6 +51,7 @@ def test_a_script_creates_an_experiment_launches_a_run_and_reads_it(
         append_events(session, run["id"], [{"kind": "started", "trial_number": n}
                                            for n in range(3)])
     assert [e["trial_number"] for e in client.iter_events(run["id"])] == [0, 1, 2]
+    assert client.trials(run["id"]) == {"trials": [], "cursor": -1}
     assert client.pause(run["id"])["action"] == "pause"
     assert client.add_run_note(run["id"], "looks fine")["text"] == "looks fine"
 

@@ -98,6 +98,7 @@ def test_bodies_that_are_not_json_objects_and_unknown_paths(app, bearer):  # noq
     assert missing.status_code == 422
     assert {p["field"] for p in missing.get_json()["problems"]} == {"name", "nom"}
     assert client.get("/api/v1/no/such/thing", headers=headers).status_code == 404
+    assert client.head("/api/v1/experiments", headers=headers).status_code == 200
     wrong_method = client.delete("/api/v1/experiments", headers=headers)
     assert wrong_method.status_code == 405 and "answers GET, POST" in wrong_method.get_json()[
         "error"]

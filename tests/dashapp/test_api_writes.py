@@ -183,6 +183,10 @@ def test_runs_are_listed_with_filters_and_events_read_by_cursor(app, world, data
     assert [e["trial_number"] for e in rest["events"]] == [2]
     empty = _get(app, f"/runs/{world.run_id}/events?after={rest['cursor']}", ed).get_json()
     assert empty == {"events": [], "cursor": rest["cursor"]}
+    trials = _get(app, f"/runs/{world.run_id}/trial-rows?limit=1", ed).get_json()
+    assert [(t["number"], t["state"]) for t in trials["trials"]] == [(0, "complete")]
+    later = _get(app, f"/runs/{world.run_id}/trial-rows?after={trials['cursor']}", ed).get_json()
+    assert [t["number"] for t in later["trials"]] == [1] and later["cursor"] == 1
 
 
 def _csv_base64(rows: int = 30) -> str:
