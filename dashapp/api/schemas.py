@@ -232,7 +232,7 @@ class TrialQuery(_Body):
 class TrialRecord(BaseModel):
     number: int
     state: str
-    values: list[float | None] | None
+    values: list[float] | None
     params: dict[str, Any] | None
     user_attrs: dict[str, Any] | None
     started_at: datetime | None
