@@ -119,6 +119,8 @@ def _view(path: str, endpoints: dict[str, Endpoint]) -> Any:
     def view(**values: str) -> Response:
         endpoint = endpoints.get("GET" if request.method == "HEAD" else request.method)
         if endpoint is None:
+            if any(e.need.scope is not Scope.public for e in endpoints.values()):
+                authenticate()  # who may not call the path learns no more than that
             allowed = ", ".join(sorted(endpoints))
             raise ApiProblem(405, f"{API_PREFIX}{path} answers {allowed}, not {request.method}")
         return _serve(endpoint, values)
