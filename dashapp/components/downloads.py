@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from optunagui.analysis import to_html
+from optunagui.reports import PdfError, html_to_pdf
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -34,6 +35,18 @@ def file_download(content: str | bytes, filename: str, mime: str) -> dict[str, A
         return {"content": base64.b64encode(content).decode("ascii"), "filename": filename,
                 "type": mime, "base64": True}
     return {"content": content, "filename": filename, "type": mime, "base64": False}
+
+
+def report_download(page: str, name: str, fmt: str) -> tuple[Any, Any]:
+    """(the download, a message) of a report page as ``fmt`` ("html" or "pdf"); a PDF that
+    cannot be printed gives no download and says why."""
+    if fmt == "html":
+        return file_download(page, f"{name}.html", "text/html"), None
+    try:
+        pdf = html_to_pdf(page)
+    except PdfError as error:
+        return None, f"Cannot make the PDF: {error}"
+    return file_download(pdf, f"{name}.pdf", "application/pdf"), None
 
 
 def download_menu(label: str, choices: Mapping[str, str], *, item_type: str, key: str,

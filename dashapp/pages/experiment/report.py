@@ -9,11 +9,11 @@ from dash import ALL, Input, Output, State, html
 
 from dashapp import components, guard, services
 from dashapp.components.buttons import clicked_choice
-from dashapp.components.downloads import download_menu, file_download
+from dashapp.components.downloads import download_menu, report_download
 from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
 from dashapp.permissions import Role
-from optunagui.reports import PdfError, build_experiment_report, html_to_pdf
+from optunagui.reports import build_experiment_report
 
 __all__ = ["FORMATS", "download_report", "register_report_menu", "report_menu"]
 
@@ -30,14 +30,10 @@ def download_report(access: Access, clicks: Any, experiment_id: Any) -> Any:
     fmt = clicked_choice(clicks, "format", FORMATS)
     with services.database().session() as session:
         page = build_experiment_report(session, access.experiment_id)
-    name = f"experiment-{access.experiment_id}-report"
-    if fmt == "html":
-        return file_download(page, f"{name}.html", "text/html"), None
-    try:
-        pdf = html_to_pdf(page)
-    except PdfError as error:
-        return dash.no_update, components.message(f"Cannot make the PDF: {error}", "warning")
-    return file_download(pdf, f"{name}.pdf", "application/pdf"), None
+    download, problem = report_download(page, f"experiment-{access.experiment_id}-report", fmt)
+    if problem:
+        return dash.no_update, components.message(problem, "warning")
+    return download, None
 
 
 def register_report_menu(app: dash.Dash) -> None:

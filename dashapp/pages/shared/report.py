@@ -10,11 +10,11 @@ from dash import ALL, Input, Output, State, html
 
 from dashapp import components, guard, services
 from dashapp.components.buttons import clicked_choice
-from dashapp.components.downloads import download_menu, file_download
+from dashapp.components.downloads import download_menu, report_download
 from dashapp.components.html_pages import SHARE_PROBLEMS
 from dashapp.guard import Access, Denial
 from dashapp.pages.shared.ids import ids
-from optunagui.reports import PdfError, build_experiment_report, html_to_pdf
+from optunagui.reports import build_experiment_report
 
 __all__ = ["FORMATS", "download_shared_report", "register_report_callbacks", "report_menu"]
 
@@ -40,14 +40,10 @@ def download_shared_report(access: Access, clicks: Any, token: Any) -> Any:
             page = build_experiment_report(session, access.experiment_id)
     except LookupError:
         return _denied(Denial("unknown"))
-    name = f"experiment-{access.experiment_id}-report"
-    if fmt == "html":
-        return file_download(page, f"{name}.html", "text/html"), None
-    try:
-        pdf = html_to_pdf(page)
-    except PdfError as error:
-        return dash.no_update, components.message(f"Cannot make the PDF: {error}", "warning")
-    return file_download(pdf, f"{name}.pdf", "application/pdf"), None
+    download, problem = report_download(page, f"experiment-{access.experiment_id}-report", fmt)
+    if problem:
+        return dash.no_update, components.message(problem, "warning")
+    return download, None
 
 
 def register_report_callbacks(app: dash.Dash) -> None:
