@@ -13,13 +13,11 @@ from dashapp.components.buttons import clicked_choice
 from dashapp.components.downloads import download_menu, report_download
 from dashapp.components.html_pages import SHARE_PROBLEMS
 from dashapp.guard import Access, Denial
+from dashapp.pages.experiment.report import FORMATS
 from dashapp.pages.shared.ids import ids
 from optunagui.reports import build_experiment_report
 
 __all__ = ["FORMATS", "download_shared_report", "register_report_callbacks", "report_menu"]
-
-FORMATS = {"html": "Report (HTML)", "pdf": "Report (PDF)"}
-
 
 def report_menu() -> html.Span:
     return download_menu("Report", FORMATS, item_type=ids.report_item, key="format",
