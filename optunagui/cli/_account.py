@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from optunagui.accounts import CLI_USERNAME
 from optunagui.cli._runs import CliError
 from optunagui.store import (
     create_experiment,
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 __all__ = ["CLI_USERNAME", "cli_user", "owned_experiment"]
-
-CLI_USERNAME = "cli"
 
 
 def cli_user(session: Session) -> int:

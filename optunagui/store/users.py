@@ -1,4 +1,8 @@
-"""Users: accounts that sign in (passwords arrive already hashed)."""
+"""Users: accounts that sign in (passwords arrive already hashed).
+
+A password change and a disabled account end the user's dashboard sessions
+(``optunagui.store.user_sessions``), so a copied cookie stops working.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from sqlalchemy.orm import Session
 from optunagui.store._util import conflict_guard, require
 from optunagui.store.errors import Conflict
 from optunagui.store.tables import User
+from optunagui.store.user_sessions import end_user_sessions
 
 __all__ = [
     "MAX_USERNAME_LENGTH",
@@ -15,6 +20,7 @@ __all__ = [
     "get_user",
     "get_user_by_name",
     "list_users",
+    "set_password",
     "set_user_active",
     "update_user",
 ]
@@ -77,6 +83,38 @@ def set_user_active(session: Session, user_id: int, active: bool) -> User:
     """
     user = require(session, User, user_id, "user")
     user.is_active = active
+    if not active:
+        end_user_sessions(session, user_id)
+    session.flush()
+    return user
+
+
+def set_password(
+    session: Session,
+    user_id: int,
+    password_hash: str,
+    *,
+    must_change: bool = False,
+    keep_session: str | None = None,
+) -> User:
+    """Give a user a new password hash and end their sessions.
+
+    Args:
+        must_change: the password is temporary (an admin's reset): the user chooses a new one
+            at the next sign-in.
+        keep_session: the raw key of a session that stays signed in (the one that changed
+            its own password); every other session of the user ends.
+
+    Raises:
+        NotFound: no such user.
+        ValueError: an empty password hash.
+    """
+    user = require(session, User, user_id, "user")
+    if not password_hash:
+        raise ValueError("a user needs a password hash")
+    user.password_hash = password_hash
+    user.must_change_password = must_change
+    end_user_sessions(session, user_id, keep=keep_session)
     session.flush()
     return user
 
@@ -90,6 +128,8 @@ def update_user(
 ) -> User:
     """Change a user's password hash and/or admin flag (arguments left as None stay).
 
+    A new password hash ends the user's sessions, as ``set_password`` does.
+
     Raises:
         NotFound: no such user.
     """
@@ -97,7 +137,7 @@ def update_user(
     if password_hash is not None:
         if not password_hash:
             raise ValueError("a user needs a password hash")
-        user.password_hash = password_hash
+        set_password(session, user_id, password_hash)
     if is_admin is not None:
         user.is_admin = is_admin
     session.flush()
