@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from optunagui.config import Settings
+from optunagui.exports.spreadsheet import neutralise_formulas
 from optunagui.spec import ExperimentSpec
 from optunagui.spec.io import dump_spec
 from optunagui.store import get_best_trial, get_run, list_trials
@@ -148,12 +149,15 @@ def _mixed_to_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def trials_bytes(session: Session, run_id: int, fmt: str) -> bytes:
-    """The trials table as CSV (UTF-8, header row) or Parquet bytes."""
+    """The trials table as CSV (UTF-8, header row, text that would start a spreadsheet formula
+    prefixed with ``'``) or Parquet bytes (every value as stored)."""
     if fmt not in TRIAL_FORMATS:
         raise ExportError(f"format: expected one of {', '.join(TRIAL_FORMATS)}, got {fmt!r}")
     frame = trials_frame(session, run_id)
     if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8")
+        # CRLF rows (RFC 4180), so a carriage return inside a cell is quoted with it.
+        text = neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n")
+        return text.encode("utf-8")
     buffer = io.BytesIO()
     _mixed_to_text(frame).to_parquet(buffer, index=False)
     return buffer.getvalue()

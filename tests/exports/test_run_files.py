@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -148,3 +149,38 @@ def test_cli_export(tmp_settings, tmp_path, capsys):
     assert "--output: Parquet is binary" in capsys.readouterr().err
     assert main(["export", "404", "params"]) == 1
     assert "run 404 does not exist" in capsys.readouterr().err
+
+
+FORMULA_SPEC = {**SPEC, "space": {
+    "kernel": {"type": "categorical",
+               "choices": ['=HYPERLINK("http://evil.example","x")', "+1+1", "@SUM(A1)",
+                           "\tTAB", "\rCR", "-2+3", "plain"]},
+    "shift": {"type": "float", "low": -5.0, "high": 5.0},
+}}
+FORMULA_TRIALS = [
+    {"number": n, "state": "complete", "values": [-0.25, 0.1],
+     "params": {"kernel": choice, "shift": -1.5}}
+    for n, choice in enumerate(FORMULA_SPEC["space"]["kernel"]["choices"])
+] + [{"number": 7, "state": "failed", "params": {"kernel": "-1.5", "shift": -2.0},
+      "error": "=cmd|' /C calc'!A0"}]
+
+
+def test_csv_cells_that_would_start_a_spreadsheet_formula_are_neutralised(db):
+    run_id = write_run(db, FORMULA_SPEC, trials=timed(FORMULA_TRIALS, duration_s=1.0,
+                                                       worker="-w1"))
+    with db.session() as session:
+        data = trials_bytes(session, run_id, "csv")
+        parquet = pd.read_parquet(io.BytesIO(trials_bytes(session, run_id, "parquet")))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    table = pd.DataFrame(rows)
+    assert list(table["params_kernel"]) == [
+        '\'=HYPERLINK("http://evil.example","x")', "'+1+1", "'@SUM(A1)", "'\tTAB", "'\rCR",
+        "'-2+3", "plain", "-1.5"]
+    assert table.loc[7, "error"] == "'=cmd|' /C calc'!A0"
+    assert set(table["worker"]) == {"'-w1"}
+    # Numbers, negative ones included, stay numbers that a spreadsheet sums.
+    assert list(table["params_shift"]) == ["-1.5"] * 7 + ["-2.0"]
+    assert table.loc[0, "values_accuracy"] == "-0.25"
+    assert b"'-1.5" not in data and b"'-0.25" not in data
+    # Parquet keeps every value as stored.
+    assert parquet.loc[0, "params_kernel"].startswith("=HYPERLINK")
