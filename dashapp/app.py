@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING
 
 import dash
 import dash._pages
-from flask import Flask
+from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
 
 import optunagui.store.accounts  # noqa: F401  (its tables join the store's metadata)
 from dashapp import api, shell
 from dashapp.analysis_state import AnalysisState
+from dashapp.api.responses import API_PREFIX
 from dashapp.auth import init_auth
 from dashapp.pages import page_modules
 from dashapp.state import AppState, install_state
@@ -21,9 +24,28 @@ from optunagui.store import Database
 if TYPE_CHECKING:
     from optunagui.config import Settings
 
-__all__ = ["ASSETS_DIR", "create_app"]
+__all__ = ["ASSETS_DIR", "create_app", "max_request_bytes"]
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+_REQUEST_OVERHEAD_BYTES = 1024 * 1024
+
+
+def max_request_bytes() -> int:
+    """The largest request body read at all: an upload at the size limit, as the base64 text a
+    callback carries it in, plus room for the callback's other inputs. Anything larger is
+    answered 413 before it is parsed."""
+    from dashapp.pages.new_run.wizard.upload import max_upload_bytes  # a page: loads late
+
+    return max_upload_bytes() * 4 // 3 + _REQUEST_OVERHEAD_BYTES
+
+
+def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    limit = f"{max_request_bytes() / (1024 * 1024):.0f} MB"
+    message = (f"The request is larger than the server accepts ({limit}; uploads are limited by "
+               "OPTUNAGUI_MAX_UPLOAD_MB).")
+    if request.path.startswith(API_PREFIX):
+        return jsonify({"error": message}), 413
+    return message, 413, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def create_app(
@@ -47,12 +69,14 @@ def create_app(
         raise ValueError("A secret key is needed to sign sessions (set OPTUNAGUI_SECRET_KEY).")
     server = Flask(__name__, static_folder=None)
     server.secret_key = settings.secret_key
+    server.config["MAX_CONTENT_LENGTH"] = max_request_bytes()
     install_state(server, AppState(
         settings=settings,
         database=database or Database(settings.database_url),
         analysis=AnalysisState.for_data_dir(settings.data_dir),
         throttle=throttle or LoginThrottle(),
     ))
+    server.register_error_handler(RequestEntityTooLarge, _too_large)
     init_auth(server)
     server.register_blueprint(api.blueprint)
 
@@ -70,6 +94,7 @@ def create_app(
         suppress_callback_exceptions=False,
         enable_mcp=False,
         serve_locally=True,
+        compress=True,
     )
     for module in page_modules():
         module.register(app)
