@@ -17,6 +17,8 @@ class Settings:
     secret_key: str | None
     ray_address: str | None
     attach_dirs: tuple[Path, ...] = ()
+    #: Draw images from other addresses in notes (dashboard, HTML reports); never in PDFs.
+    allow_remote_images: bool = False
 
     @property
     def is_embedded_database(self) -> bool:
@@ -44,4 +46,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ray_address=env.get("RAY_ADDRESS") or None,
         attach_dirs=tuple(Path(p).expanduser().resolve() for p in
                           (env.get("OPTUNAGUI_ATTACH_DIRS") or "").split(os.pathsep) if p),
+        allow_remote_images=_flag(env, "OPTUNAGUI_ALLOW_REMOTE_IMAGES"),
     )
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """An on/off variable, read strictly: anything else is refused, naming the variable."""
+    value = env.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}: expected one of {', '.join(_TRUE + _FALSE[1:])}, "
+                     f"or unset; got {value!r}")

@@ -3,14 +3,19 @@ statistical comparison of their best trials (against the pinned baseline when th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from optunagui import analysis
 from optunagui.analysis.best_trials import compare_best_trials
 from optunagui.analysis.side_by_side import RunInput
-from optunagui.reports.page import Page, esc, fmt, markdown, table
+from optunagui.reports.page import Page, esc, fmt, table
 from optunagui.store import count_trials_by_state, get_experiment, list_runs
 from optunagui.store.notes import list_notes
+
+if TYPE_CHECKING:
+    from optunagui.config import Settings
 
 __all__ = ["build_experiment_report"]
 
@@ -30,8 +35,10 @@ def _label(run) -> str:
     return f"#{run.id} {run.name}"
 
 
-def build_experiment_report(session: Session, experiment_id: int) -> str:
-    """The experiment's report as one HTML page.
+def build_experiment_report(session: Session, experiment_id: int,
+                            settings: Settings | None = None) -> str:
+    """The experiment's report as one HTML page (notes' remote images only where
+    ``settings`` allow them).
 
     Raises:
         LookupError: no such experiment.
@@ -40,10 +47,11 @@ def build_experiment_report(session: Session, experiment_id: int) -> str:
     if experiment is None:
         raise LookupError(f"experiment {experiment_id} does not exist")
     runs = list(reversed(list_runs(session, experiment_id)))  # oldest first
-    page = Page(f"Experiment {experiment.name} · report")
+    page = Page(f"Experiment {experiment.name} · report",
+                remote_images=settings is not None and settings.allow_remote_images)
     page.raw(f"<h1>{esc(experiment.name)}</h1>")
     if experiment.description:
-        page.raw(markdown(experiment.description))
+        page.raw(page.markdown(experiment.description))
     baseline = next((r for r in runs if r.id == experiment.baseline_run_id), None)
     page.paragraph(f"{len(runs)} runs. Baseline: "
                    f"{_label(baseline) if baseline else 'none pinned'}.", "muted")
@@ -90,7 +98,7 @@ def build_experiment_report(session: Session, experiment_id: int) -> str:
         about = "the experiment" if note.run_id is None else f"run {note.run_id}" + (
             f", trial {note.trial_number}" if note.trial_number is not None else "")
         page.raw(f'<div class="note"><p class="muted">{esc(note.author or "a former user")} on '
-                 f"{esc(about)}, {esc(fmt(note.created_at))}</p>{markdown(note.body)}</div>")
+                 f"{esc(about)}, {esc(fmt(note.created_at))}</p>{page.markdown(note.body)}</div>")
     if not notes_found:
         page.paragraph("No notes.", "muted")
     return page.render()

@@ -2,7 +2,9 @@
 
 The page inlines plotly.js once, so it opens offline from disk; every figure is a ``div``
 drawn by one ``Plotly.newPlot`` call. Markdown (notes) is rendered without raw HTML and with
-only safe link schemes, so nothing in a note runs as script.
+only safe link schemes, so nothing in a note runs as script; its remote images are links unless
+an admin allows them. The page's Content-Security-Policy lets it load nothing from anywhere
+(images only from ``data:`` URIs, or from the web when remote images are allowed).
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from datetime import datetime
 from typing import Any
 
 import plotly.graph_objects as go
-from markdown_it import MarkdownIt
 from plotly.offline import get_plotlyjs
 
-__all__ = ["Page", "esc", "fmt", "markdown", "table"]
+from optunagui.reports.markdown import render_markdown
+
+__all__ = ["Page", "content_security_policy", "esc", "fmt", "markdown", "table"]
 
 DEFAULT_FIGURE_HEIGHT = 420
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
@@ -66,15 +68,29 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, css: str = ""
     return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def markdown(text: str) -> str:
-    return _MARKDOWN.render(text or "")
+def markdown(text: str, *, remote_images: bool = False) -> str:
+    return render_markdown(text, remote_images=remote_images)
+
+
+def content_security_policy(*, remote_images: bool = False) -> str:
+    """What a report page may load: its own inline scripts and styles, images from ``data:``
+    URIs (and from the web when remote images are allowed), nothing else."""
+    images = "data: blob: http: https:" if remote_images else "data: blob:"
+    return ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+            f"style-src 'unsafe-inline'; img-src {images}; font-src data:; "
+            "base-uri 'none'; form-action 'none'")
+
+
+def csp_meta(policy: str) -> str:
+    return f'<meta http-equiv="Content-Security-Policy" content="{esc(policy)}">'
 
 
 class Page:
-    """A report page built section by section."""
+    """A report page built section by section; ``remote_images`` as the admin set it."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, *, remote_images: bool = False) -> None:
         self.title = title
+        self.remote_images = remote_images
         self.parts: list[str] = []
         self.n_figures = 0
 
@@ -84,6 +100,10 @@ class Page:
     def paragraph(self, text: str, css: str = "") -> None:
         attr = f' class="{esc(css)}"' if css else ""
         self.parts.append(f"<p{attr}>{esc(text)}</p>")
+
+    def markdown(self, text: str) -> str:
+        """A note's Markdown as markup for ``raw``, with this page's rule for images."""
+        return markdown(text, remote_images=self.remote_images)
 
     def raw(self, markup: str) -> None:
         """Markup built by this module's helpers (already escaped)."""
@@ -106,6 +126,7 @@ class Page:
     def render(self) -> str:
         return (
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"{csp_meta(content_security_policy(remote_images=self.remote_images))}"
             f"<title>{esc(self.title)}</title><style>{STYLE}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>"
             + "".join(self.parts)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from optunagui import analysis
 from optunagui.config import Settings
 from optunagui.reports.facts import RunFacts, collect_run_facts
-from optunagui.reports.page import Page, esc, fmt, markdown, table
+from optunagui.reports.page import Page, esc, fmt, table
 
 __all__ = ["ReportOptions", "build_run_report", "render_run_report"]
 
@@ -274,7 +274,7 @@ def _notes(page: Page, facts: RunFacts) -> None:
         page.raw(
             f'<div class="note"><p class="muted">{esc(note.author or "a former user")} on '
             f"{esc(about)}, {esc(fmt(note.created_at))}{esc(edited)}</p>"
-            f"{markdown(note.body)}</div>"
+            f"{page.markdown(note.body)}</div>"
         )
 
 
@@ -331,7 +331,8 @@ def render_run_report(session: Session, facts: RunFacts, settings: Settings | No
                       options: ReportOptions | None = None) -> str:
     options = options or ReportOptions()
     started = time.perf_counter()
-    page = Page(f"Run {facts.run_id}: {facts.name} · report")
+    page = Page(f"Run {facts.run_id}: {facts.name} · report",
+                remote_images=settings is not None and settings.allow_remote_images)
     quick = ' <span class="badge">quick</span>' if facts.quick else ""
     page.raw(f"<h1>{esc(facts.name)}{quick}</h1>")
     page.paragraph(f"Run {facts.run_id} of experiment “{facts.experiment_name}”, "
