@@ -2,12 +2,18 @@
 
 - Passwords: checked by ``optunagui.accounts`` (scrypt hashes); an unknown name costs the same
   check as a known one. Repeated failures are slowed down by the app's ``LoginThrottle``.
-- Sessions: flask-login on Flask's signed cookie (HttpOnly, SameSite=Lax). The user is re-read
-  on every request, so a disabled user loses their session on their next request.
+- Sessions: kept on the server (``optunagui.store.user_sessions``); flask-login's signed
+  cookie (HttpOnly, SameSite=Lax) holds only the session's random key. Every request looks the
+  key up, so signing out, a password change or a disabled account ends the session at once,
+  even for a copy of the cookie. A session lasts at most ``OPTUNAGUI_SESSION_MAX_AGE`` (14
+  days) from sign-in, and ends after ``PERMANENT_SESSION_LIFETIME`` (12 hours) unused.
+- A password reset by an admin is temporary: signing in with it leads to a form for a new
+  one (``dashapp.password_change``) before any session starts.
 - CSRF: a per-session token, in a hidden field of the sign-in and sign-out forms and, for Dash
   callbacks, in the ``_csrf_token`` cookie that Dash's renderer echoes as ``X-CSRFToken``.
 - ``guard_request`` runs before every request: pages need a signed-in user, Dash's endpoints a
-  signed-in user or a share-link visitor, ``/s/<token>`` a valid link.
+  signed-in user or a share-link visitor, ``/s/<token>`` a valid link. Only ``/api/v1`` skips
+  it (the API checks a personal token itself); any other ``/api/...`` path is a JSON 404.
 - Share links: opening a valid ``/s/<token>`` keeps the token in the session
   (``services.remember_share_link``), beside any signed-in user. A visitor without an account
   may then also load the pages that read runs (a run, its analysis, the compare page) while the
@@ -17,10 +23,8 @@
 
 from __future__ import annotations
 
-import hmac
 import re
-import secrets
-from datetime import timedelta
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import flask_login
@@ -37,12 +41,23 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from dashapp import services
+from dashapp import password_change, services
 from dashapp.components import html_pages
-from dashapp.permissions import parse_id
+from dashapp.sessions import (
+    IDLE_SESSION_LIFETIME,
+    SESSION_MAX_AGE,
+    SignedInUser,
+    csrf_matches,
+    csrf_token,
+    current_session_key,
+    load_user,
+    start_session,
+)
 from dashapp.state import state
 from optunagui.accounts import verify_password
+from optunagui.store import user_sessions
 from optunagui.store import users as user_store
+from optunagui.store._types import utcnow
 
 __all__ = [
     "CSRF_COOKIE",
@@ -58,52 +73,15 @@ CSRF_HEADER = "X-CSRFToken"
 DEFAULT_LANDING = "/experiments"
 MAX_NAME_LENGTH = 64
 MAX_PASSWORD_LENGTH = 1024
-_PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico"})
+_PUBLIC_PATHS = frozenset({"/login", "/login/password", "/logout", "/_favicon.ico"})
 _PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
-API_PATH_PREFIX = "/api/"
+API_PATH = "/api/v1"
 _DASH_ENDPOINTS = frozenset(
     {"/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash"}
 )
 _SHARE_READER_PAGES = re.compile(r"/runs/[1-9][0-9]{0,17}(/analysis)?|/compare")
 
 blueprint = Blueprint("auth", __name__)
-
-
-class SignedInUser(flask_login.UserMixin):
-    def __init__(self, user_id: int, name: str, is_admin: bool) -> None:
-        self.user_id = user_id
-        self.name = name
-        self.is_admin = is_admin
-
-    def get_id(self) -> str:
-        return str(self.user_id)
-
-
-def _load_user(user_id: str) -> SignedInUser | None:
-    parsed = parse_id(user_id)
-    if parsed is None:
-        return None
-    with services.database().session() as db_session:
-        user = user_store.get_user(db_session, parsed)
-        if user is None or not user.is_active:
-            return None
-        return SignedInUser(user.id, user.username, bool(user.is_admin))
-
-
-def csrf_token() -> str:
-    """This session's CSRF token (created on first use)."""
-    token = session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return token
-
-
-def _csrf_matches(candidate: str | None) -> bool:
-    expected = session.get("csrf")
-    if not isinstance(expected, str) or not isinstance(candidate, str):
-        return False
-    return hmac.compare_digest(expected.encode(), candidate.encode())
 
 
 def safe_next(target: str | None) -> str:
@@ -133,7 +111,7 @@ def login() -> ResponseReturnValue:
         return redirect(next_target)
     if request.method == "GET":
         return html_pages.login_page(csrf_token(), next_target)
-    if not _csrf_matches(request.form.get("csrf_token")):
+    if not csrf_matches(request.form.get("csrf_token")):
         return html_pages.login_page(
             csrf_token(),
             next_target,
@@ -160,14 +138,23 @@ def login() -> ResponseReturnValue:
             username=name[:MAX_NAME_LENGTH],
         )
     state().throttle.record_success(client)
-    session.clear()
-    flask_login.login_user(user)
-    session.permanent = True
-    csrf_token()
+    if user.must_change_password:
+        return password_change.ask_for_new_password(user.user_id, user.name, user.password_hash,
+                                                    next_target)
+    start_session(user.user_id, user.name, user.is_admin)
     return redirect(next_target)
 
 
-def _check_credentials(name: str, password: str) -> SignedInUser | None:
+@dataclass(frozen=True)
+class _Credentials:
+    user_id: int
+    name: str
+    is_admin: bool
+    must_change_password: bool
+    password_hash: str = field(repr=False)
+
+
+def _check_credentials(name: str, password: str) -> _Credentials | None:
     if not name or len(name) > MAX_NAME_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
         verify_password(None, password[:MAX_PASSWORD_LENGTH])
         return None
@@ -176,7 +163,8 @@ def _check_credentials(name: str, password: str) -> SignedInUser | None:
         stored_hash = user.password_hash if user is not None else None
         if not verify_password(stored_hash, password) or user is None or not user.is_active:
             return None
-        return SignedInUser(user.id, user.username, bool(user.is_admin))
+        return _Credentials(user.id, user.username, bool(user.is_admin),
+                            bool(user.must_change_password), user.password_hash)
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])
@@ -185,8 +173,12 @@ def logout() -> ResponseReturnValue:
         if not flask_login.current_user.is_authenticated:
             return redirect("/login")
         return html_pages.logout_page(csrf_token())
-    if not _csrf_matches(request.form.get("csrf_token")):
+    if not csrf_matches(request.form.get("csrf_token")):
         abort(400)
+    key = current_session_key()
+    if key:
+        with services.database().session() as db_session:
+            user_sessions.end_user_session(db_session, key)
     flask_login.logout_user()
     session.clear()
     return redirect("/login")
@@ -199,14 +191,16 @@ def guard_request() -> ResponseReturnValue | None:
         return None
     if path.startswith("/s/"):
         return _guard_share_page(path[len("/s/") :])
-    if path.startswith(API_PATH_PREFIX):
+    if path == API_PATH or path.startswith(API_PATH + "/"):
         return None  # the API authenticates every request with a personal token itself
+    if path == "/api" or path.startswith("/api/"):
+        return jsonify(error=f"No such API path; the API is under {API_PATH}/."), 404
     signed_in = flask_login.current_user.is_authenticated
     if path in _DASH_ENDPOINTS:
         # A link kept in the session may have been revoked since: each callback resolves it.
         if not signed_in and services.kept_share_token() is None:
             return jsonify(error="Sign in to continue."), 401
-        if request.method == "POST" and not _csrf_matches(request.headers.get(CSRF_HEADER)):
+        if request.method == "POST" and not csrf_matches(request.headers.get(CSRF_HEADER)):
             return jsonify(error="Missing or wrong CSRF token; reload the page."), 403
         return None
     if not signed_in:
@@ -272,13 +266,16 @@ def init_auth(server: Flask) -> None:
         SESSION_COOKIE_NAME="optunagui_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=IDLE_SESSION_LIFETIME,
     )
+    server.config.setdefault("OPTUNAGUI_SESSION_MAX_AGE", SESSION_MAX_AGE)
+    server.config.setdefault("OPTUNAGUI_CLOCK", utcnow)
     manager = flask_login.LoginManager()
     manager.session_protection = "basic"
-    manager.user_loader(_load_user)
+    manager.user_loader(load_user)
     manager.init_app(server)
     server.register_blueprint(blueprint)
+    server.register_blueprint(password_change.blueprint)
     server.before_request(guard_request)
     server.after_request(_set_csrf_cookie)
     server.after_request(_set_security_headers)

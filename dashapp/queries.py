@@ -272,10 +272,9 @@ def delete_studies(database: Any, study_names: list[str]) -> None:
 
 def set_member(session: Session, experiment_id: int, username: str, role: Role) -> str | None:
     user = user_store.get_user_by_name(session, username.strip())
-    if user is None:
-        return f"There is no user named {username.strip()!r}."
-    if not user.is_active:
-        return f"{user.username} is disabled."
+    if user is None or not user.is_active:
+        # One message for both, so that adding members tells nobody which names exist.
+        return f"No active user is named {username.strip()!r}."
     try:
         membership_store.set_member_role(session, experiment_id, user.id, role.name)
     except InvalidState:

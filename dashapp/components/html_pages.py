@@ -1,4 +1,5 @@
-"""The few plain HTML pages served by Flask outside Dash: sign-in, sign-out, share-link problems.
+"""The few plain HTML pages served by Flask outside Dash: sign-in, sign-out, the new password
+after an admin's reset, share-link problems.
 
 Rendered with Jinja's autoescaping, so whatever a user typed is shown as text.
 """
@@ -8,7 +9,13 @@ from __future__ import annotations
 from flask import Response, make_response, render_template_string
 from markupsafe import Markup
 
-__all__ = ["SHARE_PROBLEMS", "login_page", "logout_page", "share_problem_page"]
+__all__ = [
+    "SHARE_PROBLEMS",
+    "login_page",
+    "logout_page",
+    "password_change_page",
+    "share_problem_page",
+]
 
 _BASE = """<!doctype html>
 <html lang="en">
@@ -51,6 +58,27 @@ _LOGOUT = """
   <p>Sign out of OptunaGui?</p>
   <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
   <button class="btn btn-primary" type="submit" id="logout-submit">Sign out</button>
+</form>
+"""
+
+_PASSWORD_CHANGE = """
+<form method="post" action="/login/password" class="card card-body" id="password-change-form">
+  <h2 class="h5 mb-3">Choose a new password</h2>
+  <p>An admin reset the password of <strong>{{ username }}</strong>. Choose your own to
+  continue.</p>
+  {% if error %}
+  <div class="alert alert-danger" role="alert" id="password-change-error">{{ error }}</div>
+  {% endif %}
+  <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
+  <input type="hidden" name="next" value="{{ next_target }}">
+  <label class="form-label" for="password-change-new">New password</label>
+  <input class="form-control mb-3" id="password-change-new" name="new_password" type="password"
+         autocomplete="new-password" minlength="{{ min_length }}" required autofocus>
+  <label class="form-label" for="password-change-repeat">New password again</label>
+  <input class="form-control mb-3" id="password-change-repeat" name="repeat_password"
+         type="password" autocomplete="new-password" required>
+  <button class="btn btn-primary" type="submit" id="password-change-submit">Save and sign in
+  </button>
 </form>
 """
 
@@ -110,6 +138,27 @@ def login_page(
 
 def logout_page(csrf_token: str) -> Response:
     return _page("Sign out", _LOGOUT, csrf_token=csrf_token)
+
+
+def password_change_page(
+    csrf_token: str,
+    next_target: str,
+    username: str,
+    min_length: int,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return _page(
+        "New password",
+        _PASSWORD_CHANGE,
+        status,
+        csrf_token=csrf_token,
+        next_target=next_target,
+        username=username,
+        min_length=min_length,
+        error=error,
+    )
 
 
 def share_problem_page(status: str) -> Response:

@@ -129,6 +129,13 @@ CASES = [
         lambda w: {"clicks": 1, "label": "t", "days": None, "refresh": 0},
     ),
     Case("revoke_token", Check.signed_in, None, lambda w: {"refresh": 0}),
+    Case(
+        "change_own_password",
+        Check.signed_in,
+        None,
+        lambda w: {"clicks": 1, "current": "not the password", "new": "a new password",
+                   "repeat": "a new password", "refresh": 0},
+    ),
     # The wizard: every step's callback needs an editor. "Back" is the harmless trigger here;
     # launching is covered (refused and allowed) in test_wizard_callbacks.py.
     Case("show_resources", Check.experiment, Role.editor, lambda w: _wizard(w)),

@@ -20,6 +20,7 @@ from tests.dashapp.conftest import SECRET_NAME, callback_key, post_callback
 ROUTE_TABLE = {
     # rule: what an anonymous GET gets
     "/login": 200,
+    "/login/password": 302,  # only after signing in with a temporary password
     "/logout": 302,
     "/assets/<path:filename>": 200,
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>": None,
@@ -111,11 +112,11 @@ def test_experiment_list_shows_only_visible_experiments_and_filters(app, world, 
 @pytest.mark.parametrize(
     ("username", "role", "message"),
     [
-        ("nobody", "viewer", "There is no user named"),
+        ("nobody", "viewer", "No active user is named"),
         ("", "viewer", "Enter a user name"),
         ("x" * 65, "viewer", "Enter a user name"),
         ("otto", "superuser", "Choose owner, editor or viewer"),
-        ("dora", "viewer", "is disabled"),
+        ("dora", "viewer", "No active user is named"),
         ("olivia", "viewer", "at least one owner"),
     ],
 )

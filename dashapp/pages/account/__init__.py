@@ -1,5 +1,8 @@
-"""Account page (/account): the signed-in user's personal API tokens. A new token is shown once;
-only its digest is stored. Users see and revoke only their own tokens."""
+"""Account page (/account): the signed-in user's password and personal API tokens.
+
+A new password needs the current one and ends the user's other sessions (this one stays
+signed in). A new token is shown once; only its digest is stored. Users see and revoke only
+their own tokens."""
 
 from __future__ import annotations
 
@@ -21,10 +24,12 @@ from dashapp.components.credentials import (
 )
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
+from dashapp.sessions import current_session_key
+from optunagui.accounts import MIN_PASSWORD_LENGTH, change_password
 from optunagui.store import accounts
 
-__all__ = ["create_token", "ids", "layout", "register", "revoke_token", "show_tokens"]
-
+__all__ = ["change_own_password", "create_token", "ids", "layout", "register", "revoke_token",
+           "show_tokens"]
 
 
 class ids:
@@ -40,6 +45,11 @@ class ids:
     token_table = "account-token-table"
     revoke = "account-token-revoke"  # pattern-matching type, with "token"
     feedback = "account-token-feedback"
+    current_password = "account-password-current"
+    new_password = "account-password-new"
+    repeat_password = "account-password-repeat"
+    change_password = "account-password-change"
+    password_feedback = "account-password-feedback"
 
 
 def layout(**_query: Any) -> html.Div:
@@ -47,9 +57,36 @@ def layout(**_query: Any) -> html.Div:
         [
             dcc.Store(id=ids.refresh, data=0),
             html.H2(id=ids.heading, className="mb-3"),
+            dbc.Card([dbc.CardHeader("Password"), dbc.CardBody(_password_body())],
+                     class_name="mb-3"),
             dbc.Card([dbc.CardHeader("API tokens"), dbc.CardBody(_tokens_body())]),
         ]
     )
+
+
+def _password_input(component_id: str, placeholder: str, autocomplete: str) -> dbc.Input:
+    return dbc.Input(id=component_id, type="password", placeholder=placeholder,
+                     autoComplete=autocomplete, maxLength=1024)
+
+
+def _password_body() -> list[Any]:
+    return [
+        dbc.Row(
+            [
+                dbc.Col(_password_input(ids.current_password, "Current password",
+                                        "current-password"), md=3),
+                dbc.Col(_password_input(ids.new_password,
+                                        f"New password ({MIN_PASSWORD_LENGTH}+ characters)",
+                                        "new-password"), md=3),
+                dbc.Col(_password_input(ids.repeat_password, "New password again",
+                                        "new-password"), md=3),
+                dbc.Col(dbc.Button("Change password", id=ids.change_password,
+                                   color="primary"), md=3),
+            ],
+            class_name="g-2 mb-2",
+        ),
+        html.Div(id=ids.password_feedback),
+    ]
 
 
 def _tokens_body() -> list[Any]:
@@ -121,6 +158,23 @@ def revoke_token(access: Access, clicks: Any, refresh: Any) -> Any:
     return done("Token revoked.", refresh)
 
 
+def change_own_password(access: Access, clicks: Any, current: Any, new: Any, repeat: Any,
+                        refresh: Any) -> Any:
+    """A new password for the signed-in user; their other sessions end, this one stays."""
+    if not current:
+        return refused("Current password: enter the password you signed in with.", 5)
+    if new != repeat:
+        return refused("New password again: the two new passwords differ.", 5)
+    user_id = access.principal.user_id
+    assert user_id is not None
+    with services.database().session() as session:
+        problem = change_password(session, user_id, new, current_password=current,
+                                  keep_session=current_session_key())
+    if problem:
+        return refused(problem, 5)
+    return done("Password changed. Your other sessions are signed out.", refresh, "", "", "")
+
+
 def register(app: dash.Dash) -> None:
     dash.register_page(
         __name__, path="/account", name="Account", title="Account · OptunaGui", layout=layout
@@ -152,3 +206,17 @@ def register(app: dash.Dash) -> None:
         state={"refresh": State(ids.refresh, "data")},
         prevent_initial_call=True,
     )(revoke_token)
+    guard.guarded_callback(
+        app,
+        requires=guard.signed_in(),
+        output=action_outputs(ids.password_feedback, ids.refresh, ids.current_password,
+                              ids.new_password, ids.repeat_password),
+        inputs={"clicks": Input(ids.change_password, "n_clicks")},
+        state={
+            "current": State(ids.current_password, "value"),
+            "new": State(ids.new_password, "value"),
+            "repeat": State(ids.repeat_password, "value"),
+            "refresh": State(ids.refresh, "data"),
+        },
+        prevent_initial_call=True,
+    )(change_own_password)

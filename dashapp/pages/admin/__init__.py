@@ -1,5 +1,7 @@
-"""Admin (/admin): users. Create, disable and enable, make and unmake admin. Admins only; an
-admin cannot disable or demote themselves, so the team never locks itself out. Below them,
+"""Admin (/admin): users. Create, disable and enable, make and unmake admin, reset a password
+(a temporary one, shown once, that the user replaces at the next sign-in; their sessions end).
+Admins only; an admin cannot disable, demote or reset themselves, so the team never locks
+itself out (their own password is changed under Account). Below them,
 the studies in the product's database not attached yet (``studies.py``)."""
 
 from __future__ import annotations
@@ -16,12 +18,18 @@ from dashapp.components import buttons
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access, Denial
 from dashapp.pages.admin.studies import register_studies, studies_card
-from optunagui.accounts import check_password, check_username, hash_password
+from optunagui.accounts import (
+    CLI_USERNAME,
+    check_password,
+    check_username,
+    hash_password,
+    reset_password,
+)
 
 __all__ = ["ACTIONS", "CREATE_OUTPUTS", "change_user", "create_user", "ids", "layout", "register",
            "show_users"]
 
-ACTIONS = ("disable", "enable", "make-admin", "remove-admin")
+ACTIONS = ("disable", "enable", "make-admin", "remove-admin", "reset-password")
 
 
 class ids:
@@ -37,6 +45,7 @@ class ids:
     action_feedback = "admin-action-feedback"
     users_table = "admin-users-table"
     password_shown = "admin-new-password-shown"
+    temporary_password = "admin-temporary-password"
 
 
 def layout(**_query: Any) -> html.Div:
@@ -108,6 +117,8 @@ def _users_table(users: list[queries.UserRow], me: int | None) -> Any:
                 actions.append(_button("Remove admin", user.id, "remove-admin", "secondary"))
             else:
                 actions.append(_button("Make admin", user.id, "make-admin", "secondary"))
+            if user.username != CLI_USERNAME:
+                actions.append(_button("Reset password", user.id, "reset-password", "warning"))
         rows.append(
             [
                 user.username,
@@ -174,12 +185,27 @@ def change_user(access: Access, clicks: Any, refresh: Any) -> Any:
     if action not in ACTIONS:
         raise dash.exceptions.PreventUpdate
     if user_id == access.principal.user_id:
+        if action == "reset-password":
+            return refused("Change your own password under Account.")
         return refused("You cannot disable or demote yourself.")
+    if action == "reset-password":
+        return _reset_password(user_id, refresh)
     with services.database().session() as session:
         problem = queries.change_user(session, user_id, action)
     if problem:
         return refused(problem)
     return done("Saved.", refresh)
+
+
+def _reset_password(user_id: int, refresh: Any) -> Any:
+    with services.database().session() as session:
+        temporary, problem = reset_password(session, user_id)
+    if temporary is None:
+        return refused(problem or "No such user.")
+    text = ["Password reset; the user chooses a new one at the next sign-in and is signed out "
+            "everywhere. Temporary password (shown once): ",
+            html.Code(temporary, id=ids.temporary_password)]
+    return done(text, refresh)
 
 
 def register(app: dash.Dash) -> None:
