@@ -100,5 +100,5 @@ def experiment_report(call: Call) -> Response:
     experiment_id = call.ids["experiment_id"]
     fmt = report_format()
     with services.database().session() as session:
-        page = build_experiment_report(session, experiment_id)
+        page = build_experiment_report(session, experiment_id, services.state().settings)
     return report_response(page, fmt, f"experiment-{experiment_id}-report")

@@ -2,7 +2,8 @@
 
 Readers of the experiment see the notes; editors and owners add them; a note is edited or
 deleted by its author (while still an editor) or by the experiment's owner. Notes are drawn
-with ``dcc.Markdown`` without raw HTML, so no script in a note ever runs.
+from Markdown without raw HTML, so no script in a note ever runs, and with remote images as
+links unless an admin allows them (``markdown_view``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from dashapp import components, guard, services
 from dashapp.components import HIDDEN, SHOWN
 from dashapp.components.buttons import bump, clicked_id
+from dashapp.components.markdown_view import markdown_view
 from dashapp.guard import Access
 from dashapp.permissions import Role, parse_id
 from optunagui.store import NotFound
@@ -108,7 +110,8 @@ def may_change(access: Access, note: Any) -> bool:
     return role >= Role.editor and user_id is not None and note.author_id == user_id
 
 
-def _note_item(note_ids: NoteIds, access: Access, note: NoteInfo) -> dbc.ListGroupItem:
+def _note_item(note_ids: NoteIds, access: Access, note: NoteInfo, *,
+               remote_images: bool) -> dbc.ListGroupItem:
     about = f" · trial {note.trial_number}" if note.trial_number is not None else ""
     edited = " · edited" if note.updated_at is not None else ""
     when = components.format_time(note.created_at)
@@ -124,7 +127,8 @@ def _note_item(note_ids: NoteIds, access: Access, note: NoteInfo) -> dbc.ListGro
                        color="link", class_name="p-0 ms-2 text-danger"),
         ]))
     return dbc.ListGroupItem(
-        [html.Div(header), dcc.Markdown(note.body, className="note-body mt-1 mb-0")],
+        [html.Div(header), markdown_view(note.body, remote_images=remote_images,
+                                         class_name="note-body mt-1 mb-0")],
         class_name="note-item",
     )
 
@@ -173,7 +177,8 @@ def show_notes(access: Access, refresh: Any, *, note_ids: NoteIds, scope: str,
     form_style = SHOWN if editor else HIDDEN
     if not notes:
         return components.empty_note("No notes yet."), form_style
-    items = [_note_item(note_ids, access, note) for note in notes]
+    remote_images = services.state().settings.allow_remote_images
+    items = [_note_item(note_ids, access, note, remote_images=remote_images) for note in notes]
     return dbc.ListGroup(items, flush=True), form_style
 
 

@@ -43,7 +43,7 @@ def _report(args: argparse.Namespace) -> int:
     with open_database(settings) as database, database.session() as session:
         try:
             if args.experiment is not None:
-                page = build_experiment_report(session, args.experiment)
+                page = build_experiment_report(session, args.experiment, settings)
                 stem = f"experiment-{args.experiment}-report"
             else:
                 page = build_run_report(session, args.run_id, settings, options)

@@ -4,10 +4,12 @@ changes a note, and nobody outside the experiment sees or touches one."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from dashapp.state import state
 from optunagui.store import create_run
 from optunagui.store.notes import add_note, list_notes
 from tests.dashapp.conftest import callback_named, post_callback
@@ -60,19 +62,60 @@ def test_an_editor_writes_a_trial_note_and_a_viewer_reads_it(app, client_for, da
 
     shown = _body(_show(app, client_for("vic"), world.run_id))
     listed = json.dumps(shown["run-notes-list"]["children"])
-    assert "Trial 2 *overfits*" in listed and "trial 2" in listed and '"ed"' in listed
+    assert '"Trial 2 "' in listed and '"Em"' in listed and '["overfits"]' in listed  # drawn
+    assert "trial 2" in listed and '"ed"' in listed
     assert "run-note-edit" not in listed  # a viewer gets no edit or delete buttons
     assert shown["run-notes-form"]["style"] == {"display": "none"}
 
 
+def _note_body(app, client, run_id) -> dict[str, Any]:
+    """The drawn body of the first note listed."""
+    shown = _body(_show(app, client, run_id))["run-notes-list"]["children"]
+    return shown["props"]["children"][0]["props"]["children"][1]
+
+
+def _components(tree: Any) -> list[dict[str, Any]]:
+    if isinstance(tree, list):
+        return [found for child in tree for found in _components(child)]
+    if not isinstance(tree, dict):
+        return []
+    return [tree, *_components(tree.get("props", {}).get("children"))]
+
+
 def test_a_note_is_markdown_without_raw_html(app, client_for, database, world):
-    _body(_save(app, client_for("ed"), world.run_id, "<script>alert(1)</script> **bold**"))
-    shown = _body(_show(app, client_for("ed"), world.run_id))["run-notes-list"]["children"]
-    markdown = [c for c in json.loads(json.dumps(shown))["props"]["children"]]
-    props = markdown[0]["props"]["children"][1]
-    assert props["type"] == "Markdown"
-    assert props["props"]["children"] == "<script>alert(1)</script> **bold**"
-    assert not props["props"].get("dangerously_allow_html")
+    _body(_save(app, client_for("ed"), world.run_id,
+                "<script>alert(1)</script> **bold** [docs](javascript:alert(1))"))
+    body = _note_body(app, client_for("ed"), world.run_id)
+    assert body["props"]["className"] == "note-body mt-1 mb-0"
+    (paragraph,) = body["props"]["children"]
+    assert paragraph["type"] == "P"
+    text, bold = paragraph["props"]["children"][:2]
+    assert text == "<script>alert(1)</script> "  # shown as text
+    assert (bold["type"], bold["props"]) == ("Strong", {"children": ["bold"]})
+    types = {c["type"] for c in _components(body)}
+    assert types == {"Div", "P", "Strong"}  # no script, and the javascript: link stays text
+    assert "[docs](javascript:alert(1))" in paragraph["props"]["children"][2]
+
+
+REMOTE_NOTE = ("![tracker](http://127.0.0.1:9/pixel.png) and ![tiny](data:image/png;base64,AAAA)"
+               " — see [the plot](https://example.org/plot)")
+
+
+def test_a_notes_remote_images_are_links_unless_allowed(app, client_for, database, world):
+    _body(_save(app, client_for("ed"), world.run_id, REMOTE_NOTE))
+    drawn = _components(_note_body(app, client_for("vic"), world.run_id))
+    images = [c["props"]["src"] for c in drawn if c["type"] == "Img"]
+    assert images == ["data:image/png;base64,AAAA"]
+    links = {c["props"]["href"]: c["props"] for c in drawn if c["type"] == "A"}
+    assert links["http://127.0.0.1:9/pixel.png"]["children"] == "image: tracker"
+    assert links["http://127.0.0.1:9/pixel.png"]["className"] == "remote-image"
+    assert links["https://example.org/plot"]["rel"] == "noopener noreferrer nofollow"
+
+    app_state = state(app.server)
+    app_state.settings = replace(app_state.settings, allow_remote_images=True)
+    drawn = _components(_note_body(app, client_for("vic"), world.run_id))
+    assert [c["props"]["src"] for c in drawn if c["type"] == "Img"] == [
+        "http://127.0.0.1:9/pixel.png", "data:image/png;base64,AAAA"]
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ def report_menu() -> html.Span:
 def download_report(access: Access, clicks: Any, experiment_id: Any) -> Any:
     fmt = clicked_choice(clicks, "format", FORMATS)
     with services.database().session() as session:
-        page = build_experiment_report(session, access.experiment_id)
+        page = build_experiment_report(session, access.experiment_id, services.state().settings)
     download, problem = report_download(page, f"experiment-{access.experiment_id}-report", fmt)
     if problem:
         return dash.no_update, components.message(problem, "warning")

@@ -35,7 +35,7 @@ def download_shared_report(access: Access, clicks: Any, token: Any) -> Any:
     assert access.experiment_id is not None
     try:
         with services.database().session() as session:
-            page = build_experiment_report(session, access.experiment_id)
+            page = build_experiment_report(session, access.experiment_id, services.state().settings)
     except LookupError:
         return _denied(Denial("unknown"))
     download, problem = report_download(page, f"experiment-{access.experiment_id}-report", fmt)
