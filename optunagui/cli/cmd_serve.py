@@ -1,9 +1,12 @@
 """`optunagui serve`: migrate the database, make sure there is an admin, serve the dashboard.
 
-On first start with no users it creates the admin `admin` and prints the password once
-(or takes OPTUNAGUI_ADMIN_PASSWORD). OPTUNAGUI_SECRET_KEY signs sessions and share links; it is
-required, except on the embedded SQLite default, where a key is generated once and kept in the
-data directory (file mode 0600), and in --debug, where a throwaway key is used.
+When no account can sign in (no enabled user with a password; the command line's own `cli`
+account has none), it creates the admin `admin` and prints the password once (or takes
+OPTUNAGUI_ADMIN_PASSWORD, which then needs the same 8 characters as any password, and is
+removed from the environment so that no driver or other child process inherits it).
+OPTUNAGUI_SECRET_KEY signs sessions and share links; it is required, except on the embedded
+SQLite default, where a key is generated once and kept in the data directory (file mode
+0600), and in --debug, where a throwaway key is used.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optunagui.accounts import hash_password
+from optunagui.accounts import CLI_USERNAME, check_password, has_password, hash_password
 from optunagui.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from optunagui.store import Database
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
 ]
 
 ADMIN_NAME = "admin"
+ADMIN_PASSWORD_VARIABLE = "OPTUNAGUI_ADMIN_PASSWORD"
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 16
 
@@ -105,35 +111,87 @@ def resolve_secret_key(settings: Settings, *, debug: bool) -> str:
 
 @dataclass(frozen=True)
 class FirstAdmin:
-    """The admin created on first start; ``password`` is set when it was generated."""
+    """The admin made on start; ``password`` is set when it was generated. ``restored``: an
+    account named `admin` existed but could not sign in, and was enabled again as admin."""
 
     password: str | None
+    restored: bool = False
+
+
+def _someone_can_sign_in(session: Session) -> bool:
+    from optunagui.store import users as user_store
+
+    return any(
+        user.username != CLI_USERNAME and has_password(user.password_hash)
+        for user in user_store.list_users(session, include_inactive=False)
+    )
+
+
+def _make_admin(session: Session, password_hash: str) -> bool:
+    """Create `admin`, or enable the existing one as admin; True when it existed."""
+    from optunagui.store import users as user_store
+
+    existing = user_store.get_user_by_name(session, ADMIN_NAME)
+    if existing is None:
+        user_store.create_user(session, ADMIN_NAME, password_hash, is_admin=True)
+        return False
+    user_store.update_user(session, existing.id, is_admin=True)
+    user_store.set_user_active(session, existing.id, True)
+    user_store.set_password(session, existing.id, password_hash)
+    return True
 
 
 def ensure_admin(database: Database, environ: Mapping[str, str] | None = None) -> FirstAdmin | None:
-    """Create the admin `admin` when the database has no users.
+    """Make sure someone can sign in: when no enabled account has a password, create the admin
+    `admin` (or enable the account of that name again, as admin, with a new password).
 
     The password is OPTUNAGUI_ADMIN_PASSWORD when set, else generated (and returned, to be
     printed once).
 
     Returns:
-        None when there were users already (or another process created the admin first).
+        None when someone could sign in already (or another process made the admin first).
+
+    Raises:
+        ServeError: OPTUNAGUI_ADMIN_PASSWORD is needed and is too short or too long.
     """
     from optunagui.store import Conflict
-    from optunagui.store import users as user_store
 
     env = os.environ if environ is None else environ
-    given = env.get("OPTUNAGUI_ADMIN_PASSWORD") or None
+    given = env.get(ADMIN_PASSWORD_VARIABLE) or None
     with database.session() as session:
-        if user_store.list_users(session):
+        if _someone_can_sign_in(session):
             return None
+    if given is not None:
+        problem = check_password(given)
+        if problem:
+            raise ServeError(f"{ADMIN_PASSWORD_VARIABLE}: {problem} Set a longer one, or unset "
+                             "it to have a password generated and printed once.")
     password = given or secrets.token_urlsafe(12)
     try:
         with database.session() as session:
-            user_store.create_user(session, ADMIN_NAME, hash_password(password), is_admin=True)
+            if _someone_can_sign_in(session):
+                return None
+            restored = _make_admin(session, hash_password(password))
     except Conflict:
         return None
-    return FirstAdmin(password=None if given else password)
+    return FirstAdmin(password=None if given else password, restored=restored)
+
+
+def _announce(first_admin: FirstAdmin) -> None:
+    if first_admin.restored:
+        what = (f"No account could sign in: enabled the account {ADMIN_NAME!r} again as an "
+                "admin with a new password.")
+    else:
+        what = (f"No account could sign in (the command line's {CLI_USERNAME!r} account never "
+                f"does): created the admin {ADMIN_NAME!r}.")
+    if first_admin.password is None:
+        print(f"{what} Its password is {ADMIN_PASSWORD_VARIABLE}.", flush=True)
+        return
+    print(
+        f"{what}\nUser name: {ADMIN_NAME}  Password: {first_admin.password}\n"
+        "This password is shown only now; sign in and change it under Account.",
+        flush=True,
+    )
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -145,21 +203,21 @@ def _serve(args: argparse.Namespace) -> int:
     except ServeError as error:
         print(f"optunagui serve: {error}", file=sys.stderr)
         return 2
+    # Read once, then gone: drivers and every other child process inherit this environment.
+    admin_password = os.environ.pop(ADMIN_PASSWORD_VARIABLE, None)
+    given = {ADMIN_PASSWORD_VARIABLE: admin_password} if admin_password else {}
     database = Database(settings.database_url)
     try:
         database.upgrade()
-        first_admin = ensure_admin(database)
+        first_admin = ensure_admin(database, given)
+    except ServeError as error:
+        print(f"optunagui serve: {error}", file=sys.stderr)
+        return 2
     except StoreError as error:
         print(f"optunagui serve: {database!r}: {error}", file=sys.stderr)
         return 1
-    if first_admin is not None and first_admin.password is not None:
-        print(
-            f"Created the first admin. User name: {ADMIN_NAME}  Password: {first_admin.password}\n"
-            "This password is shown only now; sign in and keep it somewhere safe.",
-            flush=True,
-        )
-    elif first_admin is not None:
-        print(f"Created the first admin {ADMIN_NAME!r} with OPTUNAGUI_ADMIN_PASSWORD.", flush=True)
+    if first_admin is not None:
+        _announce(first_admin)
 
     from dashapp.app import create_app  # the command line reaches up into the dashboard lazily
 

@@ -1,7 +1,10 @@
-"""`optunagui user add NAME [--admin]`, `user list`, `user disable NAME`, `user enable NAME`.
+"""`optunagui user add NAME [--admin]`, `user list`, `user disable NAME`, `user enable NAME`,
+`user set-password NAME`, `user reset-password NAME`.
 
-The password of `user add` is read from standard input when it is not a terminal (first line),
-else asked for twice at a prompt; it is never taken from the command line.
+The password of `user add` and `user set-password` is read from standard input when it is not
+a terminal (first line), else asked for twice at a prompt; it is never taken from the command
+line. `reset-password` prints a temporary password the user replaces at the next sign-in. A
+new password (either way, as on the dashboard) signs the user out everywhere.
 """
 
 from __future__ import annotations
@@ -11,14 +14,20 @@ import getpass
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from optunagui.accounts import check_password, check_username, hash_password
+from optunagui.accounts import (
+    change_password,
+    check_password,
+    check_username,
+    hash_password,
+    reset_password,
+)
 from optunagui.config import load_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from optunagui.store import Database
-
 __all__ = ["read_password", "register"]
-
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +45,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     enable = commands.add_parser("enable", help="let a disabled user sign in again")
     enable.add_argument("name")
     enable.set_defaults(handler=_set_active, active=True)
+    set_password = commands.add_parser(
+        "set-password", help="give a user a new password (from stdin or a prompt); signs them out"
+    )
+    set_password.add_argument("name")
+    set_password.set_defaults(handler=_set_password)
+    reset = commands.add_parser(
+        "reset-password",
+        help="print a temporary password the user must replace at the next sign-in",
+    )
+    reset.add_argument("name")
+    reset.set_defaults(handler=_reset_password)
 
 
 def read_password(stdin: TextIO | None = None) -> str:
@@ -125,4 +145,54 @@ def _set_active(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     print(f"{'enabled' if args.active else 'disabled'} {args.name}")
+    return 0
+
+
+def _user_id(session: Session, command: str, name: str) -> int | None:
+    from optunagui.store import users as user_store
+
+    user = user_store.get_user_by_name(session, name)
+    if user is None:
+        print(f"optunagui user {command}: no user named {name!r}", file=sys.stderr)
+        return None
+    return user.id
+
+
+def _set_password(args: argparse.Namespace) -> int:
+    try:
+        password = read_password()
+    except ValueError as error:
+        print(f"optunagui user set-password: {error}", file=sys.stderr)
+        return 2
+    database = _database()
+    try:
+        with database.session() as session:
+            user_id = _user_id(session, "set-password", args.name)
+            if user_id is None:
+                return 1
+            problem = change_password(session, user_id, password)
+    finally:
+        database.dispose()
+    if problem:
+        print(f"optunagui user set-password: {problem}", file=sys.stderr)
+        return 1
+    print(f"new password set for {args.name}; their sessions are signed out")
+    return 0
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    database = _database()
+    try:
+        with database.session() as session:
+            user_id = _user_id(session, "reset-password", args.name)
+            if user_id is None:
+                return 1
+            temporary, problem = reset_password(session, user_id)
+    finally:
+        database.dispose()
+    if temporary is None:
+        print(f"optunagui user reset-password: {problem}", file=sys.stderr)
+        return 1
+    print(f"Temporary password for {args.name}: {temporary}\n"
+          "They choose a new one when they next sign in; their sessions are signed out.")
     return 0
