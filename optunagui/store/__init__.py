@@ -12,6 +12,7 @@ Repository functions take the session first; callers own the transaction::
 
 from optunagui.store import (
     accounts,  # noqa: F401  (its tables join Base.metadata)
+    alerts,  # noqa: F401  (its tables join Base.metadata)
     idempotency,  # noqa: F401  (its table joins Base.metadata)
     models,  # noqa: F401  (its table joins Base.metadata)
     notes,  # noqa: F401  (its table joins Base.metadata)

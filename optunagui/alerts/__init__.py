@@ -1,0 +1,43 @@
+"""Alerts: rules on an experiment or a run, fired once per trigger into each subscriber's inbox (shown in-app as a pop-up).
+
+Repository functions take the session first; callers own the transaction and decide who may
+create or delete a rule (editors and owners) and who may read (members of the experiment).
+"""
+
+from optunagui.alerts.inbox import AlertEntry, count_unread, list_alerts, list_inbox, mark_read
+from optunagui.alerts.rules import (
+    CHANNELS,
+    OPERATORS,
+    RULE_KINDS,
+    RUN_END_STATUSES,
+    RuleInfo,
+    RuleProblem,
+    clean_rule,
+    create_rule,
+    delete_rule,
+    describe_rule,
+    get_rule,
+    list_rules,
+    set_subscribed,
+)
+
+__all__ = [
+    "CHANNELS",
+    "OPERATORS",
+    "RULE_KINDS",
+    "RUN_END_STATUSES",
+    "AlertEntry",
+    "RuleInfo",
+    "RuleProblem",
+    "clean_rule",
+    "count_unread",
+    "create_rule",
+    "delete_rule",
+    "describe_rule",
+    "get_rule",
+    "list_alerts",
+    "list_inbox",
+    "list_rules",
+    "mark_read",
+    "set_subscribed",
+]
