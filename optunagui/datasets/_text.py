@@ -7,6 +7,7 @@ import io
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from optunagui.datasets.errors import DatasetError
 
@@ -55,13 +56,16 @@ def _decodes(data: bytes, encoding: str) -> bool:
 
 
 def sample_lines(path: Path, encoding: str, n: int = SNIFF_LINES) -> list[str]:
-    """The first ``n`` non-blank lines (without the trailing newline)."""
+    """The first ``n`` non-blank lines (without the trailing newline), fewer when they pass
+    ``SNIFF_BYTES`` characters: a very wide file is sniffed from its first lines only."""
     lines: list[str] = []
+    total = 0
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
         for line in handle:
             if line.strip():
                 lines.append(line.rstrip("\r\n"))
-                if len(lines) >= n:
+                total += len(line)
+                if len(lines) >= n or total >= SNIFF_BYTES:
                     break
     return lines
 
@@ -72,7 +76,10 @@ def sniff_delimiter(lines: list[str]) -> str:
     best, best_width = ",", 1
     complete = lines[:-1] if len(lines) > 2 else lines  # the last sampled line may be cut short
     for delimiter in DELIMITERS:
-        rows = list(csv.reader(io.StringIO("\n".join(complete)), delimiter=delimiter))
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(complete)), delimiter=delimiter))
+        except csv.Error:  # e.g. a whole wide line as one field, past the reader's limit
+            continue
         if not rows:
             continue
         width = len(rows[0])
@@ -88,10 +95,22 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 def header_row(path: Path, encoding: str, delimiter: str) -> list[str]:
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
-        for row in csv.reader(handle, delimiter=delimiter):
-            if any(cell.strip() for cell in row):
-                return [cell.strip() for cell in row]
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    return [cell.strip() for cell in row]
+        except csv.Error as exc:
+            raise _unreadable(path, reader.line_num, delimiter, exc) from exc
     return []
+
+
+def _unreadable(path: Path, line: int, delimiter: str, exc: csv.Error) -> DatasetError:
+    return DatasetError(
+        f"{path}: unparseable: line {line} cannot be read as {delimiter_name(delimiter)}-"
+        f"separated text ({exc}); valid: fields of at most {csv.field_size_limit():,} "
+        "characters, each quote closed"
+    )
 
 
 def check_header(path: Path, names: list[str], delimiter: str) -> None:
@@ -120,17 +139,24 @@ def check_row_widths(path: Path, encoding: str, delimiter: str, width: int) -> N
     """Raise on the first row whose field count differs from the header's."""
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
-        seen_header = False
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines are skipped, as pandas does
-            if not seen_header:
-                seen_header = True
-                continue
-            if len(row) != width:
-                hint = " (a quote is never closed?)" if any("\n" in cell for cell in row) else ""
-                raise DatasetError(
-                    f"{path}: unparseable: ragged rows: line {reader.line_num} has {len(row)} "
-                    f"fields, the header has {width} ({delimiter_name(delimiter)}-separated)"
-                    f"{hint}; valid: the same number of fields on every row"
-                )
+        try:
+            _check_widths(path, reader, delimiter, width)
+        except csv.Error as exc:
+            raise _unreadable(path, reader.line_num, delimiter, exc) from exc
+
+
+def _check_widths(path: Path, reader: Any, delimiter: str, width: int) -> None:
+    seen_header = False
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines are skipped, as pandas does
+        if not seen_header:
+            seen_header = True
+            continue
+        if len(row) != width:
+            hint = " (a quote is never closed?)" if any("\n" in cell for cell in row) else ""
+            raise DatasetError(
+                f"{path}: unparseable: ragged rows: line {reader.line_num} has {len(row)} "
+                f"fields, the header has {width} ({delimiter_name(delimiter)}-separated)"
+                f"{hint}; valid: the same number of fields on every row"
+            )

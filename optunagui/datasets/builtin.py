@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from optunagui.datasets.errors import DatasetError
+from optunagui.datasets.limits import BYTES_PER_VALUE, MAX_COLUMNS, MAX_SYNTHETIC_BYTES, size_text
 from optunagui.datasets.loaded import LoadedDataset
 
 __all__ = ["BUILTIN_DATASETS", "BuiltinInfo", "builtin_sha256", "load_builtin"]
@@ -154,15 +155,31 @@ def _check_float(name: str, option: str, value: Any, low: float, high: float) ->
     return float(value)
 
 
+def _check_size(name: str, n_samples: int, n_features: int) -> None:
+    """Each option is bounded on its own; their product must fit ``MAX_SYNTHETIC_BYTES``."""
+    n_bytes = n_samples * (n_features + 1) * BYTES_PER_VALUE
+    if n_bytes <= MAX_SYNTHETIC_BYTES:
+        return
+    most_rows = MAX_SYNTHETIC_BYTES // ((n_features + 1) * BYTES_PER_VALUE)
+    raise DatasetError(
+        f"builtin dataset {name!r}: n_samples={n_samples} with n_features={n_features} would "
+        f"hold {size_text(n_bytes)} ({n_samples:,} rows × {n_features + 1:,} columns × "
+        f"{BYTES_PER_VALUE} bytes); valid: n_samples × (n_features + 1) × {BYTES_PER_VALUE} "
+        f"at most {size_text(MAX_SYNTHETIC_BYTES)}, e.g. n_samples up to {most_rows:,} with "
+        f"n_features={n_features}"
+    )
+
+
 def _validated_options(name: str, opts: Mapping[str, Any]) -> dict[str, Any]:
     """Check a synthetic generator's options and return them as plain ints and floats."""
-    n_features = _check_int(name, "n_features", opts["n_features"], 1, 10_000)
+    n_features = _check_int(name, "n_features", opts["n_features"], 1, MAX_COLUMNS - 1)
     out: dict[str, Any] = {
         "n_samples": _check_int(name, "n_samples", opts["n_samples"], 10, 5_000_000),
         "n_features": n_features,
         "n_informative": _check_int(name, "n_informative", opts["n_informative"], 1, n_features),
         "seed": _check_int(name, "seed", opts["seed"], 0, 2**32 - 1),
     }
+    _check_size(name, out["n_samples"], n_features)
     if name == "synthetic_regression":
         out["noise"] = _check_float(name, "noise", opts["noise"], 0.0, 1e6)
         return out

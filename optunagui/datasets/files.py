@@ -12,6 +12,7 @@ import pandas as pd
 from optunagui.datasets import _text
 from optunagui.datasets.errors import DatasetError
 from optunagui.datasets.inference import infer_task
+from optunagui.datasets.limits import check_columns
 from optunagui.datasets.loaded import LoadedDataset
 
 __all__ = [
@@ -84,6 +85,7 @@ def _csv_layout(path: Path) -> tuple[str, str, list[str]]:
     else:
         delimiter = _text.sniff_delimiter(_text.sample_lines(path, encoding))
     names = _text.header_row(path, encoding, delimiter)
+    check_columns(path, len(names))
     _text.check_header(path, names, delimiter)
     return encoding, delimiter, names
 
@@ -98,6 +100,7 @@ def _parquet_names(path: Path) -> list[str]:
     names = [n for n in names if not n.startswith("__index_level_")]
     if not names:
         raise DatasetError(f"{path}: the Parquet file has no columns")
+    check_columns(path, len(names))
     _text.check_header(path, names, ",")
     return names
 

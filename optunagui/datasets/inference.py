@@ -16,6 +16,8 @@ from optunagui.datasets.errors import DatasetError
 
 __all__ = [
     "CLASSIFICATION_MAX_CLASSES",
+    "PREVIEW_CHARS",
+    "PREVIEW_ROWS",
     "ColumnInfo",
     "column_summary",
     "infer_task",
@@ -29,6 +31,10 @@ CLASSIFICATION_MAX_CLASSES = 20
 #: ...and with at most that many, as classification when the classes are this small a share of
 #: the rows (each class then has ~20 rows on average) or look like label codes.
 CLASSIFICATION_MAX_RATIO = 0.05
+
+#: A preview shows at most this many rows, and this many characters of a cell.
+PREVIEW_ROWS = 100
+PREVIEW_CHARS = 200
 
 TEXT_MIN_UNIQUE = 50
 TEXT_UNIQUE_RATIO = 0.5
@@ -259,11 +265,18 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > PREVIEW_CHARS:
+        return value[:PREVIEW_CHARS - 1] + "…"
+    return value
+
+
 def preview(frame: pd.DataFrame, n: int = 10) -> list[dict[str, Any]]:
-    """The first ``n`` rows as JSON-safe dicts keyed by column name."""
-    head = frame.head(max(n, 0))
+    """The first ``n`` rows (at most ``PREVIEW_ROWS``) as JSON-safe dicts keyed by column
+    name, text longer than ``PREVIEW_CHARS`` shortened."""
+    head = frame.head(min(max(n, 0), PREVIEW_ROWS))
     columns = [str(c) for c in head.columns]
     return [
-        {column: json_safe(value) for column, value in zip(columns, row, strict=True)}
+        {column: _shortened(json_safe(value)) for column, value in zip(columns, row, strict=True)}
         for row in head.itertuples(index=False, name=None)
     ]
