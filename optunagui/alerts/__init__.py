@@ -1,9 +1,11 @@
-"""Alerts: rules on an experiment or a run, fired once per trigger into each subscriber's inbox (shown in-app as a pop-up).
+"""Alerts: rules on an experiment or a run, evaluated on the server from the event stream,
+fired once per trigger into each subscriber's inbox (shown in-app as a pop-up).
 
 Repository functions take the session first; callers own the transaction and decide who may
 create or delete a rule (editors and owners) and who may read (members of the experiment).
 """
 
+from optunagui.alerts.evaluator import AlertEvaluator, PassResult
 from optunagui.alerts.inbox import AlertEntry, count_unread, list_alerts, list_inbox, mark_read
 from optunagui.alerts.rules import (
     CHANNELS,
@@ -20,6 +22,8 @@ from optunagui.alerts.rules import (
     list_rules,
     set_subscribed,
 )
+from optunagui.alerts.service import AlertLoop, start_alert_loop
+from optunagui.alerts.triggers import Firing
 
 __all__ = [
     "CHANNELS",
@@ -27,6 +31,10 @@ __all__ = [
     "RULE_KINDS",
     "RUN_END_STATUSES",
     "AlertEntry",
+    "AlertEvaluator",
+    "AlertLoop",
+    "Firing",
+    "PassResult",
     "RuleInfo",
     "RuleProblem",
     "clean_rule",
@@ -40,4 +48,5 @@ __all__ = [
     "list_rules",
     "mark_read",
     "set_subscribed",
+    "start_alert_loop",
 ]

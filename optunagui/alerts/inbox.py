@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
@@ -49,9 +50,15 @@ def _readable(user_id: int) -> ColumnElement[bool]:
     return member | admin
 
 
-_COLUMNS = (Alert.id, InboxItem.id, Alert.rule_id, AlertRule.name, Alert.experiment_id,
-            Experiment.name, Alert.run_id, Alert.trial_number, Alert.message, Alert.value,
-            Alert.created_at, InboxItem.read_at)
+_COLUMNS = (Alert.id, Alert.rule_id, AlertRule.name, Alert.experiment_id, Experiment.name,
+            Alert.run_id, Alert.trial_number, Alert.message, Alert.value, Alert.created_at)
+
+
+def _entry(row: Any, inbox_id: Any, read_at: Any) -> AlertEntry:
+    return AlertEntry(alert_id=row[0], inbox_id=inbox_id, rule_id=row[1], rule_name=row[2],
+                      experiment_id=row[3], experiment_name=row[4], run_id=row[5],
+                      trial_number=row[6], message=row[7], value=row[8], created_at=row[9],
+                      read=read_at is not None)
 
 
 def list_inbox(session: Session, user_id: int, *, unread_only: bool = False, after_id: int = 0,
@@ -63,7 +70,7 @@ def list_inbox(session: Session, user_id: int, *, unread_only: bool = False, aft
         limit: at most this many (capped at 500).
     """
     query = (
-        select(*_COLUMNS)
+        select(*_COLUMNS, InboxItem.id, InboxItem.read_at)
         .join(Alert, Alert.id == InboxItem.alert_id)
         .join(AlertRule, AlertRule.id == Alert.rule_id)
         .join(Experiment, Experiment.id == Alert.experiment_id)
@@ -73,7 +80,7 @@ def list_inbox(session: Session, user_id: int, *, unread_only: bool = False, aft
     )
     if unread_only:
         query = query.where(InboxItem.read_at.is_(None))
-    return [AlertEntry(*row[:-1], read=row[-1] is not None) for row in session.execute(query)]
+    return [_entry(row, row[-2], row[-1]) for row in session.execute(query)]
 
 
 def count_unread(session: Session, user_id: int) -> int:
@@ -108,12 +115,11 @@ def mark_read(session: Session, user_id: int, inbox_ids: Iterable[int] | None = 
 def list_alerts(session: Session, experiment_id: int, *, limit: int = 50) -> list[AlertEntry]:
     """The experiment's alerts, newest first (who may read them is the caller's decision)."""
     query = (
-        select(Alert.id, Alert.rule_id, AlertRule.name, Alert.experiment_id, Experiment.name,
-               Alert.run_id, Alert.trial_number, Alert.message, Alert.value, Alert.created_at)
+        select(*_COLUMNS)
         .join(AlertRule, AlertRule.id == Alert.rule_id)
         .join(Experiment, Experiment.id == Alert.experiment_id)
         .where(Alert.experiment_id == experiment_id)
         .order_by(Alert.id.desc())
         .limit(max(0, min(limit, MAX_PAGE)))
     )
-    return [AlertEntry(row[0], None, *row[1:], read=False) for row in session.execute(query)]
+    return [_entry(row, None, None) for row in session.execute(query)]
