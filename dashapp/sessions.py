@@ -74,8 +74,12 @@ def current_session_key() -> str | None:
 
 
 def start_session(user_id: int, name: str, is_admin: bool) -> None:
-    """Sign the user in: a new server-side session, a fresh cookie and CSRF token."""
+    """Sign the user in: a new server-side session (ending the one this browser had), a fresh
+    cookie and CSRF token."""
+    previous = current_session_key()
     with services.database().session() as db_session:
+        if previous:
+            user_sessions.end_user_session(db_session, previous)
         key = user_sessions.create_user_session(
             db_session, user_id, current_app.config["OPTUNAGUI_SESSION_MAX_AGE"], now=session_now()
         )

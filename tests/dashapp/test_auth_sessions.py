@@ -131,3 +131,14 @@ def test_changing_a_password_needs_the_current_one_and_a_valid_new_one(
     assert message in change_own_password(app, client, current, new, repeat)
     assert signed_in(app, elsewhere)  # nothing changed
     assert sign_in(app.server.test_client(), "vic").status_code == 302
+
+
+def test_signing_in_again_ends_the_browsers_previous_session(app, world, client_for):
+    client = client_for("vic")
+    copy = copy_of(app, client)
+    token = csrf_from_form(client.get("/logout").get_data(as_text=True))
+    again = client.post("/login", data={"username": "ed", "password": PASSWORD,
+                                        "csrf_token": token})
+    assert again.status_code == 302
+    assert not signed_in(app, copy)
+    assert signed_in(app, client)
