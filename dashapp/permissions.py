@@ -15,13 +15,15 @@ from optunagui.accounts import Role
 
 __all__ = [
     "ANONYMOUS",
+    "MAX_ID",
     "Principal",
     "Role",
     "effective_role",
     "parse_id",
 ]
 
-_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every backend (PostgreSQL refuses larger ones)
+_ID_PATTERN = re.compile(r"[1-9][0-9]{0,9}")
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,13 @@ def parse_id(value: Any) -> int | None:
     """A positive database id from a URL part or a callback value, or None when it is not one.
 
     Accepts ints and strings of digits only (no signs, spaces, floats or booleans), so a value
-    a browser sends can never reach a query as anything but a plain positive integer.
+    a browser sends can never reach a query as anything but a plain positive integer, and
+    none above ``MAX_ID``, which no row has and which PostgreSQL refuses as a parameter.
     """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value if 0 < value < 10**18 else None
     if isinstance(value, str) and _ID_PATTERN.fullmatch(value):
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and 0 < value <= MAX_ID:
+        return value
     return None

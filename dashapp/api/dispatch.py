@@ -17,8 +17,7 @@ from dashapp.api.auth import Caller, authenticate, role_needed
 from dashapp.api.rate_limit import count_request
 from dashapp.api.registry import Call, Endpoint, Scope, flask_rule, path_parameters
 from dashapp.api.responses import API_PREFIX, ApiProblem, problem_response
-from dashapp.api.schemas import MAX_ID
-from dashapp.permissions import ANONYMOUS, Principal
+from dashapp.permissions import ANONYMOUS, Principal, parse_id
 
 __all__ = ["build_blueprint", "field_problems"]
 
@@ -40,8 +39,8 @@ def _ids(endpoint: Endpoint, values: dict[str, str]) -> dict[str, int]:
     ids = {}
     for name in path_parameters(endpoint.path):
         text = values.get(name, "")
-        number = int(text) if text.isdigit() and len(text) <= 10 else 0
-        if not 1 <= number <= MAX_ID:
+        number = parse_id(text)
+        if number is None:
             what = _WHAT.get(name, name)
             raise ApiProblem(404, f"{what} {text}: no such {what}, or no access to it")
         ids[name] = number

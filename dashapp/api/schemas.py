@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dashapp.permissions import MAX_ID
 from optunagui.status import RunStatus
 
 __all__ = [
@@ -49,7 +50,6 @@ __all__ = [
 ]
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every backend
 MAX_CURSOR = 2**63 - 1  # event ids are 64-bit
 
 
