@@ -15,7 +15,15 @@ from optunagui.accounts import (
     reset_password,
     verify_password,
 )
-from optunagui.store import Database, User, create_user, get_user, set_user_active, update_user
+from optunagui.store import (
+    Database,
+    User,
+    create_user,
+    get_user,
+    get_user_by_name,
+    set_user_active,
+    update_user,
+)
 from optunagui.store.user_sessions import (
     count_user_sessions,
     create_user_session,
@@ -157,3 +165,31 @@ def test_the_command_line_account_gets_no_password(db: Database) -> None:
 )
 def test_has_password_tells_a_hash_from_no_password(stored, usable) -> None:
     assert has_password(stored) is usable
+
+
+def test_migration_0010_keeps_existing_users_and_goes_back(database_url: str) -> None:
+    from alembic import command
+
+    from optunagui.migrations import build_config
+
+    database = Database(database_url)
+    try:
+        database.upgrade("0009_api_writes")
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO users (username, password_hash, is_admin, is_active, created_at) "
+                "VALUES ('old', 'h', false, true, '2026-01-01 00:00:00+00:00')")
+        database.upgrade()
+        with database.session() as session:
+            user = get_user_by_name(session, "old")
+            assert user is not None and user.must_change_password is False
+            create_user_session(session, user.id, DAY)
+        with database.engine.begin() as connection:
+            config = build_config(database.url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0009_api_writes")
+        tables = inspect(database.engine)
+        assert "user_sessions" not in tables.get_table_names()
+        assert "must_change_password" not in {c["name"] for c in tables.get_columns("users")}
+    finally:
+        database.dispose()
