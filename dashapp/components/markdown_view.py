@@ -83,8 +83,10 @@ def _image(token: Token, remote_images: bool) -> Any:
     src = str(token.attrGet("src") or "")
     alt = "".join(child.content for child in token.children or [])
     if remote_images or image_is_embedded(src):
-        title = {"title": str(token.attrGet("title"))} if token.attrGet("title") else {}
-        return html.Img(src=src, alt=alt, style={"maxWidth": "100%"}, **title)
+        props: dict[str, Any] = {"src": src, "alt": alt, "style": {"maxWidth": "100%"}}
+        if token.attrGet("title"):
+            props["title"] = str(token.attrGet("title"))
+        return html.Img(**props)
     return html.A(withheld_image_text(alt, src), href=src, target="_blank",
                   rel="noopener noreferrer nofollow", className="remote-image",
                   title="Remote image, not loaded")
