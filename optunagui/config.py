@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("~/.optunagui")
+#: The data directory holds password hashes, datasets and models: its user's alone.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_UMASK = 0o077
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from the environment and make sure the data directory exists."""
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("OPTUNAGUI_DATA_DIR") or DEFAULT_DATA_DIR).expanduser().resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(data_dir)
     database_url = env.get("OPTUNAGUI_DATABASE_URL") or f"sqlite:///{data_dir / 'optunagui.db'}"
     return Settings(
         data_dir=data_dir,
@@ -48,6 +53,30 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                           (env.get("OPTUNAGUI_ATTACH_DIRS") or "").split(os.pathsep) if p),
         allow_remote_images=_flag(env, "OPTUNAGUI_ALLOW_REMOTE_IMAGES"),
     )
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` readable by its user only (0700); a folder that already exists keeps
+    the mode its owner gave it."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=PRIVATE_DIR_MODE)
+    except FileExistsError:
+        return  # another process made it at the same moment
+    path.chmod(PRIVATE_DIR_MODE)
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """While inside, every file and folder this process creates is its user's alone (umask
+    077): the commands, the dashboard and the run driver work inside it."""
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")

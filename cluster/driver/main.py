@@ -45,7 +45,7 @@ from cluster.driver.tracking import TrackerThread
 from cluster.driver.trainable import build_trainable
 from cluster.launch.resources import plan_resources
 from optunagui import store
-from optunagui.config import load_settings
+from optunagui.config import load_settings, private_files
 from optunagui.objective import load_run_dataset, prepare_data
 from optunagui.reports.facts import package_versions
 from optunagui.spec import ExperimentSpec
@@ -368,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue a paused or broken run")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    status = run_driver(args.run_id, load_settings(), resume=args.resume)
+    with private_files():
+        status = run_driver(args.run_id, load_settings(), resume=args.resume)
     print(f"run {args.run_id}: {status}", flush=True)
     return 0 if status in _ENDED_WELL else 1
 

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from optunagui.cli._runs import CliError, print_error
+from optunagui.config import private_files
 
 __all__ = ["build_parser", "main"]
 
@@ -44,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(handler(args) or 0)
+        with private_files():
+            return int(handler(args) or 0)
     except CliError as error:
         print_error(str(error))
         return error.exit_code

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +17,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from optunagui.config import PRIVATE_FILE_MODE, make_private_dir
 from optunagui.store.errors import Conflict, StoreError
 
 if TYPE_CHECKING:
@@ -24,6 +28,7 @@ __all__ = ["SQLITE_BUSY_TIMEOUT_S", "Database"]
 SQLITE_BUSY_TIMEOUT_S = 30.0
 # Serialises concurrent `upgrade()` calls on PostgreSQL (two processes starting at once).
 _MIGRATION_LOCK_KEY = zlib.crc32(b"optunagui-migrations")
+_log = logging.getLogger(__name__)
 
 
 def _is_sqlite(url: URL) -> bool:
@@ -32,6 +37,23 @@ def _is_sqlite(url: URL) -> bool:
 
 def _is_memory(url: URL) -> bool:
     return url.database in (None, "", ":memory:") or "mode=memory" in str(url)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the database file empty and readable by its user only (0600), in a folder made
+    0700 when it is new; SQLite gives its ``-wal`` and ``-shm`` files the same mode. A file
+    that exists keeps its mode, with a warning when others may read it."""
+    make_private_dir(path.parent)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            _log.warning("the database file %s can be read by other users (mode %o); it "
+                         "holds password hashes: chmod 600 it unless that is meant", path, mode)
+        return
+    os.close(descriptor)
+    os.chmod(path, PRIVATE_FILE_MODE)
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -72,7 +94,8 @@ class Database:
 
     Args:
         url: a SQLAlchemy URL, e.g. ``sqlite:////data/optunagui.db`` or
-            ``postgresql+psycopg://user@host/db``. The parent folder of a SQLite file is created.
+            ``postgresql+psycopg://user@host/db``. A new SQLite file, and its folder, are
+            created readable by their user only.
         echo: log every statement (debugging).
     """
 
@@ -81,9 +104,7 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if _is_sqlite(self.url):
             if not _is_memory(self.url):
-                Path(self.url.database or "").expanduser().parent.mkdir(
-                    parents=True, exist_ok=True
-                )
+                _prepare_sqlite_file(Path(self.url.database or "").expanduser())
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
         else:
             kwargs["pool_pre_ping"] = True
