@@ -6,11 +6,19 @@ the latest finished ones the timeline draws, the running ones, those whose curve
 Counts come from the database. A 100,000-trial run costs a few column reads and a few thousand
 rows, not 100,000 decoded rows. The event cursor is taken in the same snapshot (PostgreSQL:
 REPEATABLE READ; SQLite: one transaction is a snapshot).
+
+Viewers of the same run at the same event cursor share one snapshot (``shared``): the run's
+row is read again for each (its status, name and pending control change without an event),
+everything read from trials and events is computed once per (run, cursor) in each server
+process. A trial row changed without an event shows at the next event, as in a poll. The
+caller has checked the viewer's role on the run before asking.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import weakref
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -18,6 +26,7 @@ from sqlalchemy import select
 from dashapp.pages.run.live.reads import RECENT_RESULT_EVENTS, begin_snapshot, read_events, run_info
 from dashapp.pages.run.live.records import EventRecord, RunInfo, TrialRecord, trial_record
 from dashapp.pages.run.live.sampling import sample_positions
+from dashapp.pages.run.live.shared import SharedResults
 from dashapp.pages.run.live.timeline import MAX_BARS
 from optunagui.store import (
     TrialEvent,
@@ -35,9 +44,14 @@ if TYPE_CHECKING:
 
     from optunagui.store import Database
 
-__all__ = ["FINISHED", "Snapshot", "detail_numbers", "load_snapshot"]
+__all__ = ["FINISHED", "Snapshot", "detail_numbers", "load_snapshot", "shared_snapshots"]
 
 FINISHED = ("complete", "pruned", "failed")
+KEPT_RUNS = 8  # runs whose latest snapshot a server process keeps
+
+_SHARED: weakref.WeakKeyDictionary[Database, SharedResults[Snapshot]] = (
+    weakref.WeakKeyDictionary())
+_SHARED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -95,8 +109,36 @@ def _recent(session: Session, run_id: int, cursor: int) -> tuple[list[EventRecor
     return controls, recent[::-1]
 
 
+def shared_snapshots(database: Database) -> SharedResults[Snapshot]:
+    """The snapshots this process keeps for ``database``'s runs."""
+    with _SHARED_LOCK:
+        shared = _SHARED.get(database)
+        if shared is None:
+            shared = _SHARED[database] = SharedResults(KEPT_RUNS)
+        return shared
+
+
+def _read(session: Session, info: RunInfo, cursor: int) -> Snapshot:
+    run_id = info.id
+    controls, recent = _recent(session, run_id, cursor)
+    counts = dict.fromkeys(("running", *FINISHED), 0)
+    counts.update(count_trials_by_state(session, run_id))
+    points = primary_values(session, run_id)
+    detail = _records(trials_by_numbers(session, run_id,
+                                        detail_numbers(points, info.direction)))
+    finished = _records(latest_trials(session, run_id, FINISHED, MAX_BARS))
+    running = _records(latest_trials(session, run_id, ("running",), MAX_BARS))
+    curve_numbers = {e.trial_number for e in recent if e.trial_number is not None}
+    states = {row.number: row.state
+              for row in trials_by_numbers(session, run_id, curve_numbers)}
+    marks = latest_started_before(session, run_id, [e.created_at for e in controls])
+    return Snapshot(info, cursor, controls, recent, counts, points, marks, detail, finished,
+                    running, states)
+
+
 def load_snapshot(database: Database, run_id: int) -> Snapshot | None:
-    """Everything the page shows on its first render, read once."""
+    """Everything the page shows on its first render: the run's row read now, the rest
+    shared with the other requests for this run at the same event cursor."""
     with database.session() as session:
         begin_snapshot(session)
         run = get_run(session, run_id)
@@ -104,17 +146,6 @@ def load_snapshot(database: Database, run_id: int) -> Snapshot | None:
             return None
         info = run_info(session, run)
         cursor = last_event_id(session, run_id)
-        controls, recent = _recent(session, run_id, cursor)
-        counts = dict.fromkeys(("running", *FINISHED), 0)
-        counts.update(count_trials_by_state(session, run_id))
-        points = primary_values(session, run_id)
-        detail = _records(trials_by_numbers(session, run_id,
-                                            detail_numbers(points, info.direction)))
-        finished = _records(latest_trials(session, run_id, FINISHED, MAX_BARS))
-        running = _records(latest_trials(session, run_id, ("running",), MAX_BARS))
-        curve_numbers = {e.trial_number for e in recent if e.trial_number is not None}
-        states = {row.number: row.state
-                  for row in trials_by_numbers(session, run_id, curve_numbers)}
-        marks = latest_started_before(session, run_id, [e.created_at for e in controls])
-    return Snapshot(info, cursor, controls, recent, counts, points, marks, detail, finished,
-                    running, states)
+        snapshot = shared_snapshots(database).get(
+            run_id, (cursor, info.direction), lambda: _read(session, info, cursor))
+    return snapshot if snapshot.run == info else replace(snapshot, run=info)

@@ -1,0 +1,110 @@
+"""One computation shared by concurrent requests that want the same thing.
+
+Twenty viewers opening the same run at the same event cursor want the same snapshot; without
+sharing, each of them reads and decodes it again, and the twentieth waits for the other
+nineteen. ``SharedResults.get`` computes a key's value once: a request that comes while it is
+being computed waits for that computation (single flight), one that comes later takes the
+kept value. Values are kept per group (a run), only the newest key of each group (a newer
+cursor makes the older one useless), and for a bounded number of groups, the least recently
+used dropped first.
+
+The caller checks permissions before asking: this module knows nothing of users.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+__all__ = ["SharedResults"]
+
+V = TypeVar("V")
+
+WAIT_S = 120.0  # a waiter computes for itself after this long (the first one is stuck)
+
+
+@dataclass
+class _Flight(Generic[V]):
+    done: threading.Event = field(default_factory=threading.Event)
+    value: V | None = None
+    failed: bool = False
+
+
+@dataclass
+class Counts:
+    computed: int = 0
+    shared: int = 0  # answered by another request's computation or a kept value
+
+
+class SharedResults(Generic[V]):
+    """Values by (group, key), each computed once however many requests ask at once.
+
+    Args:
+        max_groups: how many groups keep a value; the least recently used is dropped.
+    """
+
+    def __init__(self, max_groups: int = 8) -> None:
+        if max_groups < 1:
+            raise ValueError(f"max_groups must be at least 1, not {max_groups}")
+        self.max_groups = max_groups
+        self.counts = Counts()
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[Hashable, tuple[Hashable, V]] = OrderedDict()
+        self._flights: dict[tuple[Hashable, Hashable], _Flight[V]] = {}
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, group: Hashable, key: Hashable, compute: Callable[[], V]) -> V:
+        """The value of (group, key): kept, being computed by another request (waited for),
+        or computed now. An error of the computation reaches its caller; a waiter then
+        computes for itself."""
+        with self._lock:
+            kept = self._kept.get(group)
+            if kept is not None and kept[0] == key:
+                self._kept.move_to_end(group)
+                self.counts.shared += 1
+                return kept[1]
+            flight = self._flights.get((group, key))
+            owner = flight is None
+            if flight is None:
+                flight = self._flights[(group, key)] = _Flight()
+        if not owner:
+            if flight.done.wait(WAIT_S) and not flight.failed:
+                with self._lock:
+                    self.counts.shared += 1
+                return flight.value  # type: ignore[return-value]
+            return self._compute(compute)
+        try:
+            value = self._compute(compute)
+        except BaseException:
+            flight.failed = True
+            raise
+        else:
+            flight.value = value
+            with self._lock:
+                self._keep(group, key, value)
+        finally:
+            with self._lock:
+                self._flights.pop((group, key), None)
+            flight.done.set()
+        return value
+
+    def _compute(self, compute: Callable[[], V]) -> V:
+        value = compute()
+        with self._lock:
+            self.counts.computed += 1
+        return value
+
+    def _keep(self, group: Hashable, key: Hashable, value: V) -> None:
+        self._kept[group] = (key, value)
+        self._kept.move_to_end(group)
+        while len(self._kept) > self.max_groups:
+            self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
