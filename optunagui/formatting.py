@@ -1,10 +1,13 @@
-"""Moments and byte counts as people read them, the same on every page, report and command."""
+"""Moments, numbers and byte counts as people read them, the same on every page, report and
+command."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["format_time", "human_size"]
+__all__ = ["SIGNIFICANT_DIGITS", "format_time", "human_size", "short_number"]
+
+SIGNIFICANT_DIGITS = 6
 
 
 def format_time(moment: datetime | None, *, missing: str = "—") -> str:
@@ -24,3 +27,12 @@ def human_size(n_bytes: int) -> str:
             return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"  # pragma: no cover - the loop always returns
+
+
+def short_number(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """A measured number to ``digits`` significant digits, without trailing zeros:
+    ``0.9499999999999998`` is ``0.95``, ``123456789.0`` is ``1.23457e+08``; a whole number
+    (an ``int``) is written in full."""
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}g}"

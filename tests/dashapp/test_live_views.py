@@ -98,10 +98,23 @@ def test_grid_rows_use_positional_fields_and_show_the_error_line():
     fields = [c["field"] for c in columns]
     assert fields[:3] == ["number", "state", "v0"] and "p1" in fields
     assert {"field": "p1", "headerName": "<b>booster</b>", "filter": "agTextColumnFilter",
-            "minWidth": 110} in columns
+            "minWidth": 110, "tooltipField": "p1_full"} in columns
     row = grid_row(_trial(3, "failed", error="Traceback\n  x\nValueError: bad"), ["lr"], 1)
     assert row["id"] == "3" and row["error"] == "ValueError: bad" and row["v0"] is None
-    assert row["duration"] == 4.0 and row["p0"] == 0.4
+    assert row["duration"] == 4.0 and row["p0"] == "0.4" and "p0_full" not in row
+
+
+def test_grid_rows_show_floats_as_the_header_does_with_full_precision_on_hover():
+    columns = {c["field"]: c for c in column_defs(["auc", "loss"], ["lr", "depth", "kind"])}
+    assert columns["v0"]["tooltipField"] == "v0_full"
+    assert columns["p0"]["tooltipField"] == "p0_full"
+    trial = _trial(1, "complete", values=(0.9499999999999998, 123456789.0),
+                   params={"lr": 0.1 + 0.2, "depth": 7, "kind": "gbdt"})
+    row = grid_row(trial, ["lr", "depth", "kind"], 2)
+    assert (row["v0"], row["v0_full"]) == ("0.95", "0.9499999999999998")
+    assert (row["v1"], row["v1_full"]) == ("1.23457e+08", "123456789.0")
+    assert (row["p0"], row["p0_full"]) == ("0.3", "0.30000000000000004")
+    assert (row["p1"], row["p2"]) == (7, "gbdt") and "p1_full" not in row
 
 
 def test_param_kinds_follow_the_values():

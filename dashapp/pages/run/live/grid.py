@@ -7,7 +7,8 @@ filtering happen in the database and a page costs the same at 100 trials as at 1
 are keyed by ``id`` (the trial number as text, the grid's row id). Parameter and value columns
 use positional fields (``p0``, ``v0``): a parameter's name is user data and only ever shown as
 a header, never used as a field path; whether a parameter sorts as a number or as text comes
-from its column's filter.
+from its column's filter. A value or parameter that is a float is shown to six significant
+digits, as in the header; its full precision is the cell's tooltip (field ``<field>_full``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashapp.pages.run.live.records import TrialRecord
+from optunagui.formatting import short_number
 from optunagui.store import TrialCondition, TrialFilter, TrialSort
 
 __all__ = ["GridQuery", "PAGE_ROWS_LIMIT", "column_defs", "grid_query", "grid_row",
@@ -30,9 +32,13 @@ NUMBER_FILTER = "agNumberColumnFilter"
 TEXT_FILTER = "agTextColumnFilter"
 
 
+FULL = "_full"  # the suffix of the field holding a shortened number's full precision
+
+
 def param_column(index: int, name: str, kind: str = "number") -> dict[str, Any]:
     return {"field": f"p{index}", "headerName": name, "minWidth": 110,
-            "filter": TEXT_FILTER if kind == "text" else NUMBER_FILTER}
+            "filter": TEXT_FILTER if kind == "text" else NUMBER_FILTER,
+            "tooltipField": f"p{index}{FULL}"}
 
 
 def param_kinds(trials: Iterable[TrialRecord], params: Sequence[str]) -> dict[str, str]:
@@ -54,7 +60,8 @@ def column_defs(
         {"field": "state", "headerName": "State", "filter": TEXT_FILTER, "width": 110},
     ]
     columns += [
-        {"field": f"v{i}", "headerName": name, "filter": NUMBER_FILTER, "minWidth": 110}
+        {"field": f"v{i}", "headerName": name, "filter": NUMBER_FILTER, "minWidth": 110,
+         "tooltipField": f"v{i}{FULL}"}
         for i, name in enumerate(metric_names)
     ]
     columns += [
@@ -81,6 +88,17 @@ def _scalar(value: Any) -> Any:
     return str(value)
 
 
+def _put(row: dict[str, Any], field: str, value: Any) -> None:
+    """``value`` in the cell; a float shortened, with its full precision beside it."""
+    if isinstance(value, float):
+        shown = short_number(value)
+        row[field] = shown
+        if shown != repr(value):
+            row[field + FULL] = repr(value)
+    else:
+        row[field] = value
+
+
 def grid_row(trial: TrialRecord, params: Sequence[str], n_values: int) -> dict[str, Any]:
     elapsed = trial.elapsed_s
     row: dict[str, Any] = {
@@ -97,9 +115,9 @@ def grid_row(trial: TrialRecord, params: Sequence[str], n_values: int) -> dict[s
         "error": trial.error.strip().splitlines()[-1][:500] if trial.error else None,
     }
     for i in range(n_values):
-        row[f"v{i}"] = trial.values[i] if i < len(trial.values) else None
+        _put(row, f"v{i}", trial.values[i] if i < len(trial.values) else None)
     for i, name in enumerate(params):
-        row[f"p{i}"] = _scalar(trial.params.get(name))
+        _put(row, f"p{i}", _scalar(trial.params.get(name)))
     return row
 
 
