@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["SQLITE_BUSY_TIMEOUT_S", "Database"]
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+_READ_ONLY = "optunagui_read_only"
 # Serialises concurrent `upgrade()` calls on PostgreSQL (two processes starting at once).
 _MIGRATION_LOCK_KEY = zlib.crc32(b"optunagui-migrations")
 _log = logging.getLogger(__name__)
@@ -75,8 +76,10 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _begin_sqlite(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front (waiting up to the busy timeout): a transaction
     # that reads and then writes cannot fail half-way because another writer got in between.
-    # WAL keeps Optuna's and other processes' plain readers unblocked.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # WAL keeps Optuna's and other processes' plain readers unblocked. A read session
+    # (Database.read_session) begins DEFERRED: it takes no lock, WAL gives it a snapshot.
+    read_only = connection.get_execution_options().get(_READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def translate_error(error: SQLAlchemyError) -> StoreError:
@@ -113,6 +116,8 @@ class Database:
             event.listen(self.engine, "connect", _set_sqlite_pragmas)
             event.listen(self.engine, "begin", _begin_sqlite)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False)
 
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
@@ -132,6 +137,22 @@ class Database:
         """
         try:
             with self._sessions.begin() as session:
+                yield session
+        except StoreError:
+            raise
+        except SQLAlchemyError as error:
+            raise translate_error(error) from error
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A transaction that only reads, as ``session()`` otherwise.
+
+        On SQLite it takes no lock (``session()`` takes the write lock up front), so a long
+        read (a large run's page) makes neither other readers nor the writer wait, and reads
+        one snapshot from its first statement. A write inside may fail as locked.
+        """
+        try:
+            with self._read_sessions.begin() as session:
                 yield session
         except StoreError:
             raise

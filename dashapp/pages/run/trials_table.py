@@ -74,7 +74,7 @@ def trial_rows(access: Access, request: Any, run_id: Any, live: Any, columns: An
     params = list(state.params) if state is not None and state.run_id == access.run_id else []
     query = grid_query(request, params, _kinds(columns))
     try:
-        with services.database().session() as session:
+        with services.database().read_session() as session:
             run = load_run_info(session, access.run_id)
             page = page_trials(session, access.run_id, offset=query.offset, limit=query.limit,
                                sort=query.sort, filters=query.filters)

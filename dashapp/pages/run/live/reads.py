@@ -180,7 +180,7 @@ def load_tick(
     database: Database, run_id: int, cursor: int, *, limit: int = TICK_EVENT_LIMIT
 ) -> Tick | None:
     """The events after ``cursor`` and the current rows of the trials they name."""
-    with database.session() as session:
+    with database.read_session() as session:
         run = get_run(session, run_id)
         if run is None:
             return None

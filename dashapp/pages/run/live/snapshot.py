@@ -139,7 +139,7 @@ def _read(session: Session, info: RunInfo, cursor: int) -> Snapshot:
 def load_snapshot(database: Database, run_id: int) -> Snapshot | None:
     """Everything the page shows on its first render: the run's row read now, the rest
     shared with the other requests for this run at the same event cursor."""
-    with database.session() as session:
+    with database.read_session() as session:
         begin_snapshot(session)
         run = get_run(session, run_id)
         if run is None:
