@@ -61,3 +61,27 @@ def test_curves_change_with_nothing_new_is_no_update():
     change = curves_change((1, 2), {}, pruned=[])
     assert change.empty
     assert curves_patch(change) is dash.no_update
+
+
+def _xaxis_ticks(figure) -> dict:
+    axis = figure.to_plotly_json()["layout"]["xaxis"]
+    return {key: axis[key] for key in ("tickmode", "tick0", "dtick") if key in axis}
+
+
+def test_the_step_axis_ticks_whole_steps():
+    folds = curves_record([_result(i, 0, i, 0.5 + i / 10) for i in range(3)], {}, "auc")
+    assert _xaxis_ticks(plot_curves(folds, "auc")) == {"tickmode": "linear", "tick0": 0,
+                                                       "dtick": 1}
+    epochs = curves_record([_result(i, 0, i, 0.5) for i in range(200)], {}, "auc")
+    assert _xaxis_ticks(plot_curves(epochs, "auc")) == {"tickmode": "auto"}
+    assert _xaxis_ticks(plot_curves([], "auc"))["dtick"] == 1
+
+
+def test_a_poll_past_a_dozen_steps_lets_plotly_choose_the_ticks():
+    longer = curves_change((0,), {0: [(13, 0.9)]}, pruned=[])
+    operations = curves_patch(longer).to_plotly_json()["operations"]
+    assert {"operation": "Assign", "location": ["layout", "xaxis", "tickmode"],
+            "params": {"value": "auto"}} in operations
+    short = curves_change((0,), {0: [(3, 0.9)]}, pruned=[])
+    assert all(op["location"][0] == "data"
+               for op in curves_patch(short).to_plotly_json()["operations"])

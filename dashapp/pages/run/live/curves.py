@@ -25,9 +25,13 @@ __all__ = [
     "curves_patch",
     "curves_record",
     "plot_curves",
+    "step_ticks",
 ]
 
 MAX_CURVES = 20
+#: Steps are whole numbers (folds, epochs): one tick per step while there are at most this
+#: many, so the axis never reads 1.5; past them, ticks of Plotly's choosing, which are whole.
+ONE_TICK_PER_STEP_UP_TO = 12
 PRUNED_STYLE = {"dash": "dot", "width": 1.5}
 LIVE_STYLE = {"dash": "solid", "width": 1.5}
 
@@ -101,14 +105,22 @@ def _trace(curve: CurveTrace) -> go.Scatter:
     )
 
 
+def step_ticks(last_step: int | None) -> dict[str, Any]:
+    """The step axis's ticks for curves reaching ``last_step``."""
+    if last_step is None or last_step <= ONE_TICK_PER_STEP_UP_TO:
+        return {"tickmode": "linear", "tick0": 0, "dtick": 1}
+    return {"tickmode": "auto"}
+
+
 def plot_curves(traces: Sequence[CurveTrace], metric: str) -> go.Figure:
     figure = go.Figure([_trace(t) for t in traces])
+    last_step = max((s for t in traces for s in t.steps), default=None)
     figure.update_layout(
         template="plotly_white",
         margin={"l": 50, "r": 20, "t": 30, "b": 40},
         height=340,
         uirevision="curves",
-        xaxis={"title": {"text": "step"}},
+        xaxis={"title": {"text": "step"}, **step_ticks(last_step)},
         yaxis={"title": {"text": metric}},
         legend={"font": {"size": 10}},
     )
@@ -182,4 +194,8 @@ def curves_patch(change: CurvesChange) -> Any:
         patch["data"][index]["marker"]["symbol"] = "x"
     for curve in change.add:
         patch["data"].append(_trace(curve).to_plotly_json())
+    new_steps = [s for steps in change.extend.values() for s, _ in steps]
+    new_steps += [s for curve in change.add for s in curve.steps]
+    if new_steps and max(new_steps) > ONE_TICK_PER_STEP_UP_TO:
+        patch["layout"]["xaxis"]["tickmode"] = "auto"
     return patch
