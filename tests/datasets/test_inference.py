@@ -28,6 +28,9 @@ RNG = np.random.default_rng(0)
         (pd.Series([3, 17, 42, 8, 99, 23] * 5), "regression"),  # few values, not codes, 20%
         (pd.Series(RNG.normal(size=200)), "regression"),
         (pd.Series([1.5, 2.25, 3.0, 4.75]), "regression"),
+        # Penguins' body mass: grams in steps of 25, 95 distinct values on 342 rows, 2 missing.
+        (pd.Series([*range(3000, 5375, 25), *RNG.choice(np.arange(3000, 5375, 25), 245),
+                    np.nan, np.nan]), "regression"),
     ],
 )
 def test_infer_task_cases(values: pd.Series, task: str) -> None:
