@@ -58,7 +58,8 @@ def session_now() -> datetime:
 
 
 def load_user(session_key: str) -> SignedInUser | None:
-    with services.database().session() as db_session:
+    # Every request asks: a read session, which on SQLite takes no write lock.
+    with services.database().read_session() as db_session:
         user = user_sessions.get_session_user(db_session, session_key, now=session_now())
         if user is None or user.must_change_password:
             return None
