@@ -2,7 +2,8 @@
 
 The shell's layout holds no user data (Dash sends the layout to every browser); one guarded
 callback fills in the signed-in user's name, the admin link and the sign-out form's CSRF token.
-A share-link visitor gets none of it.
+A share-link visitor gets none of it. The alerts pop-up (``dashapp.components.alert_toast``)
+polls the signed-in user's inbox from here, on every page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dash import Input, Output, html
 from dashapp import guard
 from dashapp.auth import csrf_token
 from dashapp.components import HIDDEN, SHOWN
+from dashapp.components.alert_toast import alert_toast_parts, register_alert_toast
 from dashapp.guard import Access, Denial
 
 __all__ = ["ids", "layout", "nav_entries", "register", "show_user"]
@@ -102,6 +104,7 @@ def layout() -> html.Div:
                 class_name="mb-4",
             ),
             dbc.Container(dash.page_container, fluid=True, class_name="og-page"),
+            *alert_toast_parts(),
         ]
     )
 
@@ -140,3 +143,4 @@ def register(app: dash.Dash) -> None:
         inputs={"pathname": Input(ids.location, "pathname")},
         on_denied=_anonymous,
     )(show_user)
+    register_alert_toast(app)

@@ -6,7 +6,14 @@ create or delete a rule (editors and owners) and who may read (members of the ex
 """
 
 from optunagui.alerts.evaluator import AlertEvaluator, PassResult
-from optunagui.alerts.inbox import AlertEntry, count_unread, list_alerts, list_inbox, mark_read
+from optunagui.alerts.inbox import (
+    AlertEntry,
+    count_unread,
+    get_inbox_entry,
+    list_alerts,
+    list_inbox,
+    mark_read,
+)
 from optunagui.alerts.rules import (
     CHANNELS,
     OPERATORS,
@@ -42,6 +49,7 @@ __all__ = [
     "create_rule",
     "delete_rule",
     "describe_rule",
+    "get_inbox_entry",
     "get_rule",
     "list_alerts",
     "list_inbox",

@@ -19,7 +19,7 @@ from optunagui.store._types import utcnow
 from optunagui.store.alerts import Alert, AlertRule, InboxItem
 from optunagui.store.tables import Experiment, Membership, User
 
-__all__ = ["AlertEntry", "count_unread", "list_alerts", "list_inbox", "mark_read"]
+__all__ = ["AlertEntry", "count_unread", "get_inbox_entry", "list_alerts", "list_inbox", "mark_read"]
 
 MAX_PAGE = 500
 
@@ -61,12 +61,19 @@ def _entry(row: Any, inbox_id: Any, read_at: Any) -> AlertEntry:
                       read=read_at is not None)
 
 
+def get_inbox_entry(session: Session, user_id: int, inbox_id: int) -> AlertEntry | None:
+    """One of the user's inbox entries (None for another user's, or one they may not read)."""
+    found = list_inbox(session, user_id, after_id=inbox_id - 1, limit=1, before_id=inbox_id + 1)
+    return found[0] if found else None
+
+
 def list_inbox(session: Session, user_id: int, *, unread_only: bool = False, after_id: int = 0,
-               limit: int = 50) -> list[AlertEntry]:
+               limit: int = 50, before_id: int | None = None) -> list[AlertEntry]:
     """The user's alerts, newest first (with ``after_id``: only inbox entries newer than it).
 
     Args:
         after_id: an inbox id already seen; a pop-up polls with the newest one it showed.
+        before_id: only entries older than this one (paging back).
         limit: at most this many (capped at 500).
     """
     query = (
@@ -80,6 +87,8 @@ def list_inbox(session: Session, user_id: int, *, unread_only: bool = False, aft
     )
     if unread_only:
         query = query.where(InboxItem.read_at.is_(None))
+    if before_id is not None:
+        query = query.where(InboxItem.id < before_id)
     return [_entry(row, row[-2], row[-1]) for row in session.execute(query)]
 
 

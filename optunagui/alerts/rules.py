@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from optunagui.store._util import require
 from optunagui.store.alerts import RULE_KINDS, AlertRule, AlertSubscription
-from optunagui.store.tables import Experiment, Membership, Run
+from optunagui.store.tables import Experiment, Membership, Run, User
 
 __all__ = [
     "CHANNELS",
@@ -248,6 +248,9 @@ def describe_rule(kind: str, params: dict[str, Any]) -> str:
 
 
 def _is_member(session: Session, experiment_id: int, user_id: int) -> bool:
+    """A member of the experiment, or an admin (who may read every experiment)."""
+    if session.scalar(select(User.is_admin).where(User.id == user_id)):
+        return True
     return session.scalar(select(Membership.id).where(
         Membership.experiment_id == experiment_id, Membership.user_id == user_id)) is not None
 

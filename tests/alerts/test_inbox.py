@@ -68,3 +68,17 @@ def test_a_removed_member_no_longer_sees_the_experiments_alerts(db, owner, exper
     with db.session() as session:
         assert list_inbox(session, viewer.id) == []
         assert count_unread(session, viewer.id) == 0
+
+
+def test_get_inbox_entry_is_the_users_own(db, owner, experiment, run, viewer):
+    from optunagui.alerts import get_inbox_entry
+
+    with db.session() as session:
+        rule = create_rule(session, experiment.id, name="AUC", kind="stalled",
+                           params={"minutes": 5}, created_by=owner.id)
+        _alert(session, rule, run, "a", [owner])
+        _alert(session, rule, run, "b", [owner])
+        first, second = reversed(list_inbox(session, owner.id))
+        assert get_inbox_entry(session, owner.id, first.inbox_id).message == "fired a"
+        assert get_inbox_entry(session, owner.id, second.inbox_id).message == "fired b"
+        assert get_inbox_entry(session, viewer.id, first.inbox_id) is None

@@ -143,3 +143,13 @@ def test_nothing_is_saved_when_a_rule_is_refused(db, owner, experiment):
             create_rule(session, experiment.id, name="r", kind="stalled", params={},
                         created_by=owner.id)
         assert list_rules(session, experiment.id) == []
+
+
+def test_an_admin_may_subscribe_without_membership(db, owner, experiment):
+    from optunagui.store import create_user
+
+    with db.session() as session:
+        admin = create_user(session, "root", "hash-root", is_admin=True)
+        rule = create_rule(session, experiment.id, name="s", kind="stalled",
+                           params={"minutes": 5}, created_by=admin.id)
+    assert rule.subscribers == [admin.id]

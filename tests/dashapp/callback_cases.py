@@ -418,3 +418,7 @@ CASES = [
                           inferred={"columns": ["x"], "task": "classification", "key": None}),
     ),
 ]
+
+from tests.dashapp.alert_cases import ALERT_ROWS  # noqa: E402
+
+CASES += [Case(*row) for row in ALERT_ROWS]

@@ -4,9 +4,9 @@ settings.
 The layout (``layout.py``) carries only the id from the URL; every callback checks the user's
 role on that id (viewers read, editors start runs and pin the baseline, owners manage). The
 callbacks are grouped by card: the header and runs (``overview.py``, ``runs.py``), the data
-(``data.py``), the report (``report.py``), the members (``members.py``), the share links
-(``sharing.py``) and the settings (``settings.py``); the notes card is
-``dashapp.components.notes``.
+(``data.py``), the report (``report.py``), the members (``members.py``), the alert rules
+(``alert_rules.py``), the share links (``sharing.py``) and the settings (``settings.py``); the
+notes card is ``dashapp.components.notes``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import dash
 
 from dashapp.components.notes import register_notes
+from dashapp.pages.experiment.alert_rules import register_alert_rules
 from dashapp.pages.experiment.attach import register_attach
 from dashapp.pages.experiment.data import register_data_card
 from dashapp.pages.experiment.ids import NOTE_IDS, ids
@@ -41,6 +42,7 @@ def register(app: dash.Dash) -> None:
     register_settings(app)
     register_runs_card(app)
     register_members(app)
+    register_alert_rules(app)
     register_share_links(app)
     register_report_menu(app)
     register_data_card(app)

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from dashapp.components import HIDDEN
 from dashapp.components.notes import notes_card
+from dashapp.pages.experiment.alert_rules import alert_ids, alert_rules_body
 from dashapp.pages.experiment.attach import attach_body
 from dashapp.pages.experiment.data import data_card
 from dashapp.pages.experiment.ids import NOTE_IDS, ids
@@ -36,6 +37,7 @@ def layout(experiment_id: str | None = None, **_query: Any) -> html.Div:
                     _card("Runs", _runs_body(experiment_id), ids.runs_card),
                     data_card(),
                     notes_card(NOTE_IDS, trials=False),
+                    _card("Alerts", alert_rules_body(), alert_ids.card),
                     _card("Members", members_body(), ids.members_card),
                     _card("Share links", share_body(), ids.share_card, hidden=True),
                     _card("Attach a study", attach_body(), ids.attach_card, hidden=True),
