@@ -31,6 +31,7 @@ from cluster.driver.keys import (
     FIT_TIME_KEY,
     FOLD_SCORES_KEY,
     GPU_IDS_KEY,
+    NODE_KEY,
     NUMBER_KEY,
     PARAMS_KEY,
     STEP_KEY,
@@ -177,7 +178,8 @@ def _placement() -> dict[str, Any]:
         except ImportError:
             device = "cpu"
     return {DEVICE_KEY: device, GPU_IDS_KEY: ",".join(gpu_ids),
-            CUDA_DEVICES_KEY: os.environ.get("CUDA_VISIBLE_DEVICES", "")}
+            CUDA_DEVICES_KEY: os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+            NODE_KEY: ray.get_runtime_context().get_node_id()}
 
 
 def run_code_trial(config: dict[str, Any], job: CodeJob, data: PreparedData | None = None

@@ -34,12 +34,14 @@ from cluster.driver.keys import (
     FIT_TIME_KEY,
     FOLD_SCORES_KEY,
     GPU_IDS_KEY,
+    NODE_KEY,
     NUMBER_KEY,
     PARAMS_KEY,
     STEP_KEY,
     USER_ATTRS_KEY,
     trial_params,
 )
+from cluster.driver.workers import WorkerNames
 from optunagui import store
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ _NOT_METRICS = frozenset(
         DEVICE_KEY,
         GPU_IDS_KEY,
         CUDA_DEVICES_KEY,
+        NODE_KEY,
         FIT_TIME_KEY,
         "done",
         "training_iteration",
@@ -162,6 +165,7 @@ class EventSink(Callback):
         self._devices: dict[int, str] = {}
         self._final: dict[int, dict[str, Any]] = {}
         self._done: set[int] = set()
+        self._workers = WorkerNames()
         self._last_flush = time.monotonic()
         self._finished_since_flush = False
 
@@ -212,7 +216,7 @@ class EventSink(Callback):
         number = self._number(trial)
         if number is None:
             return
-        worker = result.get("hostname") or result.get("node_ip")
+        worker = self._workers.name(number, result)
         if result.get(FINAL_KEY):
             self._final[number] = dict(result)
         else:
@@ -333,13 +337,15 @@ class EventSink(Callback):
         started = self._started.pop(number, None)
         duration = time.monotonic() - started if started is not None else None
         step = last.get(STEP_KEY)
+        worker = self._workers.name(number, last)
+        self._workers.forget(number)
         self._events.append(
             {
                 "kind": kind,
                 "trial_number": number,
                 "step": step,
                 "metrics": metrics,
-                "worker": last.get("hostname") or last.get("node_ip"),
+                "worker": worker,
             }
         )
         row: dict[str, Any] = {

@@ -9,6 +9,7 @@ __all__ = [
     "CUDA_DEVICES_KEY",
     "DEVICE_KEY",
     "FINAL_KEY",
+    "NODE_KEY",
     "FIT_TIME_KEY",
     "FOLD_SCORES_KEY",
     "GPU_IDS_KEY",
@@ -27,6 +28,7 @@ NUMBER_KEY = "_optuna_trial_number"  # added to the trial's config by RunSearch.
 DEVICE_KEY = "device"  # "cpu" or "cuda", on the trial's first result
 GPU_IDS_KEY = "gpu_ids"  # the GPU ids Ray assigned, comma-separated
 CUDA_DEVICES_KEY = "cuda_visible_devices"
+NODE_KEY = "ray_node_id"  # the Ray node the trial runs on, beside the device
 FIT_TIME_KEY = "fit_time_s"
 FOLD_SCORES_KEY = "fold_scores_json"  # per-metric fold scores, JSON: results stay flat
 TRIAL_ID_KEY = "_optuna_trial_id"  # the Optuna trial id, added beside the number

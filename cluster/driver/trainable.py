@@ -23,6 +23,7 @@ from cluster.driver.keys import (
     FIT_TIME_KEY,
     FOLD_SCORES_KEY,
     GPU_IDS_KEY,
+    NODE_KEY,
     STEP_KEY,
     trial_params,
 )
@@ -96,6 +97,7 @@ def run_trial(
         DEVICE_KEY: device,
         GPU_IDS_KEY: ",".join(gpu_ids),
         CUDA_DEVICES_KEY: os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+        NODE_KEY: ray.get_runtime_context().get_node_id(),
     }
     reporter = TuneReporter(placement)
     result = evaluate(spec, params, data, reporter=reporter, device=device)
