@@ -26,7 +26,7 @@ def _ago(moment: datetime | None) -> str:
 
 def attached_note(run_id: int) -> list[Any]:
     """The attached study's lines for the run's header; [] for any other run."""
-    with services.database().session() as session:
+    with services.database().read_session() as session:
         row = get_attached(session, run_id)
         if row is None:
             return []
@@ -50,7 +50,7 @@ def attached_note(run_id: int) -> list[Any]:
 
 def tracker_note(run_id: int) -> list[Any]:
     """A warning while one of the run's trackers (MLflow, W&B) cannot be written to."""
-    with services.database().session() as session:
+    with services.database().read_session() as session:
         warning = tracking_warning(session, run_id)
     if warning is None:
         return []

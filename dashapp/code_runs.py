@@ -91,7 +91,7 @@ def runs_own_code(run_id: int | None) -> bool:
     """Whether the stored run (a checked id) runs the user's own objective."""
     if run_id is None:
         return False
-    with services.database().session() as session:
+    with services.database().read_session() as session:
         run = get_run(session, run_id)
         return run is not None and is_code_run(run.spec)
 
@@ -100,7 +100,7 @@ def runs_builtin_model(run_id: int | None) -> bool:
     """Whether the stored run (a checked id) tunes one of the product's models."""
     if run_id is None:
         return False
-    with services.database().session() as session:
+    with services.database().read_session() as session:
         run = get_run(session, run_id)
         return run is not None and has_builtin_model(run.spec)
 
@@ -108,7 +108,7 @@ def runs_builtin_model(run_id: int | None) -> bool:
 def run_is_attached(run_id: int | None) -> bool:
     if run_id is None:
         return False
-    with services.database().session() as session:
+    with services.database().read_session() as session:
         run = get_run(session, run_id)
         return run is not None and is_attached(run.spec)
 

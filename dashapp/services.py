@@ -82,7 +82,7 @@ def experiment_path(principal: Principal, experiment_id: int) -> str:
 def experiment_member_role(principal: Principal, experiment_id: int) -> Any:
     """The stored membership role of ``principal`` on the experiment, None when they have none,
     or ``NO_EXPERIMENT`` when no such experiment exists."""
-    with database().session() as session:
+    with database().read_session() as session:
         if experiment_store.get_experiment(session, experiment_id) is None:
             return NO_EXPERIMENT
         if principal.user_id is None:
@@ -92,7 +92,7 @@ def experiment_member_role(principal: Principal, experiment_id: int) -> Any:
 
 def run_experiment_id(run_id: int) -> int | None:
     """The experiment a run belongs to, or None for an unknown run."""
-    with database().session() as session:
+    with database().read_session() as session:
         run = run_store.get_run(session, run_id)
         return run.experiment_id if run is not None else None
 

@@ -8,6 +8,7 @@ after a new event, and the page still checks each viewer's role before it reads 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -137,3 +138,27 @@ def test_first_render_refuses_an_outsider_after_a_viewer_filled_the_cache(
     assert shared.counts.computed == 1 and shared.counts.shared == 0  # never reached it
     post_callback(client_for("ed"), app, callback_key(app, SHOW), values)
     assert shared.counts.shared == 1
+
+
+def test_shared_results_a_request_at_a_newer_key_joins_the_flight_of_its_group():
+    shared: SharedResults[str] = SharedResults()
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "at 10"
+
+    answers: list[str] = []
+    first = threading.Thread(target=lambda: answers.append(shared.get("run", 10, slow)))
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(
+        target=lambda: answers.append(shared.get("run", 11, lambda: "at 11")))
+    second.start()
+    time.sleep(0.3)  # the second is waiting for the first (it would compute "at 11" after it)
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert answers == ["at 10", "at 10"] and shared.counts.computed == 1
+    assert shared.get("run", 11, lambda: "at 11") == "at 11"  # kept for 10 only

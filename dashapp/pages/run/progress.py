@@ -67,7 +67,7 @@ def clock(run: RunInfo) -> dict[str, str | None]:
 
 
 def _is_quick(run_id: int) -> bool:
-    with services.database().session() as session:
+    with services.database().read_session() as session:
         run = get_run(session, run_id)
         return bool(run is not None and (run.spec or {}).get("quick"))
 

@@ -2,11 +2,13 @@
 
 Twenty viewers opening the same run at the same event cursor want the same snapshot; without
 sharing, each of them reads and decodes it again, and the twentieth waits for the other
-nineteen. ``SharedResults.get`` computes a key's value once: a request that comes while it is
-being computed waits for that computation (single flight), one that comes later takes the
-kept value. Values are kept per group (a run), only the newest key of each group (a newer
-cursor makes the older one useless), and for a bounded number of groups, the least recently
-used dropped first.
+nineteen. ``SharedResults.get`` computes a group's value once at a time: a request that comes
+while one is being computed for its group waits for that computation and takes its answer
+(single flight; with a writer adding events every second, the key it saw may be a little
+newer: a run's snapshot at a slightly older cursor is as good, the page's poll catches up);
+one that comes later takes the kept value when it is for the same key, else computes. Only
+the latest key of each group is kept (a newer cursor makes the older one useless), for a
+bounded number of groups, the least recently used dropped first.
 
 The caller checks permissions before asking: this module knows nothing of users.
 """
@@ -53,25 +55,25 @@ class SharedResults(Generic[V]):
         self.counts = Counts()
         self._lock = threading.Lock()
         self._kept: OrderedDict[Hashable, tuple[Hashable, V]] = OrderedDict()
-        self._flights: dict[tuple[Hashable, Hashable], _Flight[V]] = {}
+        self._flights: dict[Hashable, _Flight[V]] = {}
 
     def __len__(self) -> int:
         return len(self._kept)
 
     def get(self, group: Hashable, key: Hashable, compute: Callable[[], V]) -> V:
-        """The value of (group, key): kept, being computed by another request (waited for),
-        or computed now. An error of the computation reaches its caller; a waiter then
-        computes for itself."""
+        """The value of (group, key): kept, or computed now; or the answer of the computation
+        for ``group`` already in flight (waited for), whatever key it was started for. An error
+        of the computation reaches its caller; a waiter then computes for itself."""
         with self._lock:
             kept = self._kept.get(group)
             if kept is not None and kept[0] == key:
                 self._kept.move_to_end(group)
                 self.counts.shared += 1
                 return kept[1]
-            flight = self._flights.get((group, key))
+            flight = self._flights.get(group)
             owner = flight is None
             if flight is None:
-                flight = self._flights[(group, key)] = _Flight()
+                flight = self._flights[group] = _Flight()
         if not owner:
             if flight.done.wait(WAIT_S) and not flight.failed:
                 with self._lock:
@@ -89,7 +91,7 @@ class SharedResults(Generic[V]):
                 self._keep(group, key, value)
         finally:
             with self._lock:
-                self._flights.pop((group, key), None)
+                self._flights.pop(group, None)
             flight.done.set()
         return value
 
