@@ -254,6 +254,43 @@ class Client:
         return dict(self._request("POST", f"/runs/{run_id}/notes",
                                   {"text": text, "trial_number": trial_number}))
 
+    # alerts
+    def alert_rules(self, experiment_id: int) -> list[dict[str, Any]]:
+        answer = self._request("GET", f"/experiments/{experiment_id}/alert-rules")
+        return list(answer["rules"])
+
+    def create_alert_rule(self, experiment_id: int, name: str, kind: str,
+                          params: Mapping[str, Any], *, run_id: int | None = None,
+                          subscribers: list[int] | None = None,
+                          idempotency_key: str | None = None) -> dict[str, Any]:
+        """A rule on the experiment (or one of its runs), e.g. ``kind="metric_threshold"``,
+        ``params={"metric": "roc_auc", "op": ">", "value": 0.97}``; raises ApiError naming
+        each problem of a bad rule."""
+        body: dict[str, Any] = {"name": name, "kind": kind, "params": dict(params)}
+        if run_id is not None:
+            body["run_id"] = run_id
+        if subscribers is not None:
+            body["subscribers"] = subscribers
+        return dict(self._request("POST", f"/experiments/{experiment_id}/alert-rules", body,
+                                  idempotency_key=idempotency_key))
+
+    def delete_alert_rule(self, experiment_id: int, rule_id: int) -> str:
+        answer = self._request("DELETE", f"/experiments/{experiment_id}/alert-rules/{rule_id}")
+        return str(answer["message"])
+
+    def alerts(self, *, unread_only: bool = False, after: int = 0, limit: int = 50
+               ) -> dict[str, Any]:
+        """Your inbox: ``alerts`` (newest first, each with ``id`` and ``read``) and ``unread``."""
+        query = {"unread_only": "true" if unread_only else None, "after": after,
+                 "limit": limit}
+        return dict(self._request("GET", "/alerts", query=query))
+
+    def mark_alerts_read(self, ids: list[int] | None = None, *, read: bool = True) -> int:
+        """Mark inbox entries read (every one when ``ids`` is None); how many changed."""
+        body: dict[str, Any] = {"all": True} if ids is None else {"ids": ids}
+        body["read"] = read
+        return int(self._request("POST", "/alerts/read", body)["changed"])
+
 
 def _api_error(error: urllib.error.HTTPError) -> ApiError:
     try:

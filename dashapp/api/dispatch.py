@@ -22,7 +22,7 @@ from dashapp.permissions import ANONYMOUS, Principal, parse_id
 __all__ = ["build_blueprint", "field_problems"]
 
 _WHAT = {"run_id": "run", "experiment_id": "experiment", "user_id": "member",
-         "version": "model version"}
+         "version": "model version", "rule_id": "alert rule"}
 
 
 def field_problems(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:

@@ -20,6 +20,7 @@ from dashapp.api import (
     runs,
 )
 from dashapp.api import schemas as s
+from dashapp.api.alerts import ALERT_ENDPOINTS
 from dashapp.api.openapi import build_document
 from dashapp.api.registry import Call, Endpoint, Need, Scope
 from dashapp.permissions import Role
@@ -134,4 +135,5 @@ _RUN_READS = [
              "models", media="application/zip"),
 ]
 
-ENDPOINTS: list[Endpoint] = _META + _EXPERIMENTS + _LAUNCH + _CONTROL + _RUN_READS
+ENDPOINTS: list[Endpoint] = (_META + _EXPERIMENTS + _LAUNCH + _CONTROL + _RUN_READS
+                             + ALERT_ENDPOINTS)
