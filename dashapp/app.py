@@ -17,6 +17,7 @@ from dashapp.analysis_state import AnalysisState
 from dashapp.api.responses import API_PREFIX
 from dashapp.auth import init_auth
 from dashapp.pages import page_modules
+from dashapp.public_url import install_public_url
 from dashapp.state import AppState, install_state
 from dashapp.throttle import LoginThrottle
 from optunagui.store import Database
@@ -78,6 +79,7 @@ def create_app(
     ))
     server.register_error_handler(RequestEntityTooLarge, _too_large)
     init_auth(server)
+    install_public_url(server, settings)
     server.register_blueprint(api.blueprint)
 
     # Pages register into Dash's module-level registry: start each app from an empty one.

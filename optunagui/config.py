@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_DATA_DIR = Path("~/.optunagui")
 #: The data directory holds password hashes, datasets and models: its user's alone.
@@ -24,6 +25,11 @@ class Settings:
     attach_dirs: tuple[Path, ...] = ()
     #: Draw images from other addresses in notes (dashboard, HTML reports); never in PDFs.
     allow_remote_images: bool = False
+    #: The address people open (``https://tuning.example.com``): links the product hands out
+    #: are built from it, and an https one makes every cookie Secure.
+    public_url: str | None = None
+    #: How many reverse proxies in front of the server set X-Forwarded-For/-Proto/-Host.
+    trusted_proxies: int = 0
 
     @property
     def is_embedded_database(self) -> bool:
@@ -52,7 +58,40 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         attach_dirs=tuple(Path(p).expanduser().resolve() for p in
                           (env.get("OPTUNAGUI_ATTACH_DIRS") or "").split(os.pathsep) if p),
         allow_remote_images=_flag(env, "OPTUNAGUI_ALLOW_REMOTE_IMAGES"),
+        public_url=_public_url(env.get("OPTUNAGUI_PUBLIC_URL", "")),
+        trusted_proxies=_proxy_count(env.get("OPTUNAGUI_TRUSTED_PROXIES", "")),
     )
+
+
+MAX_TRUSTED_PROXIES = 5
+
+
+def _public_url(text: str) -> str | None:
+    """``OPTUNAGUI_PUBLIC_URL``: scheme and host (and port), nothing after them."""
+    value = text.strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    problem = None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problem = "it must start with http:// or https:// and name a host"
+    elif parts.path not in ("", "/"):
+        problem = ("serving under a path prefix is not supported: give the host only and "
+                   "serve the dashboard at its root")
+    elif parts.query or parts.fragment or parts.username or parts.password:
+        problem = "it must hold no query, fragment or credentials"
+    if problem:
+        raise ValueError(f"OPTUNAGUI_PUBLIC_URL={value!r}: {problem} "
+                         "(e.g. https://tuning.example.com)")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _proxy_count(text: str) -> int:
+    value = text.strip() or "0"
+    if not value.isdigit() or int(value) > MAX_TRUSTED_PROXIES:
+        raise ValueError(f"OPTUNAGUI_TRUSTED_PROXIES: expected a number of proxies from 0 to "
+                         f"{MAX_TRUSTED_PROXIES}, got {text!r}")
+    return int(value)
 
 
 def make_private_dir(path: Path) -> None:

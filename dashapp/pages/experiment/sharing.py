@@ -9,7 +9,6 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, html
-from flask import request
 
 from dashapp import guard, services
 from dashapp.components import buttons
@@ -24,6 +23,7 @@ from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
 from dashapp.permissions import Role
+from dashapp.public_url import external_url
 from optunagui.store import accounts
 
 __all__ = ["create_link", "register_share_links", "revoke_link", "share_body", "show_links"]
@@ -79,7 +79,7 @@ def create_link(
             label=label,
             lifetime=timedelta(days=lifetime_days),
         )
-    url = request.host_url.rstrip("/") + "/s/" + services.share_token_for_url(raw_token)
+    url = external_url("/s/" + services.share_token_for_url(raw_token))
     return shown_once("link", url, ids.share_url, copy=True), buttons.bump(refresh), ""
 
 
