@@ -16,6 +16,10 @@ PRIVATE_FILE_MODE = 0o600
 PRIVATE_UMASK = 0o077
 
 
+class SettingsError(ValueError):
+    """An environment variable the product cannot use; the message names it and what works."""
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -81,7 +85,7 @@ def _public_url(text: str) -> str | None:
     elif parts.query or parts.fragment or parts.username or parts.password:
         problem = "it must hold no query, fragment or credentials"
     if problem:
-        raise ValueError(f"OPTUNAGUI_PUBLIC_URL={value!r}: {problem} "
+        raise SettingsError(f"OPTUNAGUI_PUBLIC_URL={value!r}: {problem} "
                          "(e.g. https://tuning.example.com)")
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -89,7 +93,7 @@ def _public_url(text: str) -> str | None:
 def _proxy_count(text: str) -> int:
     value = text.strip() or "0"
     if not value.isdigit() or int(value) > MAX_TRUSTED_PROXIES:
-        raise ValueError(f"OPTUNAGUI_TRUSTED_PROXIES: expected a number of proxies from 0 to "
+        raise SettingsError(f"OPTUNAGUI_TRUSTED_PROXIES: expected a number of proxies from 0 to "
                          f"{MAX_TRUSTED_PROXIES}, got {text!r}")
     return int(value)
 
@@ -128,5 +132,5 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ValueError(f"{name}: expected one of {', '.join(_TRUE + _FALSE[1:])}, "
+    raise SettingsError(f"{name}: expected one of {', '.join(_TRUE + _FALSE[1:])}, "
                      f"or unset; got {value!r}")

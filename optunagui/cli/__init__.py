@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from optunagui.cli._runs import CliError, print_error
-from optunagui.config import private_files
+from optunagui.config import SettingsError, private_files
 
 __all__ = ["build_parser", "main"]
 
@@ -50,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print_error(str(error))
         return error.exit_code
+    except SettingsError as error:
+        print_error(str(error))
+        return 2
 
 
 if __name__ == "__main__":

@@ -96,3 +96,12 @@ def test_cookies_are_not_secure_on_plain_http(settings, database, clock, world):
     client = app.server.test_client()
     lines = _cookie_lines(sign_in(client, "olivia")) + _cookie_lines(client.get("/experiments"))
     assert lines and not any("; Secure" in line for line in lines)
+
+
+def test_a_bad_setting_stops_the_command_line_with_its_message(tmp_path, monkeypatch, capsys):
+    from optunagui.cli import main
+
+    monkeypatch.setenv("OPTUNAGUI_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("OPTUNAGUI_TRUSTED_PROXIES", "all of them")
+    assert main(["runs"]) == 2
+    assert "OPTUNAGUI_TRUSTED_PROXIES: expected a number" in capsys.readouterr().err
