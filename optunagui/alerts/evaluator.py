@@ -89,6 +89,9 @@ class AlertEvaluator:
         with self.db.session() as session:
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+                # A crash may lose this pass's commit, but only whole: the cursors and the
+                # alerts they fired go together, and the next pass fires them again, once.
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             return self._pass(session)
 
     def _pass(self, session: Session) -> PassResult:

@@ -19,7 +19,14 @@ from optunagui.store._types import utcnow
 from optunagui.store.alerts import Alert, AlertRule, InboxItem
 from optunagui.store.tables import Experiment, Membership, User
 
-__all__ = ["AlertEntry", "count_unread", "get_inbox_entry", "list_alerts", "list_inbox", "mark_read"]
+__all__ = [
+    "AlertEntry",
+    "count_unread",
+    "get_inbox_entry",
+    "list_alerts",
+    "list_inbox",
+    "mark_read",
+]
 
 MAX_PAGE = 500
 
