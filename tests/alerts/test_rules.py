@@ -153,3 +153,23 @@ def test_an_admin_may_subscribe_without_membership(db, owner, experiment):
         rule = create_rule(session, experiment.id, name="s", kind="stalled",
                            params={"minutes": 5}, created_by=admin.id)
     assert rule.subscribers == [admin.id]
+
+
+def test_deleting_the_experiment_takes_its_rules_alerts_and_cursors(db, owner, experiment, run):
+    from sqlalchemy import func, select
+
+    from optunagui.alerts import AlertEvaluator
+    from optunagui.store import append_events, delete_experiment
+    from optunagui.store.alerts import Alert, AlertCursor, AlertRule, InboxItem
+
+    with db.session() as session:
+        create_rule(session, experiment.id, name="t", kind="metric_threshold",
+                    params={"metric": "roc_auc", "op": ">", "value": 0}, created_by=owner.id)
+        append_events(session, run.id, [{"kind": "completed", "trial_number": 0,
+                                         "metrics": {"roc_auc": 0.9}}])
+    assert len(AlertEvaluator(db).evaluate().fired) == 1
+    with db.session() as session:
+        delete_experiment(session, experiment.id)
+    with db.session() as session:
+        for table in (AlertRule, Alert, InboxItem, AlertCursor):
+            assert session.scalar(select(func.count()).select_from(table)) == 0
