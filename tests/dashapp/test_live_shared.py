@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from dashapp.pages.run.live.first_render import load_first_render, shared_views
 from dashapp.pages.run.live.shared import SharedResults
 from dashapp.pages.run.live.snapshot import load_snapshot, shared_snapshots
 from optunagui.store import (
@@ -162,3 +163,16 @@ def test_shared_results_a_request_at_a_newer_key_joins_the_flight_of_its_group()
     second.join(5)
     assert answers == ["at 10", "at 10"] and shared.counts.computed == 1
     assert shared.get("run", 11, lambda: "at 11") == "at 11"  # kept for 10 only
+
+
+def test_first_render_views_are_shared_and_built_again_when_the_run_row_changed(database):
+    run_id = _run(database)
+    _trials(database, run_id, range(3))
+    _, views = load_first_render(database, run_id)
+    _, again = load_first_render(database, run_id)
+    assert again is views and shared_views(database).counts.computed == 1
+    with database.session() as session:
+        update_run_status(session, run_id, "paused")
+    paused_snapshot, paused = load_first_render(database, run_id)
+    assert paused is not views and paused.state.status == "paused"
+    assert paused_snapshot.run.status == "paused"

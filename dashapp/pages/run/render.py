@@ -1,6 +1,7 @@
 """The run page's first render: the run read once (``dashapp.pages.run.live.load_snapshot``) and
-every view built from it; a refusal, an unknown run and a malformed id all get the same
-message and nothing of the run.
+every view built from it, both shared by viewers at the same event cursor
+(``live.first_render``); a refusal, an unknown run and a malformed id all get the same message
+and nothing of the run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dashapp.code_runs import run_is_attached, runs_builtin_model
 from dashapp.guard import Access, Denial
 from dashapp.pages.run.controls import controls_style
 from dashapp.pages.run.ids import ids
-from dashapp.pages.run.live import build_views, load_snapshot
+from dashapp.pages.run.live.first_render import load_first_render
 from dashapp.pages.run.progress import clock, header
 from dashapp.pages.run.ranges import ranges_form
 from dashapp.pages.run.replay import replay_button
@@ -90,10 +91,10 @@ def _links(access: Access, run: Any, attached: bool) -> list[Any]:
 
 
 def show_run(access: Access, run_id: Any) -> dict[str, Any]:
-    snapshot = load_snapshot(services.database(), access.run_id)
-    if snapshot is None:
+    loaded = load_first_render(services.database(), access.run_id)
+    if loaded is None:
         return _denied(Denial("not-found"))
-    views = build_views(snapshot)
+    snapshot, views = loaded
     run = snapshot.run
     attached = run_is_attached(run.id)
     options = [{"label": name, "value": name} for name in views.params]
