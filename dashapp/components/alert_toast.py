@@ -39,6 +39,7 @@ def alert_toast_parts() -> list[Any]:
         dbc.Toast(id=toast_ids.toast, header="New alert", icon="warning", is_open=False,
                   dismissable=True, duration=15_000, children=html.Div(id=toast_ids.body),
                   style={"position": "fixed", "top": 70, "right": 16, "width": 380,
+                         "backgroundColor": "#fff",
                          "zIndex": 1080}),
     ]
 

@@ -128,7 +128,8 @@ def _history(entries: list[alerts.AlertEntry]) -> Any:
         for entry in entries])
 
 
-def show_alert_rules(access: Access, refresh: Any, experiment_id: Any) -> dict[str, Any]:
+def show_alert_rules(access: Access, refresh: Any, poll: Any, experiment_id: Any
+                     ) -> dict[str, Any]:
     with services.database().session() as session:
         rules = alerts.list_rules(session, access.experiment_id or 0)
         history = alerts.list_alerts(session, access.experiment_id or 0, limit=ALERTS_SHOWN)
@@ -206,7 +207,8 @@ def register_alert_rules(app: dash.Dash) -> None:
         output={"rules": Output(alert_ids.rules, "children"),
                 "history": Output(alert_ids.history, "children"),
                 "manage": Output(alert_ids.manage, "style")},
-        inputs={"refresh": Input(refresh_id, "data")}, state=experiment,
+        inputs={"refresh": Input(refresh_id, "data"), "poll": Input(ids.poll, "n_intervals")},
+        state={**experiment},  # Dash adds the inputs to the state dict it is given
     )(show_alert_rules)
     form = {name: State(getattr(alert_ids, name), "value")
             for name in ("name", "kind", "run", "metric", "op", "value", "scope", "statuses",
