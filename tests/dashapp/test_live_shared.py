@@ -13,7 +13,8 @@ import time
 import pytest
 
 from dashapp.pages.run.live.first_render import load_first_render, shared_views
-from dashapp.pages.run.live.shared import SharedResults
+from dashapp.pages.run.live.reads import load_tick
+from dashapp.pages.run.live.shared import SharedResults, shared_for
 from dashapp.pages.run.live.snapshot import load_snapshot, shared_snapshots
 from optunagui.store import (
     append_events,
@@ -176,3 +177,23 @@ def test_first_render_views_are_shared_and_built_again_when_the_run_row_changed(
     paused_snapshot, paused = load_first_render(database, run_id)
     assert paused is not views and paused.state.status == "paused"
     assert paused_snapshot.run.status == "paused"
+
+
+def test_poll_reads_are_shared_at_the_same_cursor_and_last_event(database):
+    run_id = _run(database)
+    _trials(database, run_id, range(2))
+    cursor = load_snapshot(database, run_id).cursor
+    assert load_tick(database, run_id, cursor).events == []  # nothing new: nothing read
+    _trials(database, run_id, range(2, 4))
+    first = load_tick(database, run_id, cursor)
+    second = load_tick(database, run_id, cursor)
+    ticks = shared_for(database, "ticks", SharedResults)
+    assert ticks.counts.computed == 1 and ticks.counts.shared == 1
+    assert second.events is first.events and [e.trial_number for e in first.events] == [2, 3]
+    assert first.counts["complete"] == 4
+    _trials(database, run_id, range(4, 5))
+    newer = load_tick(database, run_id, cursor)
+    assert ticks.counts.computed == 2
+    assert [e.trial_number for e in newer.events] == [2, 3, 4] and newer.counts["complete"] == 5
+    later = load_tick(database, run_id, first.events[-1].id)
+    assert [e.trial_number for e in later.events] == [4]

@@ -8,12 +8,10 @@ checked the viewer's role on the run before asking.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import TYPE_CHECKING
 
 from dashapp.pages.run.live.build import InitialViews, build_views
-from dashapp.pages.run.live.shared import SharedResults
+from dashapp.pages.run.live.shared import SharedResults, shared_for
 from dashapp.pages.run.live.snapshot import KEPT_RUNS, Snapshot, load_snapshot
 
 if TYPE_CHECKING:
@@ -23,17 +21,11 @@ __all__ = ["load_first_render", "shared_views"]
 
 Built = tuple[Snapshot, InitialViews]
 
-_SHARED: weakref.WeakKeyDictionary[Database, SharedResults[Built]] = weakref.WeakKeyDictionary()
-_SHARED_LOCK = threading.Lock()
 
 
 def shared_views(database: Database) -> SharedResults[Built]:
     """The first renders this process keeps for ``database``'s runs."""
-    with _SHARED_LOCK:
-        shared = _SHARED.get(database)
-        if shared is None:
-            shared = _SHARED[database] = SharedResults(KEPT_RUNS)
-        return shared
+    return shared_for(database, "first renders", lambda: SharedResults(KEPT_RUNS))
 
 
 def load_first_render(database: Database, run_id: int) -> Built | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Text, cast, select
@@ -23,6 +23,7 @@ from dashapp.pages.run.live.records import (
     to_utc,
     trial_record,
 )
+from dashapp.pages.run.live.shared import SharedResults, shared_for
 from optunagui.store import (
     Trial,
     TrialEvent,
@@ -30,6 +31,7 @@ from optunagui.store import (
     count_trials_by_state,
     get_pending_control,
     get_run,
+    last_event_id,
     list_events_after,
 )
 
@@ -51,6 +53,7 @@ __all__ = [
 ]
 
 TICK_EVENT_LIMIT = 2000
+KEPT_TICKS = 32  # runs whose latest poll read a server process keeps
 RECENT_RESULT_EVENTS = 5000
 TRIAL_KINDS = ("started", "completed", "pruned", "failed")
 
@@ -179,14 +182,29 @@ def list_trials_by_numbers(session: Session, run_id: int, numbers: list[int]) ->
 def load_tick(
     database: Database, run_id: int, cursor: int, *, limit: int = TICK_EVENT_LIMIT
 ) -> Tick | None:
-    """The events after ``cursor`` and the current rows of the trials they name."""
+    """The events after ``cursor`` and the current rows of the trials they name.
+
+    Viewers of the run at the same cursor when the same last event is in share one read of
+    the events, rows and counts (``shared``); the run's row is read for each.
+    """
     with database.read_session() as session:
         run = get_run(session, run_id)
         if run is None:
             return None
         info = run_info(session, run)
-        events = [event_record(row) for row in list_events_after(session, run_id, cursor, limit)]
-        numbers = {e.trial_number for e in events if e.kind in TRIAL_KINDS}
-        trials = load_trials_by_number(session, run_id, numbers)
-        counts = count_trials_by_state(session, run_id) if events else None
+        latest = last_event_id(session, run_id)
+        if latest <= cursor:
+            return Tick(info, [], {}, None, exhausted=True)
+        ticks = shared_for(database, "ticks",
+                           lambda: SharedResults(KEPT_TICKS, join_any_key=False))
+        tick = ticks.get(run_id, (cursor, latest, limit),
+                         lambda: _read_tick(session, info, cursor, limit))
+    return tick if tick.run == info else replace(tick, run=info)
+
+
+def _read_tick(session: Session, info: RunInfo, cursor: int, limit: int) -> Tick:
+    events = [event_record(row) for row in list_events_after(session, info.id, cursor, limit)]
+    numbers = {e.trial_number for e in events if e.kind in TRIAL_KINDS}
+    trials = load_trials_by_number(session, info.id, numbers)
+    counts = count_trials_by_state(session, info.id) if events else None
     return Tick(info, events, trials, counts, exhausted=len(events) < limit)

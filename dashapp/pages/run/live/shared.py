@@ -8,7 +8,9 @@ while one is being computed for its group waits for that computation and takes i
 newer: a run's snapshot at a slightly older cursor is as good, the page's poll catches up);
 one that comes later takes the kept value when it is for the same key, else computes. Only
 the latest key of each group is kept (a newer cursor makes the older one useless), for a
-bounded number of groups, the least recently used dropped first.
+bounded number of groups, the least recently used dropped first. With ``join_any_key=False``
+a request joins only a computation of its own key (a poll's events after its cursor must be
+exactly those). ``shared_for`` keeps one ``SharedResults`` per owner (a database) and name.
 
 The caller checks permissions before asking: this module knows nothing of users.
 """
@@ -16,12 +18,13 @@ The caller checks permissions before asking: this module knows nothing of users.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-__all__ = ["SharedResults"]
+__all__ = ["SharedResults", "shared_for"]
 
 V = TypeVar("V")
 
@@ -46,23 +49,27 @@ class SharedResults(Generic[V]):
 
     Args:
         max_groups: how many groups keep a value; the least recently used is dropped.
+        join_any_key: whether a request waits for its group's computation in flight whatever
+            its key (else only for one of its own key).
     """
 
-    def __init__(self, max_groups: int = 8) -> None:
+    def __init__(self, max_groups: int = 8, *, join_any_key: bool = True) -> None:
         if max_groups < 1:
             raise ValueError(f"max_groups must be at least 1, not {max_groups}")
         self.max_groups = max_groups
+        self.join_any_key = join_any_key
         self.counts = Counts()
         self._lock = threading.Lock()
         self._kept: OrderedDict[Hashable, tuple[Hashable, V]] = OrderedDict()
-        self._flights: dict[Hashable, _Flight[V]] = {}
+        self._flights: dict[Hashable, _Flight[V]] = {}  # by group, or by (group, key)
 
     def __len__(self) -> int:
         return len(self._kept)
 
     def get(self, group: Hashable, key: Hashable, compute: Callable[[], V]) -> V:
         """The value of (group, key): kept, or computed now; or the answer of the computation
-        for ``group`` already in flight (waited for), whatever key it was started for. An error
+        for ``group`` already in flight (waited for), whatever key it was started for unless
+        ``join_any_key`` is off. An error
         of the computation reaches its caller; a waiter then computes for itself."""
         with self._lock:
             kept = self._kept.get(group)
@@ -70,10 +77,11 @@ class SharedResults(Generic[V]):
                 self._kept.move_to_end(group)
                 self.counts.shared += 1
                 return kept[1]
-            flight = self._flights.get(group)
+            flying = group if self.join_any_key else (group, key)
+            flight = self._flights.get(flying)
             owner = flight is None
             if flight is None:
-                flight = self._flights[group] = _Flight()
+                flight = self._flights[flying] = _Flight()
         if not owner:
             if flight.done.wait(WAIT_S) and not flight.failed:
                 with self._lock:
@@ -91,7 +99,7 @@ class SharedResults(Generic[V]):
                 self._keep(group, key, value)
         finally:
             with self._lock:
-                self._flights.pop(group, None)
+                self._flights.pop(flying, None)
             flight.done.set()
         return value
 
@@ -110,3 +118,18 @@ class SharedResults(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+
+
+_OWNED: weakref.WeakKeyDictionary[object, dict[str, SharedResults]] = weakref.WeakKeyDictionary()
+_OWNED_LOCK = threading.Lock()
+
+
+def shared_for(owner: object, name: str, make: Callable[[], SharedResults[V]]
+               ) -> SharedResults[V]:
+    """The ``SharedResults`` called ``name`` of ``owner`` (made by ``make`` the first time);
+    it goes when the owner goes."""
+    with _OWNED_LOCK:
+        named = _OWNED.setdefault(owner, {})
+        if name not in named:
+            named[name] = make()
+        return named[name]

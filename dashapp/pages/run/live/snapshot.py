@@ -16,8 +16,6 @@ caller has checked the viewer's role on the run before asking.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -26,7 +24,7 @@ from sqlalchemy import select
 from dashapp.pages.run.live.reads import RECENT_RESULT_EVENTS, begin_snapshot, read_events, run_info
 from dashapp.pages.run.live.records import EventRecord, RunInfo, TrialRecord, trial_record
 from dashapp.pages.run.live.sampling import sample_positions
-from dashapp.pages.run.live.shared import SharedResults
+from dashapp.pages.run.live.shared import SharedResults, shared_for
 from dashapp.pages.run.live.timeline import MAX_BARS
 from optunagui.store import (
     TrialEvent,
@@ -49,9 +47,6 @@ __all__ = ["FINISHED", "Snapshot", "detail_numbers", "load_snapshot", "shared_sn
 FINISHED = ("complete", "pruned", "failed")
 KEPT_RUNS = 8  # runs whose latest snapshot a server process keeps
 
-_SHARED: weakref.WeakKeyDictionary[Database, SharedResults[Snapshot]] = (
-    weakref.WeakKeyDictionary())
-_SHARED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -111,11 +106,7 @@ def _recent(session: Session, run_id: int, cursor: int) -> tuple[list[EventRecor
 
 def shared_snapshots(database: Database) -> SharedResults[Snapshot]:
     """The snapshots this process keeps for ``database``'s runs."""
-    with _SHARED_LOCK:
-        shared = _SHARED.get(database)
-        if shared is None:
-            shared = _SHARED[database] = SharedResults(KEPT_RUNS)
-        return shared
+    return shared_for(database, "snapshots", lambda: SharedResults(KEPT_RUNS))
 
 
 def _read(session: Session, info: RunInfo, cursor: int) -> Snapshot:
