@@ -1,4 +1,4 @@
-"""The in-app pop-up: on any page, the shell polls the signed-in user's inbox every few seconds
+"""The in-app pop-up: on any page, the shell polls the signed-in user's inbox every 1.5 s
 and shows what arrived since the last poll, with a link to the run and to the inbox.
 
 The first poll of a browser tab only remembers the newest entry (nothing old pops up); the
@@ -21,7 +21,7 @@ from optunagui import alerts
 __all__ = ["POLL_MS", "alert_toast_parts", "poll_alert_toast", "register_alert_toast",
            "readable_entries", "toast_ids"]
 
-POLL_MS = 4000
+POLL_MS = 1500
 SHOWN_AT_ONCE = 3
 
 

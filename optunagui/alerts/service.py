@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 class AlertLoop:
-    def __init__(self, db: Database, *, interval_s: float = 2.0) -> None:
+    def __init__(self, db: Database, *, interval_s: float = 0.5) -> None:
         self.evaluator = AlertEvaluator(db)
         self.interval_s = interval_s
         self._stop = threading.Event()
@@ -46,6 +46,6 @@ class AlertLoop:
             self._thread.join(timeout)
 
 
-def start_alert_loop(db: Database, *, interval_s: float = 2.0) -> AlertLoop:
+def start_alert_loop(db: Database, *, interval_s: float = 0.5) -> AlertLoop:
     """Start evaluating alert rules in the background of this process."""
     return AlertLoop(db, interval_s=interval_s).start()

@@ -23,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                      required=True)
     evaluate = commands.add_parser("evaluate", help="fire the rules the new events trigger")
     evaluate.add_argument("--once", action="store_true", help="one evaluation, then exit")
-    evaluate.add_argument("--interval", type=float, default=2.0,
-                          help="seconds between evaluations without --once (default 2)")
+    evaluate.add_argument("--interval", type=float, default=0.5,
+                          help="seconds between evaluations without --once (default 0.5)")
     evaluate.add_argument("--json", action="store_true", help="print what fired as JSON")
     evaluate.set_defaults(handler=_evaluate)
 
