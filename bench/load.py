@@ -102,6 +102,11 @@ class Page:
         return cls(first, poll, rows, pages, opening)
 
 
+def _name(dependency: dict[str, Any]) -> str:
+    """A callback's first output, e.g. `run-models-table.children`."""
+    return dependency["output"].strip(".").split("...")[0].split("@")[0]
+
+
 # -- one viewer ---------------------------------------------------------------------------------
 
 @dataclass
@@ -186,14 +191,15 @@ class Viewer:
         started = time.perf_counter()
         async with self.http.get(f"{self.base_url}/runs/{self.run_id}") as answer:
             await answer.read()
-        await self.post(page.pages, "open")
+        await self.post(page.pages, f"open {_name(page.pages)}")
 
         async def first() -> dict[str, Any] | None:
             answer = await self.post(page.first, "first_render")
             if answer is not None:
                 self.tally.first_renders.append(time.perf_counter() - started)
             return answer
-        answers = await asyncio.gather(first(), *(self.post(d, "open") for d in page.opening))
+        answers = await asyncio.gather(first(), *(self.post(d, f"open {_name(d)}")
+                                                  for d in page.opening))
         if answers[0] is None:
             return False
         self._take(answers[0])
@@ -272,8 +278,10 @@ def _quantiles(samples: list[float]) -> dict[str, float | None]:
     if not samples:
         return {"p50_s": None, "p95_s": None, "p99_s": None, "max_s": None}
     values = np.asarray(samples)
-    return {f"p{q}_s": round(float(np.percentile(values, q)), 3) for q in (50, 95, 99)} | {
-        "max_s": round(float(values.max()), 3)}
+    out: dict[str, float | None] = {
+        f"p{q}_s": round(float(np.percentile(values, q)), 3) for q in (50, 95, 99)}
+    out["max_s"] = round(float(values.max()), 3)
+    return out
 
 
 async def _viewers(base_url: str, run_id: int, viewers: int, duration_s: float,
@@ -331,6 +339,7 @@ def scenario(runs_file: Path, n: int, viewers: int, duration_s: float, threads: 
         run_id = run_ids(probe)[run_name(n)]
         probe.dispose()
         load_before = os.getloadavg()
+        client_cpu = sum(psutil.Process().cpu_times()[:2])
         writer, meter = Writer(url, run_id, first=n), Meter(process)
         writer.start()
         meter.start()
@@ -341,6 +350,7 @@ def scenario(runs_file: Path, n: int, viewers: int, duration_s: float, threads: 
             writer.stop()
             usage = meter.stop()
         queue = _queue_depth(log)
+        client_cpu = sum(psutil.Process().cpu_times()[:2]) - client_cpu
     steady = [s for when, kind, s in tally.samples if when >= steady_from]
     polls = [s for when, kind, s in tally.samples if when >= steady_from and kind == "poll"]
     errors: dict[str, int] = {}
@@ -357,8 +367,12 @@ def scenario(runs_file: Path, n: int, viewers: int, duration_s: float, threads: 
         "first_render": {"count": len(tally.first_renders), **_quantiles(tally.first_renders),
                          "all_open_s": round(steady_from - opened_at, 2)},
         "open": _quantiles(tally.opens),
+        "open_by_callback": {
+            kind[5:]: _quantiles([s for _, k, s in tally.samples if k == kind])
+            for kind in sorted({k for _, k, _ in tally.samples if k.startswith("open ")})},
         **usage,
         "waitress_queue_max": queue,
+        "bench_client_cpu_s": round(client_cpu, 1),
         "trials_written": writer.written,
         "write_max_s": round(max(writer.write_s), 3),
         "load_average_before": [round(x, 2) for x in load_before],
@@ -392,6 +406,9 @@ def report(result: dict[str, Any]) -> None:
           f"{result['server_cpu_cores']} cores, RSS max {result['server_rss_max_mb']} MB, "
           f"waitress queue ≤ {result['waitress_queue_max']}, load average "
           f"{result['load_average_before'][0]} → {result['load_average_after'][0]}")
+    slowest = sorted(result["open_by_callback"].items(), key=lambda kv: -(kv[1]["p50_s"] or 0))
+    print("  opening, p50 by callback: " + ", ".join(
+        f"{name} {_ms(q['p50_s'])} ms" for name, q in slowest[:4]))
     if result["error_kinds"]:
         print(f"  errors: {result['error_kinds']}")
 

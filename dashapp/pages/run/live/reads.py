@@ -195,8 +195,8 @@ def load_tick(
         latest = last_event_id(session, run_id)
         if latest <= cursor:
             return Tick(info, [], {}, None, exhausted=True)
-        ticks = shared_for(database, "ticks",
-                           lambda: SharedResults(KEPT_TICKS, join_any_key=False))
+        ticks: SharedResults[Tick] = shared_for(
+            database, "ticks", lambda: SharedResults(KEPT_TICKS, join_any_key=False))
         tick = ticks.get(run_id, (cursor, latest, limit),
                          lambda: _read_tick(session, info, cursor, limit))
     return tick if tick.run == info else replace(tick, run=info)
