@@ -61,6 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--no-follower", action="store_true",
                        help="do not follow attached studies in this process (run "
                             "`optunagui follow` beside it instead)")
+    serve.add_argument("--no-alerts", action="store_true",
+                       help="do not evaluate alert rules in this process (run "
+                            "`optunagui alerts evaluate` beside it instead)")
     serve.set_defaults(handler=_serve)
 
 
@@ -226,6 +229,10 @@ def _serve(args: argparse.Namespace) -> int:
         from optunagui.attach.service import FollowerLoop
 
         FollowerLoop(database).start()
+    if not args.no_alerts:
+        from optunagui.alerts import start_alert_loop
+
+        start_alert_loop(database)
     url = f"http://{args.host}:{args.port}/"
     if args.debug:
         print(f"OptunaGui (debug) on {url}", flush=True)

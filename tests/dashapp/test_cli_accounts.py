@@ -160,7 +160,7 @@ def test_serve_makes_the_admin_says_so_and_keeps_the_password_from_children(
     with cli_db.session() as session:
         cli_user(session)
     monkeypatch.setenv("OPTUNAGUI_ADMIN_PASSWORD", NEW)
-    assert main(["serve", "--no-follower"]) == 0
+    assert main(["serve", "--no-follower", "--no-alerts"]) == 0
     out = capsys.readouterr().out
     assert "No account could sign in" in out and "created the admin 'admin'" in out
     assert NEW not in out
@@ -175,7 +175,7 @@ def test_serve_refuses_a_too_short_admin_password(
     tmp_settings, cli_db, monkeypatch, capsys, served
 ):
     monkeypatch.setenv("OPTUNAGUI_ADMIN_PASSWORD", "short")
-    assert main(["serve", "--no-follower"]) == 2
+    assert main(["serve", "--no-follower", "--no-alerts"]) == 2
     assert "OPTUNAGUI_ADMIN_PASSWORD: A password needs 8 to 1024 characters" in (
         capsys.readouterr().err)
     assert "environ" not in served
@@ -185,11 +185,11 @@ def test_serve_prints_a_generated_admin_password_once(
     tmp_settings, cli_db, monkeypatch, capsys, served
 ):
     monkeypatch.delenv("OPTUNAGUI_ADMIN_PASSWORD", raising=False)
-    assert main(["serve", "--no-follower"]) == 0
+    assert main(["serve", "--no-follower", "--no-alerts"]) == 0
     out = capsys.readouterr().out
     password = out.split("Password: ", 1)[1].split()[0]
     with cli_db.session() as session:
         assert verify_password(user_store.get_user_by_name(session, "admin").password_hash,
                                password)
-    assert main(["serve", "--no-follower"]) == 0
+    assert main(["serve", "--no-follower", "--no-alerts"]) == 0
     assert "Password: " not in capsys.readouterr().out
