@@ -57,7 +57,7 @@ class TrialSearch(Protocol):
 class EventBuffer(Protocol):
     """The run's event sink (`cluster.driver.events.EventSink`), as far as the driver needs it."""
 
-    def flush(self) -> None: ...
+    def flush(self) -> bool: ...
 
 
 @dataclass

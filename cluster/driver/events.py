@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ray.tune import Callback, Stopper
+from sqlalchemy.exc import SQLAlchemyError
 
 from cluster.driver.context import get_context
 from cluster.driver.keys import (
@@ -43,6 +44,7 @@ from cluster.driver.keys import (
 )
 from cluster.driver.workers import WorkerNames
 from optunagui import store
+from optunagui.store.errors import StoreError
 
 if TYPE_CHECKING:
     from ray.tune.experiment import Trial
@@ -168,6 +170,7 @@ class EventSink(Callback):
         self._workers = WorkerNames()
         self._last_flush = time.monotonic()
         self._finished_since_flush = False
+        self._unwritten = False  # the last flush could not write: its batch is kept
 
     def __getstate__(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "flush_interval_s": self.flush_interval_s}
@@ -367,29 +370,47 @@ class EventSink(Callback):
 
     def _maybe_flush(self) -> None:
         due = time.monotonic() - self._last_flush >= self.flush_interval_s
-        if due or len(self._events) + len(self._rows) >= MAX_BUFFERED:
+        full = len(self._events) + len(self._rows) >= MAX_BUFFERED
+        if due or (full and not self._unwritten):  # while the database is away: when due
             self.flush()
 
-    def flush(self) -> None:
-        """Write what is buffered in one transaction."""
+    def flush(self) -> bool:
+        """Write what is buffered in one transaction; True once nothing is left unwritten.
+
+        A write the database refuses (server away, disk full) keeps the batch, in order,
+        ahead of what comes next: it is written by a later flush, once the database answers.
+        """
         self._last_flush = time.monotonic()
         if not self._events and not self._rows:
-            return
+            return True
         context = get_context(self.run_id)
         if context is None:
             logger.warning("run %s: no live context; %d events dropped", self.run_id,
                            len(self._events))
-            return
+            return False
         events, rows = self._events, self._rows
         self._events, self._rows = [], []
-        with context.db.session() as session:
-            if rows:
-                store.upsert_trials(session, self.run_id, rows)
-            if events:
-                store.append_events(session, self.run_id, events)
-            if self._finished_since_flush:
-                store.refresh_run_best(session, self.run_id)
+        try:
+            with context.db.session() as session:
+                if rows:
+                    store.upsert_trials(session, self.run_id, rows)
+                if events:
+                    store.append_events(session, self.run_id, events)
+                if self._finished_since_flush:
+                    store.refresh_run_best(session, self.run_id)
+        except (StoreError, SQLAlchemyError) as error:
+            self._events, self._rows = events + self._events, rows + self._rows
+            if not self._unwritten:
+                logger.warning("run %s: events kept until the database answers again: %s",
+                               self.run_id, error)
+            self._unwritten = True
+            return False
+        if self._unwritten:
+            logger.warning("run %s: the database answers again; %d kept events written",
+                           self.run_id, len(events))
+        self._unwritten = False
         self._finished_since_flush = False
+        return True
 
     # -- lookups ----------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from cluster.driver.control import ControlCallback, ControlStopper, stop_on_sigt
 from cluster.driver.events import EventSink
 from cluster.driver.prune_requests import AskBeforeStopping
 from cluster.driver.recovery import ORPHAN_MESSAGE, mark_orphans
+from cluster.driver.retry import failure_reason, write_when_database_answers
 from cluster.driver.schedulers import build_scheduler
 from cluster.driver.search import (
     CodeSpace,
@@ -214,16 +215,16 @@ def run_driver(
         )
     except Exception as error:  # the run's status must say what happened
         logger.exception("run %s failed", run_id)
-        final_status, reason = RunStatus.failed, f"{type(error).__name__}: {error}"
+        final_status, reason = RunStatus.failed, failure_reason(error)
     finally:
+        # The database may be away (server restarting, disk full): the last events and the
+        # status wait for it, so a run never stays "running" with no driver behind it.
         if context.sink is not None:
-            try:
-                context.sink.flush()
-            except Exception:
-                logger.exception("run %s: could not write the last events", run_id)
+            write_when_database_answers(context.sink.flush, run_id, "the last events")
         if final_status in TERMINAL_RUN_STATUSES:  # before the status: followers then find them
             _write_outputs(db, run_id, settings)
-        _set_status(db, run_id, final_status, reason)
+        write_when_database_answers(
+            lambda: _set_status(db, run_id, final_status, reason), run_id, "the run's status")
         if tracker is not None:  # after the status: the parent run ends with it
             tracker.finish()
         unregister_context(run_id)

@@ -53,6 +53,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print_error(str(error))
         return 2
+    except Exception as error:
+        if not _is_store_error(error):
+            raise
+        print_error(str(error))  # e.g. the database's disk is full, its server is away
+        return 1
+
+
+def _is_store_error(error: Exception) -> bool:
+    """A database error in the store's own words (the store is imported lazily: only a
+    command that imported it can raise one)."""
+    errors = sys.modules.get("optunagui.store.errors")
+    return errors is not None and isinstance(error, errors.StoreError)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,72 @@
+"""A driver's last words when the database is away: retried until it answers.
+
+A run whose experiment ended (or broke) still has to write its last events and its status;
+with the database server restarting or its disk full, those writes fail for a while. They
+are tried again until the database takes them, so a run never stays "running" with no
+driver behind it, and its reason names the database's problem, not a SQL statement.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from optunagui.store.db import translate_error
+from optunagui.store.errors import StoreError
+
+__all__ = ["DATABASE_WAIT_S", "failure_reason", "write_when_database_answers"]
+
+logger = logging.getLogger(__name__)
+
+# How long a driver whose run has ended waits for the database to take its last words.
+DATABASE_WAIT_S = 600.0
+
+
+def failure_reason(error: BaseException) -> str:
+    """A failed run's reason: for a database error (even one Tune wrapped), the database's
+    own words without the SQL; else the error's type and message."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, SQLAlchemyError):
+            return str(translate_error(cause))
+        if isinstance(cause, StoreError):
+            return str(cause)
+        cause = cause.__cause__
+    return f"{type(error).__name__}: {error}"
+
+
+def write_when_database_answers(
+    write: Callable[[], object], run_id: int, what: str,
+    timeout_s: float = DATABASE_WAIT_S, every_s: float = 1.0,
+) -> bool:
+    """Call `write` until the database takes it or `timeout_s` has passed; True if written.
+
+    `write` fails by raising a database error, or by returning False (the event sink's
+    flush, which keeps what it could not write).
+    """
+    deadline = time.monotonic() + timeout_s
+    warned = False
+    while True:
+        try:
+            if write() is not False:
+                if warned:
+                    logger.warning("run %s: wrote %s once the database answered", run_id, what)
+                return True
+            problem = "the database refused it"
+        except (StoreError, SQLAlchemyError) as error:
+            problem = str(error).splitlines()[0]
+        except Exception:
+            logger.exception("run %s: could not write %s", run_id, what)
+            return False
+        if time.monotonic() >= deadline:
+            logger.error("run %s: gave up writing %s after %.0f s: %s", run_id, what,
+                         timeout_s, problem)
+            return False
+        if not warned:
+            logger.warning("run %s: could not write %s (%s); trying again until the database "
+                           "answers (at most %.0f s)", run_id, what, problem, timeout_s)
+            warned = True
+        time.sleep(every_s)

@@ -1,0 +1,122 @@
+"""The database away for a while (server restarting, disk full): nothing written is lost,
+the run's last words wait for it, and the command line says so in one line."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from cluster.driver import main as driver_main
+from cluster.driver.context import RunContext, register_context, unregister_context
+from cluster.driver.events import EventSink
+from cluster.driver.keys import NUMBER_KEY
+from cluster.driver.retry import failure_reason, write_when_database_answers
+from optunagui import store
+from optunagui.store.errors import StoreError
+from tests.cluster._runs import make_run, make_spec, steps_objective
+
+FULL = OperationalError("INSERT INTO trial_events ...", {}, Exception("database or disk is full"))
+
+
+def _trial(number: int) -> SimpleNamespace:
+    return SimpleNamespace(config={NUMBER_KEY: number, "C": 1.0}, num_failures=0,
+                           trial_id=f"t{number}", last_result={})
+
+
+def test_event_sink_keeps_a_refused_batch_and_writes_it_when_the_database_answers(
+    sqlite_db, monkeypatch
+):
+    run_id, _ = make_run(sqlite_db, make_spec())
+    register_context(RunContext(run_id=run_id, db=sqlite_db))
+    try:
+        sink = EventSink(run_id)
+        sink.on_trial_start(0, [], _trial(0))
+        real_append = store.append_events
+        monkeypatch.setattr(store, "append_events",
+                            lambda *a, **k: (_ for _ in ()).throw(StoreError("disk is full")))
+        assert sink.flush() is False
+        sink.on_trial_start(0, [], _trial(1))
+        monkeypatch.setattr(store, "append_events", real_append)
+        assert sink.flush() is True
+    finally:
+        unregister_context(run_id)
+    with sqlite_db.session() as session:
+        events = store.list_events_after(session, run_id, 0, 100)
+        rows = {r.number: r.state for r in store.list_trials(session, run_id)}
+    assert [(e.kind, e.trial_number) for e in events] == [("started", 0), ("started", 1)]
+    assert rows == {0: "running", 1: "running"}
+
+
+def test_write_when_database_answers_retries_until_the_write_is_taken():
+    calls = []
+
+    def write() -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            raise FULL
+
+    assert write_when_database_answers(write, 1, "the status", every_s=0) is True
+    assert len(calls) == 3
+    assert write_when_database_answers(lambda: False, 1, "events", timeout_s=0) is False
+
+
+def test_failure_reason_names_the_database_problem_without_sql():
+    wrapped = RuntimeError("Tune failed")
+    wrapped.__cause__ = FULL
+    reason = failure_reason(wrapped)
+    assert "database or disk is full" in reason and "INSERT" not in reason
+    assert failure_reason(ValueError("bad")) == "ValueError: bad"
+
+
+def test_driver_writes_its_final_status_once_the_database_answers(
+    ray_local, tmp_settings, sqlite_db, monkeypatch
+):
+    spec = make_spec(budget={"n_trials": 2, "max_concurrent": 2},
+                     sampler={"name": "random", "seed": 0})
+    run_id, _ = make_run(sqlite_db, spec)
+    real_set_status, refused = driver_main._set_status, []
+
+    def set_status(db, run_id, status, reason=None):
+        if status == "completed" and len(refused) < 2:
+            refused.append(status)
+            raise StoreError("the database could not be used: database or disk is full")
+        real_set_status(db, run_id, status, reason)
+
+    monkeypatch.setattr(driver_main, "_set_status", set_status)
+
+    assert driver_main.run_driver(run_id, tmp_settings, evaluate=steps_objective(2)) == "completed"
+    assert refused == ["completed", "completed"]
+    with sqlite_db.session() as session:
+        assert store.get_run(session, run_id).status == "completed"
+
+
+def test_cli_says_a_database_error_in_one_line(monkeypatch, capsys):
+    from optunagui import cli
+
+    def refuse(args):
+        raise StoreError("the database could not be used: database or disk is full")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    args = parser.parse_args(["presets"])
+    monkeypatch.setattr(args, "handler", refuse, raising=False)
+    monkeypatch.setattr(parser, "parse_args", lambda argv=None: args)
+
+    assert cli.main(["presets"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "optunagui: the database could not be used: database or disk is full"
+
+
+def test_cli_leaves_other_errors_alone(monkeypatch):
+    from optunagui import cli
+
+    error = ValueError("not the database")
+    parser = cli.build_parser()
+    args = parser.parse_args(["presets"])
+    monkeypatch.setattr(args, "handler", lambda a: (_ for _ in ()).throw(error), raising=False)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(parser, "parse_args", lambda argv=None: args)
+    with pytest.raises(ValueError):
+        cli.main(["presets"])
