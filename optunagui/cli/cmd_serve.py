@@ -57,7 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="Flask's development server with tracebacks and reloading; never on a network",
     )
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--threads", type=int, default=16,
+                       help="worker threads (default 16; viewers waiting on one shared first "
+                            "render each hold a thread)")
     serve.add_argument("--no-follower", action="store_true",
                        help="do not follow attached studies in this process (run "
                             "`optunagui follow` beside it instead)")

@@ -161,6 +161,7 @@ class Trial(Base):
     __tablename__ = "run_trials"
     __table_args__ = (
         UniqueConstraint("run_id", "number"),
+        Index("ix_run_trials_run_id_state", "run_id", "state"),
         CheckConstraint(_in("state", TRIAL_STATES), name="state"),
     )
 
