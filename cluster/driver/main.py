@@ -32,7 +32,11 @@ from cluster.driver.control import ControlCallback, ControlStopper, stop_on_sigt
 from cluster.driver.events import EventSink
 from cluster.driver.prune_requests import AskBeforeStopping
 from cluster.driver.recovery import ORPHAN_MESSAGE, mark_orphans
-from cluster.driver.retry import failure_reason, write_when_database_answers
+from cluster.driver.retry import (
+    failure_reason,
+    wait_for_server_on_connect,
+    write_when_database_answers,
+)
 from cluster.driver.schedulers import build_scheduler
 from cluster.driver.search import (
     CodeSpace,
@@ -186,6 +190,7 @@ def run_driver(
         poll_interval_s: how often control requests are read (at most 2 s).
     """
     db = Database(settings.database_url)
+    wait_for_server_on_connect(db.engine)
     with db.session() as session:
         run = store.get_run(session, run_id)
         if run is None:
@@ -221,6 +226,10 @@ def run_driver(
         # status wait for it, so a run never stays "running" with no driver behind it.
         if context.sink is not None:
             write_when_database_answers(context.sink.flush, run_id, "the last events")
+        if final_status == RunStatus.failed:  # its trials end with it: none stays running
+            write_when_database_answers(
+                lambda: mark_orphans(db, run_id, build_storage(db), study_name), run_id,
+                "the end of its running trials")
         if final_status in TERMINAL_RUN_STATUSES:  # before the status: followers then find them
             _write_outputs(db, run_id, settings)
         write_when_database_answers(

@@ -1,6 +1,8 @@
 """A driver's last words when the database is away: retried until it answers.
 
-A run whose experiment ended (or broke) still has to write its last events and its status;
+A database server that restarts refuses new connections for a while: the driver's and its
+trials' connections wait for it (`wait_for_server_on_connect`). A run whose experiment
+ended (or broke) still has to write its last events and its status;
 with the database server restarting or its disk full, those writes fail for a while. They
 are tried again until the database takes them, so a run never stays "running" with no
 driver behind it, and its reason names the database's problem, not a SQL statement.
@@ -11,18 +13,58 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
 from optunagui.store.db import translate_error
 from optunagui.store.errors import StoreError
 
-__all__ = ["DATABASE_WAIT_S", "failure_reason", "write_when_database_answers"]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+__all__ = ["CONNECT_WAIT_S", "DATABASE_WAIT_S", "failure_reason", "wait_for_server_on_connect",
+           "write_when_database_answers"]
 
 logger = logging.getLogger(__name__)
 
 # How long a driver whose run has ended waits for the database to take its last words.
 DATABASE_WAIT_S = 600.0
+# How long a new connection waits for a database server that is away (restarting).
+CONNECT_WAIT_S = 120.0
+
+
+def wait_for_server_on_connect(engine: Engine, timeout_s: float = CONNECT_WAIT_S,
+                               every_s: float = 1.0) -> Engine:
+    """Make `engine`'s new connections wait for a database server that refuses them (down,
+    shutting down, starting up) for up to `timeout_s`, instead of failing the run.
+
+    With ``pool_pre_ping`` a pooled connection the restart broke is replaced by a new one,
+    which then waits here: the driver and its trials go on once the server is back. SQLite
+    (a file, no server) is left as it is.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine
+
+    def connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        deadline = time.monotonic() + timeout_s
+        warned = False
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError as error:
+                if time.monotonic() >= deadline:
+                    raise
+                if not warned:
+                    logger.warning("the database server refuses connections (%s); waiting "
+                                   "for it (at most %.0f s)", str(error).splitlines()[0],
+                                   timeout_s)
+                    warned = True
+                time.sleep(every_s)
+
+    event.listen(engine, "do_connect", connect)
+    return engine
 
 
 def failure_reason(error: BaseException) -> str:

@@ -29,6 +29,7 @@ from sqlalchemy import event
 
 from cluster.driver.context import RunState, get_context
 from cluster.driver.keys import FINAL_KEY, NUMBER_KEY, STEP_KEY, TRIAL_ID_KEY
+from cluster.driver.retry import wait_for_server_on_connect
 from optunagui.spec.space import param_from_distribution, space_from_dict, suggest
 from optunagui.store import Database, get_run, set_current_space
 
@@ -99,10 +100,11 @@ def build_storage(db: Database) -> optuna.storages.RDBStorage:
 
     On SQLite, Optuna's connections get the same settings as the product's own (WAL with
     ``synchronous = NORMAL``): a commit then no longer waits for the disk, which is most of
-    the cost of the study's per-step writes; a killed driver loses nothing committed.
+    the cost of the study's per-step writes; a killed driver loses nothing committed. On a
+    database server, new connections wait for a server that is restarting.
     """
     storage = db.optuna_storage()
-    engine = storage.engine
+    engine = wait_for_server_on_connect(storage.engine)
     if engine.dialect.name == "sqlite":
 
         def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -161,6 +163,7 @@ class StoredSpace:
     def read(self) -> dict[str, ParamSpec]:
         if self._db is None:
             self._db = Database(self.database_url)
+            wait_for_server_on_connect(self._db.engine)
         with self._db.session() as session:
             run = get_run(session, self.run_id)
             raw = dict(run.current_space or {}) if run is not None else {}
@@ -181,6 +184,7 @@ class CodeSpace(StoredSpace):
     def observe(self, distributions: Mapping[str, Any]) -> None:
         if self._db is None:
             self._db = Database(self.database_url)
+            wait_for_server_on_connect(self._db.engine)
         with self._db.session() as session:
             run = get_run(session, self.run_id)
             if run is None:

@@ -120,3 +120,73 @@ def test_cli_leaves_other_errors_alone(monkeypatch):
     monkeypatch.setattr(parser, "parse_args", lambda argv=None: args)
     with pytest.raises(ValueError):
         cli.main(["presets"])
+
+
+def test_connections_wait_for_a_database_server_that_is_restarting(monkeypatch):
+    import psycopg
+    from sqlalchemy import create_engine, text
+
+    from cluster.driver.retry import wait_for_server_on_connect
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    engine = create_engine(POSTGRES_ADMIN_URL, pool_pre_ping=True)
+    real_connect, refused = engine.dialect.connect, []
+
+    def connect(*cargs, **cparams):
+        if len(refused) < 2:
+            refused.append(1)
+            raise psycopg.OperationalError("the database system is starting up")
+        return real_connect(*cargs, **cparams)
+
+    monkeypatch.setattr(engine.dialect, "connect", connect)
+    wait_for_server_on_connect(engine, timeout_s=30, every_s=0.01)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+    assert len(refused) == 2
+
+
+def test_connections_give_up_once_the_wait_is_over(monkeypatch):
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError as SAOperationalError
+
+    from cluster.driver.retry import wait_for_server_on_connect
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    engine = create_engine(POSTGRES_ADMIN_URL)
+
+    def refuse(*cargs, **cparams):
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(engine.dialect, "connect", refuse)
+    wait_for_server_on_connect(engine, timeout_s=0.05, every_s=0.01)
+    with pytest.raises(SAOperationalError):
+        engine.connect()
+
+
+def test_a_failed_run_leaves_no_trial_running(tmp_settings, sqlite_db, monkeypatch):
+    import optuna
+
+    from cluster.driver.recovery import ORPHAN_MESSAGE
+
+    run_id, study_name = make_run(sqlite_db, make_spec())
+
+    def broken(db, run_id, spec, study_name, *args, **kwargs):
+        study = optuna.create_study(study_name=study_name, storage=db.optuna_storage())
+        trial = study.ask()
+        with db.session() as session:
+            store.upsert_trials(session, run_id, [{"number": trial.number, "state": "running"}])
+        raise RuntimeError("the experiment broke")
+
+    monkeypatch.setattr(driver_main, "_execute", broken)
+
+    assert driver_main.run_driver(run_id, tmp_settings) == "failed"
+    study = optuna.load_study(study_name=study_name, storage=sqlite_db.optuna_storage())
+    assert [t.state for t in study.get_trials()] == [optuna.trial.TrialState.FAIL]
+    with sqlite_db.session() as session:
+        rows = store.list_trials(session, run_id)
+        assert store.get_run(session, run_id).status_reason == "RuntimeError: the experiment broke"
+    assert [(r.state, r.error) for r in rows] == [("failed", ORPHAN_MESSAGE)]
