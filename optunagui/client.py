@@ -262,11 +262,16 @@ class Client:
     def create_alert_rule(self, experiment_id: int, name: str, kind: str,
                           params: Mapping[str, Any], *, run_id: int | None = None,
                           subscribers: list[int] | None = None,
+                          webhook: Mapping[str, str] | None = None,
                           idempotency_key: str | None = None) -> dict[str, Any]:
         """A rule on the experiment (or one of its runs), e.g. ``kind="metric_threshold"``,
-        ``params={"metric": "roc_auc", "op": ">", "value": 0.97}``; raises ApiError naming
-        each problem of a bad rule."""
+        ``params={"metric": "roc_auc", "op": ">", "value": 0.97}``; with ``webhook={"url":
+        ..., "format": "json" | "slack"}`` each alert is also posted there (the answer's
+        ``webhook_secret`` signs it, given only now). Raises ApiError naming each problem of
+        a bad rule."""
         body: dict[str, Any] = {"name": name, "kind": kind, "params": dict(params)}
+        if webhook is not None:
+            body["webhook"] = dict(webhook)
         if run_id is not None:
             body["run_id"] = run_id
         if subscribers is not None:

@@ -34,6 +34,8 @@ class Settings:
     public_url: str | None = None
     #: How many reverse proxies in front of the server set X-Forwarded-For/-Proto/-Host.
     trusted_proxies: int = 0
+    #: Alert webhooks may post to loopback and private networks (an admin's choice).
+    allow_private_webhooks: bool = False
 
     @property
     def is_embedded_database(self) -> bool:
@@ -64,6 +66,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allow_remote_images=_flag(env, "OPTUNAGUI_ALLOW_REMOTE_IMAGES"),
         public_url=_public_url(env.get("OPTUNAGUI_PUBLIC_URL", "")),
         trusted_proxies=_proxy_count(env.get("OPTUNAGUI_TRUSTED_PROXIES", "")),
+        allow_private_webhooks=_flag(env, "OPTUNAGUI_ALLOW_PRIVATE_WEBHOOKS"),
     )
 
 

@@ -45,6 +45,9 @@ class AlertRuleBody(_Body):
                                        description=f"some of: {', '.join(alerts.CHANNELS)}")
     subscribers: list[int] | None = Field(default=None, max_length=1000,
                                           description="member ids told; you when omitted")
+    webhook: dict[str, Any] | None = Field(
+        default=None, description='{"url": the receiver, "format": "json" or "slack"}: '
+        "post each alert there, signed (the secret is in the answer, once)")
 
 
 class AlertRuleRecord(BaseModel):
@@ -59,6 +62,10 @@ class AlertRuleRecord(BaseModel):
     subscribers: list[int]
     created_by: int | None
     created_at: datetime
+    webhook: dict[str, Any] | None = None
+    webhook_secret: str | None = Field(
+        default=None, description="signs the webhook's bodies (X-OptunaGui-Signature: "
+        "sha256=HMAC(secret, timestamp + '.' + body)); answered only when the rule is made")
 
 
 class AlertRuleList(BaseModel):
@@ -113,7 +120,8 @@ def _record(rule: alerts.RuleInfo) -> AlertRuleRecord:
                            name=rule.name, kind=rule.kind, params=rule.params,
                            description=rule.description, channels=rule.channels,
                            subscribers=rule.subscribers, created_by=rule.created_by,
-                           created_at=rule.created_at)
+                           created_at=rule.created_at, webhook=rule.webhook,
+                           webhook_secret=rule.webhook_secret)
 
 
 def list_alert_rules(call: Call) -> AlertRuleList:
@@ -131,7 +139,9 @@ def create_alert_rule(call: Call) -> AlertRuleRecord:
             rule = alerts.create_rule(session, call.ids["experiment_id"], name=body.name,
                                       kind=body.kind, params=body.params, run_id=body.run_id,
                                       channels=body.channels, subscribers=body.subscribers,
-                                      created_by=call.user_id)
+                                      created_by=call.user_id, webhook=body.webhook,
+                                      allow_private_webhooks=services.state().settings
+                                      .allow_private_webhooks)
     except alerts.RuleProblem as problem:
         raise ApiProblem(422, f"the rule has {len(problem.problems)} problem(s): nothing was "
                               "created", [{"field": field, "message": message}

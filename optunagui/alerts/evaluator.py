@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
+from optunagui.alerts.delivery import queue_webhook
 from optunagui.alerts.triggers import (
     Firing,
     RuleView,
@@ -178,6 +179,8 @@ def _record(session: Session, firings: list[Firing], experiment_of: dict[int, in
     if not new:
         return []
     recipients = _recipients(session, {f.rule_id for f in new})
+    rules = {rule.id: rule for rule in session.scalars(
+        select(AlertRule).where(AlertRule.id.in_({f.rule_id for f in new})))}
     for firing in new:
         alert = Alert(rule_id=firing.rule_id, experiment_id=experiment_of[firing.rule_id],
                       run_id=firing.run_id, trial_number=firing.trial_number, key=firing.key,
@@ -186,6 +189,7 @@ def _record(session: Session, firings: list[Firing], experiment_of: dict[int, in
         session.flush()
         for user_id in recipients.get(firing.rule_id, []):
             session.add(InboxItem(alert_id=alert.id, user_id=user_id))
+        queue_webhook(session, alert, rules[firing.rule_id])
     session.flush()
     return new
 

@@ -19,13 +19,15 @@ Who may create or delete a rule is the caller's decision (editors and owners).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from optunagui.alerts import webhooks
 from optunagui.store._util import require
 from optunagui.store.alerts import RULE_KINDS, AlertRule, AlertSubscription
 from optunagui.store.tables import Experiment, Membership, Run, User
@@ -46,7 +48,7 @@ __all__ = [
     "set_subscribed",
 ]
 
-CHANNELS = ("in_app",)  # the inbox and the pop-up; email and webhooks join this list
+CHANNELS = ("in_app", "webhook")  # in_app: the inbox and the pop-up
 OPERATORS = (">", ">=", "<", "<=")
 SCOPES = ("any_trial", "best")
 DIRECTIONS = ("maximize", "minimize")
@@ -82,6 +84,9 @@ class RuleInfo:
     created_by: int | None
     created_at: datetime
     subscribers: list[int]
+    webhook: dict[str, str] | None = None
+    #: The webhook's signing secret: only in what ``create_rule`` answers (shown once).
+    webhook_secret: str | None = None
 
     @property
     def description(self) -> str:
@@ -201,7 +206,7 @@ def clean_rule(name: object, kind: object, params: object, channels: object = No
     elif len(name.strip()) > MAX_NAME_CHARS:
         problems.append(("name", f"at most {MAX_NAME_CHARS} characters"))
     if channels is None:
-        channels = list(CHANNELS)
+        channels = ["in_app"]
     if (not isinstance(channels, list | tuple) or not channels
             or any(c not in CHANNELS for c in channels)):
         problems.append(("channels", f"a list of some of: {', '.join(CHANNELS)}, "
@@ -261,7 +266,7 @@ def _info(session: Session, rule: AlertRule) -> RuleInfo:
         .order_by(AlertSubscription.user_id)))
     return RuleInfo(rule.id, rule.experiment_id, rule.run_id, rule.name, rule.kind,
                     dict(rule.params), list(rule.channels), rule.created_by, rule.created_at,
-                    subscribers)
+                    subscribers, dict(rule.webhook) if rule.webhook else None)
 
 
 def create_rule(
@@ -275,6 +280,8 @@ def create_rule(
     run_id: int | None = None,
     channels: object = None,
     subscribers: list[int] | None = None,
+    webhook: object = None,
+    allow_private_webhooks: bool = False,
 ) -> RuleInfo:
     """Save a rule on the experiment (or on one of its runs); its subscribers are the members
     given, or the creator.
@@ -285,9 +292,22 @@ def create_rule(
         NotFound: no such experiment.
     """
     require(session, Experiment, experiment_id, "experiment")
+    if channels is None and webhook is not None:
+        channels = ["in_app", "webhook"]
     clean_name, clean_kind, clean_params, clean_channels = clean_rule(name, kind, params,
                                                                       channels)
     problems: list[tuple[str, str]] = []
+    clean_webhook = None
+    if "webhook" in clean_channels:
+        if webhook is None:
+            problems.append(("webhook", "the webhook channel needs a webhook: "
+                                        "{\"url\": ..., \"format\": \"json\" or \"slack\"}"))
+        else:
+            clean_webhook, found = webhooks.clean_webhook(webhook,
+                                                          allow_private=allow_private_webhooks)
+            problems += found
+    elif webhook is not None:
+        problems.append(("channels", "add \"webhook\" to the channels to use the webhook"))
     if run_id is not None:
         run = session.get(Run, run_id)
         if run is None or run.experiment_id != experiment_id:
@@ -302,13 +322,14 @@ def create_rule(
         raise RuleProblem(problems)
     rule = AlertRule(experiment_id=experiment_id, run_id=run_id, name=clean_name,
                      kind=clean_kind, params=clean_params, channels=clean_channels,
-                     created_by=created_by)
+                     created_by=created_by, webhook=clean_webhook,
+                     webhook_secret=secrets.token_urlsafe(32) if clean_webhook else None)
     session.add(rule)
     session.flush()
     for user_id in dict.fromkeys(wanted):
         session.add(AlertSubscription(rule_id=rule.id, user_id=user_id))
     session.flush()
-    return _info(session, rule)
+    return replace(_info(session, rule), webhook_secret=rule.webhook_secret)
 
 
 def get_rule(session: Session, rule_id: int) -> RuleInfo | None:

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 
+from optunagui.alerts.delivery import deliver_due
 from optunagui.alerts.evaluator import AlertEvaluator
 from optunagui.store import Database
 
@@ -19,9 +20,15 @@ logger = logging.getLogger(__name__)
 
 
 class AlertLoop:
-    def __init__(self, db: Database, *, interval_s: float = 0.5) -> None:
+    """Each tick: evaluate the rules, then send the webhook deliveries whose time has come."""
+
+    def __init__(self, db: Database, *, interval_s: float = 0.5,
+                 allow_private_webhooks: bool = False, public_url: str | None = None) -> None:
+        self.db = db
         self.evaluator = AlertEvaluator(db)
         self.interval_s = interval_s
+        self.allow_private_webhooks = allow_private_webhooks
+        self.public_url = public_url
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -30,6 +37,8 @@ class AlertLoop:
             started = time.monotonic()
             try:
                 self.evaluator.evaluate()
+                deliver_due(self.db, allow_private=self.allow_private_webhooks,
+                            public_url=self.public_url)
             except Exception:  # noqa: BLE001 - e.g. the database briefly away
                 logger.exception("the alert evaluator's pass failed; trying again")
             self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
@@ -46,6 +55,9 @@ class AlertLoop:
             self._thread.join(timeout)
 
 
-def start_alert_loop(db: Database, *, interval_s: float = 0.5) -> AlertLoop:
-    """Start evaluating alert rules in the background of this process."""
-    return AlertLoop(db, interval_s=interval_s).start()
+def start_alert_loop(db: Database, *, interval_s: float = 0.5,
+                     allow_private_webhooks: bool = False, public_url: str | None = None
+                     ) -> AlertLoop:
+    """Start evaluating alert rules (and sending their webhooks) in the background."""
+    return AlertLoop(db, interval_s=interval_s, allow_private_webhooks=allow_private_webhooks,
+                     public_url=public_url).start()

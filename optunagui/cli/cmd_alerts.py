@@ -43,15 +43,21 @@ def _print(result, as_json: bool) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from optunagui.alerts import AlertEvaluator
+    from optunagui.alerts.delivery import deliver_due
     from optunagui.store import StoreError
 
     if args.interval <= 0:
         raise CliError(f"--interval: a positive number of seconds, got {args.interval}")
-    with open_database(load_settings(), upgrade=True) as database:
+    settings = load_settings()
+    with open_database(settings, upgrade=True) as database:
         evaluator = AlertEvaluator(database)
         while True:
             try:
                 result = evaluator.evaluate()
+                for sent in deliver_due(database, allow_private=settings.allow_private_webhooks,
+                                        public_url=settings.public_url):
+                    print(f"webhook {sent.target}: {sent.status} ({sent.last_answer})",
+                          flush=True)
             except StoreError as error:
                 raise CliError(f"{database!r}: {error}") from None
             if args.once or result.fired or result.events:

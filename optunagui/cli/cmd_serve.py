@@ -234,7 +234,8 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.no_alerts:
         from optunagui.alerts import start_alert_loop
 
-        start_alert_loop(database)
+        start_alert_loop(database, allow_private_webhooks=settings.allow_private_webhooks,
+                         public_url=settings.public_url)
     url = f"http://{args.host}:{args.port}/"
     if args.debug:
         print(f"OptunaGui (debug) on {url}", flush=True)

@@ -31,8 +31,10 @@ __all__ = [
     "RULE_KINDS",
     "Alert",
     "AlertCursor",
+    "AlertDelivery",
     "AlertRule",
     "AlertSubscription",
+    "DELIVERY_STATUSES",
     "InboxItem",
 ]
 
@@ -44,6 +46,7 @@ RULE_KINDS = (
     "failed_share",
     "stalled",
 )
+DELIVERY_STATUSES = ("pending", "sent", "failed")
 _AUTOINCREMENT = {"sqlite_autoincrement": True}
 
 
@@ -63,6 +66,10 @@ class AlertRule(Base):
     kind: Mapped[str] = mapped_column(String(32))
     params: Mapped[dict[str, Any]] = mapped_column(JSONValue)
     channels: Mapped[list[str]] = mapped_column(JSONValue)
+    #: ``{"url": ..., "format": "json" | "slack"}`` when the rule posts to a webhook.
+    webhook: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, nullable=True)
+    #: Signs each webhook body (HMAC-SHA256); shown to the rule's creator once.
+    webhook_secret: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -127,3 +134,28 @@ class AlertCursor(Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSONValue)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlertDelivery(Base):
+    """One alert sent on one channel to one target (a webhook's address): written with the
+    alert, in its transaction, so a restart between the two neither loses nor repeats it."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "channel", "target"),
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in DELIVERY_STATUSES)})",
+                        name="status"),
+        Index("ix_alert_deliveries_status_next", "status", "next_attempt_at"),
+        _AUTOINCREMENT,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_answer: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -141,3 +141,38 @@ def test_inbox_marks_read_and_the_pop_up_shows_each_alert_once(app, world, datab
         entry = list_inbox(session, world.user_ids["olivia"])[0]
     assert "Marked unread" in _call(app, olivia, "mark_alert_read", {
         "refresh": 0, "clicks": [({"type": ALERT_TOGGLE, "entry": entry.inbox_id}, 1)]})
+
+
+def test_a_webhook_rule_from_the_page_shows_its_secret_once_and_its_deliveries(
+    app, world, database, client_for
+):
+    from dataclasses import replace
+
+    from dashapp.state import state
+    from optunagui.alerts.delivery import deliver_due
+    from optunagui.alerts.webhooks import Answer
+
+    values = {"experiment_id": str(world.alpha), "refresh": 0, "clicks": 1, **RULE_FORM,
+              "kind": "metric_threshold", "metric": "accuracy", "value": 0.5,
+              "webhook_url": "http://127.0.0.1:9/hook", "webhook_format": "slack"}
+    refused = _call(app, client_for("ed"), "create_alert_rule", values)
+    assert "webhook.url" in refused and "OPTUNAGUI_ALLOW_PRIVATE_WEBHOOKS" in refused
+    current = state(app.server)  # an admin allows private targets
+    current.settings = replace(current.settings, allow_private_webhooks=True)
+    made = _call(app, client_for("ed"), "create_alert_rule", values)
+    with database.session() as session:
+        [rule] = session.scalars(select(AlertRule)).all()
+        secret = rule.webhook_secret
+    assert secret and "shown only now" in made and secret in made
+
+    _fire(database, world)
+    sent: list[str] = []
+    deliver_due(database, allow_private=True,
+                send=lambda url, body, headers: sent.append(url) or Answer(200, "ok"))
+    assert sent == ["http://127.0.0.1:9/hook"]
+    page = _call(app, client_for("ed"), "show_alert_rules",
+                 {"experiment_id": str(world.alpha), "refresh": 0})
+    assert "Webhook deliveries" in page and "sent" in page and "slack webhook" in page
+    as_viewer = _call(app, client_for("vic"), "show_alert_rules",
+                      {"experiment_id": str(world.alpha), "refresh": 0})
+    assert "Webhook deliveries" not in as_viewer and secret not in as_viewer

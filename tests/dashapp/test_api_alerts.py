@@ -4,8 +4,11 @@ experiment's rules and alerts, and the Python client against a real server."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from dashapp.state import state
 from optunagui.alerts import AlertEvaluator, create_rule, get_rule, list_inbox
 from optunagui.client import ApiError
 from optunagui.store import append_events
@@ -111,3 +114,29 @@ def test_a_script_makes_a_rule_and_reads_its_inbox(client_of, world, database): 
     assert editor.mark_alerts_read([inbox["alerts"][0]["id"]], read=False) == 1
     assert "deleted" in editor.delete_alert_rule(world.alpha, rule["id"])
     assert editor.alert_rules(world.alpha) == []
+
+
+def test_a_webhook_rule_answers_its_secret_once_and_refuses_private_targets(
+    app, world, database
+):
+    client = app.server.test_client()
+    headers = _headers("editor", world, database)
+    body = {"name": "to the team channel", "kind": "best_improves",
+            "params": {"metric": "accuracy"},
+            "webhook": {"url": "http://127.0.0.1:9/hook", "format": "slack"}}
+    refused = client.post(RULES.format(world.alpha), headers=headers, json=body)
+    assert refused.status_code == 422
+    [problem] = refused.get_json()["problems"]
+    assert problem["field"] == "webhook.url" and "OPTUNAGUI_ALLOW_PRIVATE_WEBHOOKS" in (
+        problem["message"])
+
+    current = state(app.server)  # an admin set OPTUNAGUI_ALLOW_PRIVATE_WEBHOOKS=1
+    current.settings = replace(current.settings, allow_private_webhooks=True)
+    made = client.post(RULES.format(world.alpha), headers=headers, json=body)
+    assert made.status_code in (200, 201), made.get_json()
+    answer = made.get_json()
+    assert answer["channels"] == ["in_app", "webhook"] and len(answer["webhook_secret"]) > 20
+    assert answer["webhook"] == {"url": "http://127.0.0.1:9/hook", "format": "slack"}
+    listed = client.get(RULES.format(world.alpha), headers=_headers("viewer", world, database))
+    [rule] = listed.get_json()["rules"]
+    assert rule["webhook_secret"] is None

@@ -4,6 +4,7 @@ may subscribe; editors and owners create and delete rules (through ``optunagui.a
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import dash
 import dash_bootstrap_components as dbc
@@ -16,6 +17,7 @@ from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
 from dashapp.permissions import Role, parse_id
 from optunagui import alerts
+from optunagui.alerts.delivery import DeliveryRecord, list_deliveries
 
 __all__ = [
     "alert_ids",
@@ -45,6 +47,9 @@ class alert_ids:
     trials = "experiment-alert-trials"
     minutes = "experiment-alert-minutes"
     share = "experiment-alert-share"
+    webhook_url = "experiment-alert-webhook-url"
+    webhook_format = "experiment-alert-webhook-format"
+    deliveries = "experiment-alert-deliveries"
     create = "experiment-alert-create"
     feedback = "experiment-alert-feedback"
     delete = "experiment-alert-delete"  # pattern-matching type, with "rule"
@@ -94,11 +99,20 @@ def alert_rules_body() -> list[Any]:
         ], class_name="g-2 mb-2"),
         dbc.Checklist(id=alert_ids.statuses, inline=True, value=["failed"], class_name="small mb-2",
                       options=[{"label": s, "value": s} for s in alerts.RUN_END_STATUSES]),
+        dbc.Row([
+            _field("Also post to a webhook (optional)", dbc.Input(
+                id=alert_ids.webhook_url, maxLength=2000, size="sm", type="url",
+                placeholder="https://hooks.slack.com/services/..."), 6),
+            _field("Body", dbc.Select(id=alert_ids.webhook_format, value="json", size="sm",
+                                      options=[{"label": "JSON", "value": "json"},
+                                               {"label": "Slack text", "value": "slack"}])),
+        ], class_name="g-2 mb-2"),
         dbc.Button("Create rule", id=alert_ids.create, color="primary", size="sm"),
         html.Div(id=alert_ids.feedback, className="mt-2"),
     ], id=alert_ids.manage, style=HIDDEN, className="mt-3")
     return [html.Div(id=alert_ids.rules), form,
-            html.H6("Latest alerts", className="mt-3"), html.Div(id=alert_ids.history)]
+            html.H6("Latest alerts", className="mt-3"), html.Div(id=alert_ids.history),
+            html.Div(id=alert_ids.deliveries)]
 
 
 def _rules_table(rules: list[alerts.RuleInfo], user_id: int | None, can_edit: bool) -> Any:
@@ -114,8 +128,10 @@ def _rules_table(rules: list[alerts.RuleInfo], user_id: int | None, can_edit: bo
             actions.append(dbc.Button("Delete", size="sm", color="link", class_name="p-0",
                                       id={"type": alert_ids.delete, "rule": rule.id}))
         where = f"run {rule.run_id}" if rule.run_id is not None else "every run"
-        rows.append([rule.name, rule.description, where,
-                     f"{len(rule.subscribers)} subscriber(s)", html.Span(actions)])
+        told = f"{len(rule.subscribers)} subscriber(s)"
+        if rule.webhook:
+            told += f" and a {rule.webhook['format']} webhook"
+        rows.append([rule.name, rule.description, where, told, html.Span(actions)])
     return components.table(["Rule", "When", "On", "Told", ""], rows)
 
 
@@ -128,14 +144,25 @@ def _history(entries: list[alerts.AlertEntry]) -> Any:
         for entry in entries])
 
 
+def _deliveries(log: list[DeliveryRecord]) -> Any:
+    if not log:
+        return None
+    return html.Div([html.H6("Webhook deliveries", className="mt-3"), components.table(
+        ["Alert", "To", "Status", "Tries", "Last answer"],
+        [[f"#{d.alert_id}", urlsplit(d.target).hostname or d.target, d.status, d.attempts,
+          d.last_answer or ""] for d in log])])
+
+
 def show_alert_rules(access: Access, refresh: Any, poll: Any, experiment_id: Any
                      ) -> dict[str, Any]:
     with services.database().session() as session:
         rules = alerts.list_rules(session, access.experiment_id or 0)
         history = alerts.list_alerts(session, access.experiment_id or 0, limit=ALERTS_SHOWN)
+        log = list_deliveries(session, access.experiment_id or 0, limit=ALERTS_SHOWN)
     can_edit = access.holds(Role.editor)
     return {"rules": _rules_table(rules, access.principal.user_id, can_edit),
-            "history": _history(history), "manage": SHOWN if can_edit else HIDDEN}
+            "history": _history(history), "manage": SHOWN if can_edit else HIDDEN,
+            "deliveries": _deliveries(log) if can_edit else None}
 
 
 def rule_params(kind: Any, form: dict[str, Any]) -> dict[str, Any]:
@@ -153,19 +180,29 @@ def rule_params(kind: Any, form: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_alert_rule(access: Access, clicks: Any, experiment_id: Any, name: Any, kind: Any,
-                      run: Any, refresh: Any, **form: Any) -> Any:
+                      run: Any, refresh: Any, webhook_url: Any = None,
+                      webhook_format: Any = "json", **form: Any) -> Any:
     run_id = None
     if run not in (None, ""):
         run_id = parse_id(str(run))
         if run_id is None:
             return refused("Run id: a run of this experiment, or empty for every run.")
+    hook = None
+    if isinstance(webhook_url, str) and webhook_url.strip():
+        hook = {"url": webhook_url.strip(), "format": webhook_format}
     try:
         with services.database().session() as session:
-            rule = alerts.create_rule(session, access.experiment_id or 0, name=name, kind=kind,
-                                      params=rule_params(kind, form), run_id=run_id,
-                                      created_by=access.principal.user_id)
+            rule = alerts.create_rule(
+                session, access.experiment_id or 0, name=name, kind=kind,
+                params=rule_params(kind, form), run_id=run_id,
+                created_by=access.principal.user_id, webhook=hook,
+                allow_private_webhooks=services.state().settings.allow_private_webhooks)
     except alerts.RuleProblem as problem:
         return refused(str(problem))
+    if rule.webhook_secret:
+        return done(f"Rule {rule.name!r} created. Its webhook requests are signed with this "
+                    f"secret (X-OptunaGui-Signature), shown only now: {rule.webhook_secret}",
+                    refresh)
     return done(f"Rule {rule.name!r} created.", refresh)
 
 
@@ -206,13 +243,14 @@ def register_alert_rules(app: dash.Dash) -> None:
         app, requires=guard.experiment(Role.viewer, "experiment_id"),
         output={"rules": Output(alert_ids.rules, "children"),
                 "history": Output(alert_ids.history, "children"),
-                "manage": Output(alert_ids.manage, "style")},
+                "manage": Output(alert_ids.manage, "style"),
+                "deliveries": Output(alert_ids.deliveries, "children")},
         inputs={"refresh": Input(refresh_id, "data"), "poll": Input(ids.poll, "n_intervals")},
         state={**experiment},  # Dash adds the inputs to the state dict it is given
     )(show_alert_rules)
     form = {name: State(getattr(alert_ids, name), "value")
             for name in ("name", "kind", "run", "metric", "op", "value", "scope", "statuses",
-                         "trials", "minutes", "share")}
+                         "trials", "minutes", "share", "webhook_url", "webhook_format")}
     guard.guarded_callback(
         app, requires=guard.experiment(Role.editor, "experiment_id"),
         output=action_outputs(alert_ids.feedback, refresh_id),
