@@ -10,13 +10,13 @@ growing pause (up to a minute), without holding up the other studies.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
 from optunagui import store
 from optunagui.attach.follower import PollOutcome, poll_run
 from optunagui.attach.readers import ReaderCache
+from optunagui.background import PeriodicLoop
 from optunagui.store import Database
 from optunagui.tracking import sync_run, tracks_anything
 
@@ -27,15 +27,16 @@ logger = logging.getLogger(__name__)
 MAX_BACKOFF_S = 60.0
 
 
-class FollowerLoop:
+class FollowerLoop(PeriodicLoop):
+    thread_name = "optunagui-follower"
+    failure = "the follower's pass failed; trying again"
+
     def __init__(self, db: Database, *, interval_s: float = 2.0,
                  after_poll: Callable[[int, PollOutcome], None] | None = None) -> None:
+        super().__init__(interval_s)
         self.db = db
-        self.interval_s = interval_s
         self.after_poll = after_poll
         self.readers = ReaderCache()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._retry_at: dict[int, tuple[float, float]] = {}
 
     def poll_all(self) -> dict[int, PollOutcome]:
@@ -76,23 +77,9 @@ class FollowerLoop:
         except Exception:  # noqa: BLE001 - a tracker must never stop the follower
             logger.exception("run %s: the tracker sync failed", run_id)
 
-    def run_forever(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            try:
-                self.poll_all()
-            except Exception:  # noqa: BLE001 - e.g. the product's database briefly away
-                logger.exception("the follower's pass failed; trying again")
-            self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
-
-    def start(self) -> FollowerLoop:
-        self._thread = threading.Thread(target=self.run_forever, name="optunagui-follower",
-                                        daemon=True)
-        self._thread.start()
-        return self
+    def tick(self) -> None:
+        self.poll_all()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
         self.readers.close()
