@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from optuna.exceptions import StorageInternalError
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,13 +25,15 @@ from optunagui.store.errors import StoreError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-__all__ = ["CONNECT_WAIT_S", "DATABASE_WAIT_S", "failure_reason", "wait_for_server_on_connect",
-           "write_when_database_answers"]
+__all__ = ["CONNECT_WAIT_S", "DATABASE_ERRORS", "DATABASE_WAIT_S", "failure_reason",
+           "wait_for_server_on_connect", "write_when_database_answers"]
 
 logger = logging.getLogger(__name__)
 
 # How long a driver whose run has ended waits for the database to take its last words.
 DATABASE_WAIT_S = 600.0
+# What a write raises while the database is away (Optuna's storage wraps SQLAlchemy's).
+DATABASE_ERRORS = (StoreError, SQLAlchemyError, StorageInternalError)
 # How long a new connection waits for a database server that is away (restarting).
 CONNECT_WAIT_S = 120.0
 
@@ -86,8 +89,8 @@ def write_when_database_answers(
 ) -> bool:
     """Call `write` until the database takes it or `timeout_s` has passed; True if written.
 
-    `write` fails by raising a database error, or by returning False (the event sink's
-    flush, which keeps what it could not write).
+    `write` fails by raising a database error (ours, SQLAlchemy's or Optuna's storage's),
+    or by returning False (the event sink's flush, which keeps what it could not write).
     """
     deadline = time.monotonic() + timeout_s
     warned = False
@@ -98,7 +101,7 @@ def write_when_database_answers(
                     logger.warning("run %s: wrote %s once the database answered", run_id, what)
                 return True
             problem = "the database refused it"
-        except (StoreError, SQLAlchemyError) as error:
+        except DATABASE_ERRORS as error:
             problem = str(error).splitlines()[0]
         except Exception:
             logger.exception("run %s: could not write %s", run_id, what)
