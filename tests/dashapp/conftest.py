@@ -67,6 +67,15 @@ def database(settings):
     db.dispose()
 
 
+@pytest.fixture
+def cli_db(tmp_settings):
+    """The command line's database: migrated, on the data directory of ``tmp_settings``."""
+    database = Database(tmp_settings.database_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
 @pytest.fixture(scope="session")
 def password_hash() -> str:
     return hash_password(PASSWORD)

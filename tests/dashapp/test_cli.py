@@ -12,16 +12,7 @@ from optunagui.accounts import verify_password
 from optunagui.cli import main
 from optunagui.cli.cmd_serve import ServeError, ensure_admin, resolve_secret_key
 from optunagui.cli.cmd_user import read_password
-from optunagui.store import Database
 from optunagui.store import users as user_store
-
-
-@pytest.fixture
-def cli_db(tmp_settings):
-    database = Database(tmp_settings.database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 def _stdin(monkeypatch, text: str) -> None:

@@ -21,14 +21,6 @@ OLD = "the old password"
 NEW = "a better password"
 
 
-@pytest.fixture
-def cli_db(tmp_settings):
-    database = Database(tmp_settings.database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
-
-
 def _stdin(monkeypatch, text: str) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
 

@@ -9,7 +9,6 @@ import pytest
 from optunagui.alerts import create_rule, list_inbox
 from optunagui.cli import main
 from optunagui.store import (
-    Database,
     append_events,
     create_experiment,
     create_run,
@@ -17,14 +16,6 @@ from optunagui.store import (
 )
 
 SPEC = {"metrics": [{"name": "roc_auc", "direction": "maximize"}]}
-
-
-@pytest.fixture
-def cli_db(tmp_settings):
-    database = Database(tmp_settings.database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture
