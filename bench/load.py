@@ -7,15 +7,23 @@ once a second, and the table's page whenever a poll brings a new state (the grid
 its rows then). All viewers open at once. Meanwhile a writer adds one trial a second the way
 the driver does (trial row and its events in one transaction).
 
-Scenarios (each on a fresh copy of a cached SQLite file of runs, see ``bench._runs``):
+Scenarios (each on a fresh copy of a cached SQLite file of runs, see ``bench._runs``, or with
+``--database postgresql`` of a PostgreSQL template database of them, see ``bench._pg_runs``):
 20 viewers of a 10,000-trial run, 50 viewers of it, 20 viewers of a 100,000-trial run.
 Reports per scenario: latency p50/p95/p99/max of the polling phase (every request), errors
 and timeouts, first renders when all open at once, the server's CPU and RSS (psutil), the
 deepest waitress queue it logged, the load average. Prints a table and writes
 bench/results/load.json.
 
+``--servers 1,2`` runs each scenario once per count of server processes on the one database,
+each with its alert loop, several behind a round-robin proxy in its own process
+(``bench._proxy``, the stand-in for nginx; ``--proxy`` puts it before a single server too, so
+the two differ only in the count). CPU and RSS are then of all servers together (and each),
+the proxy's CPU apart.
+
     .venv/bin/python -m bench.load [--duration 120] [--viewers 20,50] [--big-viewers 20]
-        [--trials 10000] [--big-trials 100000] [--threads N] [--only 10000/20]
+        [--trials 10000] [--big-trials 100000] [--threads N] [--servers 1,2] [--proxy]
+        [--database sqlite|postgresql] [--postgres-url URL]
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,8 +49,10 @@ import aiohttp
 import psutil
 
 from bench._browser import bare_env, cpu_seconds, free_port, rss_bytes, server
+from bench._pg_runs import postgres_runs
 from bench._runs import PASSWORD, USER, cached_runs_file, run_ids, run_name, write_trials
 from bench.browser import served_code
+from bench.store import DEFAULT_POSTGRES
 from optunagui.store import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,29 +255,44 @@ class Writer(threading.Thread):
 
 
 class Meter(threading.Thread):
-    """The server's CPU share and RSS, sampled every second."""
+    """The servers' CPU share and RSS (each, and all together), and the proxy's CPU, sampled
+    every second."""
 
-    def __init__(self, process: Any) -> None:
+    def __init__(self, processes: list[Any], proxy: Any | None = None) -> None:
         super().__init__(daemon=True)
-        self.process, self.stopped = process, threading.Event()
-        self.rss: list[int] = []
-        self.cpu_start = cpu_seconds(process) or 0.0
+        self.processes, self.proxy, self.stopped = processes, proxy, threading.Event()
+        self.rss: list[list[int]] = [[] for _ in processes]
+        self.cpu_start = [cpu_seconds(p) or 0.0 for p in processes]
+        self.proxy_cpu_start = (cpu_seconds(proxy) or 0.0) if proxy is not None else 0.0
         self.t0 = time.monotonic()
 
     def run(self) -> None:
         while not self.stopped.wait(1.0):
-            rss = rss_bytes(self.process)
-            if rss is not None:
-                self.rss.append(rss)
+            for samples, process in zip(self.rss, self.processes, strict=True):
+                rss = rss_bytes(process)
+                if rss is not None:
+                    samples.append(rss)
 
     def stop(self) -> dict[str, Any]:
         self.stopped.set()
         self.join(timeout=5)
-        spent = (cpu_seconds(self.process) or 0.0) - self.cpu_start
         wall = time.monotonic() - self.t0
-        return {"server_cpu_s": round(spent, 1), "server_cpu_cores": round(spent / wall, 2),
-                "server_rss_max_mb": round(max(self.rss, default=0) / 2**20),
-                "server_rss_end_mb": round((self.rss or [0])[-1] / 2**20)}
+        spent = [(cpu_seconds(p) or 0.0) - start
+                 for p, start in zip(self.processes, self.cpu_start, strict=True)]
+        together = [sum(values) for values in zip(*self.rss, strict=False)]
+        usage = {"server_cpu_s": round(sum(spent), 1),
+                 "server_cpu_cores": round(sum(spent) / wall, 2),
+                 "server_rss_max_mb": round(max(together, default=0) / 2**20),
+                 "server_rss_end_mb": round((together or [0])[-1] / 2**20)}
+        if len(self.processes) > 1:
+            usage["per_server"] = [
+                {"cpu_cores": round(cpu / wall, 2),
+                 "rss_max_mb": round(max(samples, default=0) / 2**20)}
+                for cpu, samples in zip(spent, self.rss, strict=True)]
+        if self.proxy is not None:
+            proxy_cpu = (cpu_seconds(self.proxy) or 0.0) - self.proxy_cpu_start
+            usage["proxy_cpu_cores"] = round(proxy_cpu / wall, 2)
+        return usage
 
 
 # -- one scenario -------------------------------------------------------------------------------
@@ -309,47 +334,91 @@ def _queue_depth(log: Path) -> int:
     return max(depths, default=0)
 
 
+@dataclass(frozen=True)
+class Setup:
+    servers: int = 1
+    proxy: bool = False
+    database: str = "sqlite"
+    postgres_url: str = DEFAULT_POSTGRES
+    threads: int | None = None
+
+
+@dataclass
+class Served:
+    base_url: str  # the proxy's, or the one server's
+    database_url: str
+    processes: list[Any]
+    proxy: Any | None
+    logs: list[Path]
+
+
 @contextmanager
-def _served(runs_file: Path, threads: int | None, code: Path | None
-            ) -> Iterator[tuple[str, Any, Path, Path]]:
-    with tempfile.TemporaryDirectory(prefix="og-bench-load-") as folder:
-        work = Path(folder)
-        (work / "data").mkdir()
+def _database(runs_file: Path | None, work: Path, postgres_url: str, n: int
+              ) -> Iterator[str]:
+    """A copy of the cached SQLite file when there is one, else a fresh PostgreSQL copy."""
+    if runs_file is not None:
         database = work / "data" / "optunagui.db"
         shutil.copyfile(runs_file, database)
-        port = free_port()
-        command = [sys.executable, "-m", "optunagui", "serve", "--host", "127.0.0.1",
-                   "--port", str(port), "--no-follower"]
-        if threads is not None:
-            command += ["--threads", str(threads)]
-        log = work / "serve.log"
-        env = bare_env(OPTUNAGUI_DATA_DIR=str(work / "data"))
+        yield f"sqlite:///{database}"
+        return
+    with postgres_runs(postgres_url, [n]) as url:
+        yield url
+
+
+@contextmanager
+def _served(runs_file: Path | None, setup: Setup, n: int, code: Path | None) -> Iterator[Served]:
+    """`setup.servers` server processes on one database (alert loops on, as `serve` starts
+    them), behind the round-robin proxy (in its own process) when there are several or
+    `setup.proxy` asks for it."""
+    with tempfile.TemporaryDirectory(prefix="og-bench-load-") as folder, ExitStack() as stack:
+        work = Path(folder)
+        (work / "data").mkdir()
+        url = stack.enter_context(_database(runs_file, work, setup.postgres_url, n))
+        env = bare_env(OPTUNAGUI_DATA_DIR=str(work / "data"), OPTUNAGUI_DATABASE_URL=url,
+                       OPTUNAGUI_SECRET_KEY="bench-load-" + "k" * 32)
         if code is not None:
             env["PYTHONPATH"] = str(code)
-        with server(command, env, f"http://127.0.0.1:{port}/login", log,
-                    cwd=code or ROOT) as process:
-            yield f"http://127.0.0.1:{port}", process, database, log
+        processes, logs, upstreams = [], [], []
+        for index in range(setup.servers):
+            port = free_port()
+            command = [sys.executable, "-m", "optunagui", "serve", "--host", "127.0.0.1",
+                       "--port", str(port), "--no-follower"]
+            if setup.threads is not None:
+                command += ["--threads", str(setup.threads)]
+            logs.append(work / f"serve-{index}.log")
+            processes.append(stack.enter_context(server(
+                command, env, f"http://127.0.0.1:{port}/login", logs[-1], cwd=code or ROOT)))
+            upstreams.append(f"http://127.0.0.1:{port}")
+        proxy = None
+        base_url = upstreams[0]
+        if setup.servers > 1 or setup.proxy:
+            port = free_port()
+            proxy = stack.enter_context(server(
+                [sys.executable, "-m", "bench._proxy", "--port", str(port), *upstreams],
+                bare_env(), f"http://127.0.0.1:{port}/login", work / "proxy.log", cwd=ROOT))
+            base_url = f"http://127.0.0.1:{port}"
+        yield Served(base_url, url, processes, proxy, logs)
 
 
-def scenario(runs_file: Path, n: int, viewers: int, duration_s: float, threads: int | None,
+def scenario(runs_file: Path | None, n: int, viewers: int, duration_s: float, setup: Setup,
              timeout_s: float, code: Path | None = None) -> dict[str, Any]:
-    with _served(runs_file, threads, code) as (base_url, process, database, log):
-        url = f"sqlite:///{database}"
-        probe = Database(url)
+    with _served(runs_file, setup, n, code) as served:
+        probe = Database(served.database_url)
         run_id = run_ids(probe)[run_name(n)]
         probe.dispose()
         load_before = os.getloadavg()
         client_cpu = sum(psutil.Process().cpu_times()[:2])
-        writer, meter = Writer(url, run_id, first=n), Meter(process)
+        writer = Writer(served.database_url, run_id, first=n)
+        meter = Meter(served.processes, served.proxy)
         writer.start()
         meter.start()
         try:
             tally, opened_at, steady_from = asyncio.run(
-                _viewers(base_url, run_id, viewers, duration_s, timeout_s))
+                _viewers(served.base_url, run_id, viewers, duration_s, timeout_s))
         finally:
             writer.stop()
             usage = meter.stop()
-        queue = _queue_depth(log)
+        queue = max(_queue_depth(log) for log in served.logs)
         client_cpu = sum(psutil.Process().cpu_times()[:2]) - client_cpu
     steady = [s for when, kind, s in tally.samples if when >= steady_from]
     polls = [s for when, kind, s in tally.samples if when >= steady_from and kind == "poll"]
@@ -358,7 +427,9 @@ def scenario(runs_file: Path, n: int, viewers: int, duration_s: float, threads: 
         errors[f"{kind}: {what}"] = errors.get(f"{kind}: {what}", 0) + 1
     return {
         "trials": n, "viewers": viewers, "duration_s": duration_s,
-        "threads": threads, "requests": len(steady), **_quantiles(steady),
+        "threads": setup.threads, "servers": setup.servers,
+        "proxy": served.proxy is not None, "database": setup.database,
+        "requests": len(steady), **_quantiles(steady),
         "polls": {"count": len(polls), **_quantiles(polls)},
         "by_kind": {kind: sum(k == kind for when, k, _ in tally.samples if when >= steady_from)
                     for kind in ("poll", "rows")},
@@ -394,9 +465,17 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:.0f}"
 
 
+def _proxy_cpu(result: dict[str, Any]) -> str:
+    if "proxy_cpu_cores" not in result:
+        return ""
+    return f"proxy CPU {result['proxy_cpu_cores']} cores, "
+
+
 def report(result: dict[str, Any]) -> None:
     first = result["first_render"]
-    print(f"{result['viewers']} viewers of {result['trials']:,} trials, "
+    where = (f"{result['servers']} server{'s' if result['servers'] > 1 else ''}"
+             f"{' behind the proxy' if result['proxy'] else ''}, {result['database']}")
+    print(f"{result['viewers']} viewers of {result['trials']:,} trials ({where}), "
           f"{result['duration_s']:.0f} s: {result['requests']} requests, "
           f"p50 {_ms(result['p50_s'])} ms, p95 {_ms(result['p95_s'])} ms, "
           f"p99 {_ms(result['p99_s'])} ms, max {_ms(result['max_s'])} ms; "
@@ -404,6 +483,7 @@ def report(result: dict[str, Any]) -> None:
     print(f"  first renders (all open at once): p50 {_ms(first['p50_s'])} ms, max "
           f"{_ms(first['max_s'])} ms, all open in {first['all_open_s']} s; server CPU "
           f"{result['server_cpu_cores']} cores, RSS max {result['server_rss_max_mb']} MB, "
+          f"{_proxy_cpu(result)}"
           f"waitress queue ≤ {result['waitress_queue_max']}, load average "
           f"{result['load_average_before'][0]} → {result['load_average_after'][0]}")
     slowest = sorted(result["open_by_callback"].items(), key=lambda kv: -(kv[1]["p50_s"] or 0))
@@ -423,6 +503,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=10_000)
     parser.add_argument("--big-trials", type=int, default=100_000)
     parser.add_argument("--threads", type=int, help="waitress threads (default: serve's)")
+    parser.add_argument("--servers", default="1",
+                        help="server processes on the one database, comma-separated to "
+                             "compare (e.g. 1,2); several are behind the round-robin proxy")
+    parser.add_argument("--proxy", action="store_true",
+                        help="put the proxy in front of a single server too (a fair 1 vs 2)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES,
+                        help="PostgreSQL admin URL (with --database postgresql)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     parser.add_argument("--label", default="", help="a name for this run in the JSON")
     parser.add_argument("--at", metavar="REVISION", help="serve this committed revision "
@@ -434,22 +522,32 @@ def main(argv: list[str] | None = None) -> int:
         counts = [int(v) for v in args.viewers.split(",") if v.strip()]
     except ValueError:
         parser.error(f"--viewers: comma-separated whole numbers, not {args.viewers!r}")
+    try:
+        server_counts = [int(v) for v in args.servers.split(",") if v.strip()]
+    except ValueError:
+        parser.error(f"--servers: comma-separated whole numbers, not {args.servers!r}")
+    if not server_counts or any(c < 1 for c in server_counts):
+        parser.error("--servers: at least 1 each")
     if any(c < 1 for c in counts) or args.big_viewers < 0 or args.duration <= 0:
         parser.error("--viewers need at least 1 each, --big-viewers 0 or more, "
                      "--duration above 0")
     plan = [(args.trials, c) for c in counts]
     if args.big_viewers:
         plan.append((args.big_trials, args.big_viewers))
-    runs_file, _ = cached_runs_file(args.cache_dir, sorted({(n, 0) for n, _ in plan}))
+    runs_file = (cached_runs_file(args.cache_dir, sorted({(n, 0) for n, _ in plan}))[0]
+                 if args.database == "sqlite" else None)
     results = []
     with served_code(args.at) as (code, served):
         print(f"serving {served}; {psutil.cpu_count()} CPUs, load average "
               f"{os.getloadavg()[0]:.1f}", flush=True)
         for n, viewers in plan:
-            result = scenario(runs_file, n, viewers, args.duration, args.threads, args.timeout,
-                              code)
-            report(result)
-            results.append(result)
+            for servers in server_counts:
+                setup = Setup(servers=servers, proxy=args.proxy, database=args.database,
+                              postgres_url=args.postgres_url, threads=args.threads)
+                result = scenario(runs_file, n, viewers, args.duration, setup, args.timeout,
+                                  code)
+                report(result)
+                results.append(result)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     entry = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "label": args.label,
