@@ -1,0 +1,70 @@
+"""An earlier run as the suggestions read it, and the best of its finished trials."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from optunagui.spec.model import ParamSpec
+
+if TYPE_CHECKING:
+    from optunagui.store.trials import TrialRow
+
+__all__ = ["BEST_SHARE", "MIN_BEST", "MIN_TRIALS", "PastRun", "space_of_spec"]
+
+#: A run counts as a source once it has this many complete trials with a value.
+MIN_TRIALS = 10
+#: Its best trials: this share of its complete trials by its first metric ...
+BEST_SHARE = 0.2
+#: ... and never fewer than this many.
+MIN_BEST = 3
+
+
+def space_of_spec(spec: Mapping[str, Any]) -> dict[str, ParamSpec]:
+    """The searched space stored with a run (a validated spec holds it whole); entries that no
+    longer parse are left out."""
+    found: dict[str, ParamSpec] = {}
+    for name, entry in (spec.get("space") or {}).items():
+        try:
+            found[str(name)] = ParamSpec.model_validate(entry)
+        except ValueError:
+            continue
+    return found
+
+
+@dataclass(frozen=True)
+class PastRun:
+    """An earlier run: its searched space, its first metric's direction and its trials.
+
+    Attributes:
+        trials: the run's trials (any state); only complete ones with a finite first value
+            are read.
+        match: how its data relates to the draft's (one of ``record.MATCHES``).
+    """
+
+    run_id: int
+    experiment_id: int
+    name: str
+    space: Mapping[str, ParamSpec]
+    direction: str
+    trials: Sequence[TrialRow]
+    match: str = "same dataset"
+    metric: str = "value"
+
+    def finished(self) -> list[TrialRow]:
+        return [t for t in self.trials if t.state == "complete" and t.value is not None
+                and math.isfinite(t.value)]
+
+    @property
+    def usable(self) -> bool:
+        return len(self.finished()) >= MIN_TRIALS
+
+    def best(self) -> list[TrialRow]:
+        """Its best complete trials, best first: ``BEST_SHARE`` of them, at least ``MIN_BEST``."""
+        finished = self.finished()
+        sign = -1.0 if self.direction == "maximize" else 1.0
+        ordered = sorted(finished, key=lambda t: (sign * float(t.value), t.number))  # type: ignore[arg-type]
+        n_best = max(MIN_BEST, math.ceil(BEST_SHARE * len(finished)))
+        return ordered[:n_best]
