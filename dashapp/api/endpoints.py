@@ -18,6 +18,7 @@ from dashapp.api import (
     notes,
     run_actions,
     runs,
+    suggest,
 )
 from dashapp.api import schemas as s
 from dashapp.api.alerts import ALERT_ENDPOINTS
@@ -79,6 +80,9 @@ _EXPERIMENTS = [
 _LAUNCH = [
     Endpoint("POST", "/specs/validate", "Check a spec: every problem with its path.", USER,
              launch.validate, "runs", body=s.SpecBody, response=s.SpecCheck),
+    Endpoint("POST", "/suggest",
+             "Starting ranges for a spec from the earlier runs you may read.", USER,
+             suggest.suggest, "runs", body=suggest.SuggestBody, response=suggest.SuggestAnswer),
     Endpoint("POST", "/experiments/{experiment_id}/runs",
              "Launch a run from a spec: its id and page.", EXPERIMENT_EDITOR, launch.launch_run,
              "runs", body=s.LaunchBody, response=s.LaunchAnswer, status=201),

@@ -4,7 +4,7 @@ on the same dataset or, when none of those has enough finished trials, on data l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -23,9 +23,13 @@ if TYPE_CHECKING:
 __all__ = ["find_past_runs", "readable_runs_of_model"]
 
 
-def readable_runs_of_model(session: Session, user_id: int, model: str, task: str | None
-                           ) -> list[Run]:
-    """Runs of ``model`` (for ``task``) in the experiments ``user_id`` may read, oldest first."""
+def readable_runs_of_model(session: Session, user_id: int, model: str, task: str | None,
+                           may_read_run: Callable[[int], bool] | None = None) -> list[Run]:
+    """Runs of ``model`` (for ``task``) in the experiments ``user_id`` may read, oldest first.
+
+    Args:
+        may_read_run: a caller's own check of each run on top (the dashboard's access rule).
+    """
     experiment_ids = [access.experiment.id
                       for access in list_experiments_for_user(session, user_id)]
     if not experiment_ids:
@@ -34,7 +38,8 @@ def readable_runs_of_model(session: Session, user_id: int, model: str, task: str
                            .order_by(Run.id))
     return [run for run in runs if isinstance(run.spec, dict) and run.spec.get("model") == model
             and (task is None or run.spec.get("task") in (None, task))
-            and not run.spec.get("attached") and not run.spec.get("objective")]
+            and not run.spec.get("attached") and not run.spec.get("objective")
+            and (may_read_run is None or may_read_run(run.id))]
 
 
 def _version_hashes(session: Session, runs: list[Run]) -> dict[int, str]:
@@ -56,10 +61,12 @@ def _past_run(session: Session, run: Run, match: str) -> PastRun:
 
 
 def find_past_runs(session: Session, spec: ExperimentSpec, user_id: int,
-                   *, exclude_run_ids: tuple[int, ...] = ()) -> list[PastRun]:
+                   *, exclude_run_ids: tuple[int, ...] = (),
+                   may_read_run: Callable[[int], bool] | None = None) -> list[PastRun]:
     """The closest tier of earlier runs with enough finished trials (see
     ``recommend.datasets``); an empty list when no tier has one."""
-    runs = [run for run in readable_runs_of_model(session, user_id, spec.model_name, spec.task)
+    runs = [run for run in readable_runs_of_model(session, user_id, spec.model_name, spec.task,
+                                                  may_read_run)
             if run.id not in exclude_run_ids]
     if not runs or spec.dataset is None:
         return []

@@ -3,7 +3,7 @@ user -> `Suggestions`; and taking all or some of them into a spec."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from optunagui.recommend.history import find_past_runs
@@ -23,9 +23,10 @@ __all__ = ["apply_suggestions", "chosen_suggestions", "suggest_for_spec", "sugge
 
 def suggest_for_spec(session: Session, spec: ExperimentSpec, user_id: int, *,
                      exclude_run_ids: tuple[int, ...] = (),
+                     may_read_run: Callable[[int], bool] | None = None,
                      importance: Importance = fanova_shares) -> Suggestions:
     """Suggestions for a validated draft of a built-in model, from the earlier runs
-    ``user_id`` may read.
+    ``user_id`` may read (``may_read_run``: a caller's own check of each run on top).
 
     Raises:
         ValueError: the spec runs the user's own code or an attached study (no preset to
@@ -34,7 +35,8 @@ def suggest_for_spec(session: Session, spec: ExperimentSpec, user_id: int, *,
     if spec.model is None:
         raise ValueError("model: suggestions are for runs of a built-in model; a run of your "
                          "own code has no preset ranges to compare with")
-    runs = find_past_runs(session, spec, user_id, exclude_run_ids=exclude_run_ids)
+    runs = find_past_runs(session, spec, user_id, exclude_run_ids=exclude_run_ids,
+                          may_read_run=may_read_run)
     return suggest_from_history(spec.model, resolve_space(spec), runs, importance=importance)
 
 

@@ -45,6 +45,8 @@ def test_suggest_for_spec_reads_only_runs_the_user_may_read(db, people):
     with db.session() as session:
         nobody = create_user(session, "nobody", "hash").id
     assert _suggest(db, spec, nobody).runs == ()
+    only_bravo = _suggest(db, spec, people["root"], may_read_run=lambda run_id: run_id == bravo_run)
+    assert [r.run_id for r in only_bravo.runs] == [bravo_run]
 
 
 def test_suggest_for_spec_uses_finished_trials_of_the_same_model_and_dataset(db, people):
