@@ -164,6 +164,12 @@ class Client:
     def validate_spec(self, spec: Mapping[str, Any]) -> SpecCheck:
         return cast(SpecCheck, self._request("POST", "/specs/validate", {"spec": dict(spec)}))
 
+    def suggest(self, spec: Mapping[str, Any], *, params: list[str] | None = None
+                ) -> dict[str, Any]:
+        """Starting ranges for ``spec`` from the earlier runs you may read (all suggestions,
+        and the spec with those of ``params`` taken, all by default)."""
+        return dict(self._request("POST", "/suggest", {"spec": dict(spec), "params": params}))
+
     def launch(self, experiment_id: int, spec: Mapping[str, Any], *,
                dataset_version_id: int | None = None,
                idempotency_key: str | None = None) -> LaunchedRun:

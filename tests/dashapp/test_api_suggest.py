@@ -7,10 +7,14 @@ import math
 
 import numpy as np
 import pytest
+import yaml
 
+from optunagui.cli import main
+from optunagui.spec.io import read_spec_file
 from optunagui.spec.validation import validate_spec
-from optunagui.store import create_run, upsert_trials
+from optunagui.store import accounts, create_run, upsert_trials
 from tests.dashapp.conftest import iris_spec
+from tests.dashapp.test_api_client import server_url  # noqa: F401  (a fixture)
 from tests.dashapp.test_api_writes import _post, bearer  # noqa: F401  (a fixture)
 
 
@@ -83,3 +87,20 @@ def test_suggest_is_in_the_openapi_document(app):
     document = app.server.test_client().get("/api/v1/openapi.json").get_json()
     operation = document["paths"]["/api/v1/suggest"]["post"]
     assert operation["operationId"] == "suggest"
+
+
+def test_the_command_line_asks_a_server_as_the_token_s_user(
+        world, database, server_url, earlier_run, monkeypatch, tmp_path, capsys):  # noqa: F811
+    spec_file, out = tmp_path / "next.yaml", tmp_path / "out.yaml"
+    spec_file.write_text(yaml.safe_dump(iris_spec("next", n_trials=20)))
+    for name, sees in (("vic", True), ("otto", False)):
+        with database.session() as session:
+            token = accounts.create_api_token(session, world.user_ids[name])[1]
+        monkeypatch.setenv("OPTUNAGUI_TOKEN", token)
+        assert main(["--server", server_url, "suggest", str(spec_file), "--write", str(out)]) == 0
+        printed = capsys.readouterr().out
+        assert (f"from run {earlier_run}, 60 trials" in printed) is sees
+        written = read_spec_file(out)["space"]["C"]
+        assert (written["low"] > 0.01 and written["high"] < 10.0) is sees
+    assert main(["--server", server_url, "suggest", str(spec_file), "--only", "gamma"]) == 1
+    assert "gamma" in capsys.readouterr().err
