@@ -55,7 +55,8 @@ def _past_run(session: Session, run: Run, match: str) -> PastRun:
     metrics = spec.get("metrics") or [{}]
     first = metrics[0] if isinstance(metrics[0], dict) else {}
     return PastRun(run_id=run.id, experiment_id=run.experiment_id, name=run.name,
-                   space=space_of_spec(spec), direction=first.get("direction") or "maximize",
+                   space=space_of_spec(spec, run.current_space),
+                   direction=first.get("direction") or "maximize",
                    metric=first.get("name") or "value",
                    trials=list_trials(session, run.id, states=["complete"]), match=match)
 

@@ -22,15 +22,28 @@ BEST_SHARE = 0.2
 MIN_BEST = 3
 
 
-def space_of_spec(spec: Mapping[str, Any]) -> dict[str, ParamSpec]:
-    """The searched space stored with a run (a validated spec holds it whole); entries that no
-    longer parse are left out."""
+def _parsed(raw: Mapping[str, Any] | None) -> dict[str, ParamSpec]:
     found: dict[str, ParamSpec] = {}
-    for name, entry in (spec.get("space") or {}).items():
+    for name, entry in (raw or {}).items():
         try:
             found[str(name)] = ParamSpec.model_validate(entry)
         except ValueError:
+            continue  # an entry that no longer parses says nothing
+    return found
+
+
+def space_of_spec(spec: Mapping[str, Any], current_space: Mapping[str, Any] | None = None
+                  ) -> dict[str, ParamSpec]:
+    """The space a run searched: its spec's (a validated spec holds it whole), each numeric
+    range joined with the run's live range (``Run.current_space``) when it was changed."""
+    found = _parsed(spec.get("space"))
+    for name, live in _parsed(current_space).items():
+        stored = found.get(name)
+        if stored is None or stored.type != live.type or live.type not in ("int", "float"):
             continue
+        low = min(stored.low, live.low)  # type: ignore[type-var]
+        high = max(stored.high, live.high)  # type: ignore[type-var]
+        found[name] = stored.model_copy(update={"low": low, "high": high})
     return found
 
 

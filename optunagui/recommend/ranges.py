@@ -94,11 +94,15 @@ def _run_range(run: PastRun, name: str, searched: ParamSpec, allowed: tuple[floa
     values = _numbers(run, name)
     if len(values) < MIN_BEST:
         return None
-    s_low, s_high = scale.to(float(searched.low)), scale.to(float(searched.high))  # type: ignore[arg-type]
     v_low, v_high = scale.to(min(values)), scale.to(max(values))
+    # The searched range covers at least what was sampled (ranges can change during a run).
+    s_low = min(scale.to(float(searched.low)), v_low)  # type: ignore[arg-type]
+    s_high = max(scale.to(float(searched.high)), v_high)  # type: ignore[arg-type]
     width = s_high - s_low
     pad = MARGIN * max(v_high - v_low, EDGE * width)
-    a_low, a_high = scale.to(allowed[0]), scale.to(allowed[1])
+    # On a log scale any positive value is allowed when a preset reaches zero.
+    a_low = scale.to(allowed[0]) if not scale.log or allowed[0] > 0 else -math.inf
+    a_high = scale.to(allowed[1])
     at_low = min(values) <= float(searched.low) or v_low - s_low <= EDGE * width  # type: ignore[arg-type]
     at_high = max(values) >= float(searched.high) or s_high - v_high <= EDGE * width  # type: ignore[arg-type]
     low, low_note, low_wide = _side(run, s_low, min(a_low, s_low), at_low and width > 0, v_low,
@@ -146,19 +150,22 @@ def numeric_suggestion(name: str, current: ParamSpec, runs: Sequence[PastRun],
                                           found.notes, found.widened)))
     if not ranges:
         return None
-    low = max(min(r.low for _, r in ranges), allowed[0])
-    high = min(max(r.high for _, r in ranges), allowed[1])
+    # A value a finished trial of this model held is one the model takes.
+    best_values = [value for run, _ in ranges for value in _numbers(run, name)]
+    low = max(min(r.low for _, r in ranges), min(allowed[0], min(best_values)))
+    high = min(max(r.high for _, r in ranges), max(allowed[1], max(best_values)))
     new_low, new_high = rounded_value(current, low, up=False), rounded_value(current, high, up=True)
-    # Clipped to the allowed range, on the draft's grid.
-    new_low = max(new_low, rounded_value(current, allowed[0], up=True))
-    new_high = min(new_high, rounded_value(current, allowed[1], up=False))
+    # Kept inside the allowed range on the draft's grid, best values included.
+    new_low = max(new_low, min(rounded_value(current, allowed[0], up=True),
+                               rounded_value(current, min(best_values), up=False)))
+    new_high = min(new_high, max(rounded_value(current, allowed[1], up=False),
+                                 rounded_value(current, max(best_values), up=True)))
     if current.log and new_low <= 0:
         new_low = current.low  # type: ignore[assignment]
     suggested = {**current.to_dict(), "low": new_low, "high": new_high}
-    n_best = sum(len(_numbers(run, name)) for run, _ in ranges)
-    reason = [f"the best {n_best} trials of {_runs_text(run.run_id for run, _ in ranges)} lie in "
-              f"[{fmt(min(min(_numbers(run, name)) for run, _ in ranges))}, "
-              f"{fmt(max(max(_numbers(run, name)) for run, _ in ranges))}]"]
+    reason = [f"the best {len(best_values)} trials of "
+              f"{_runs_text(run.run_id for run, _ in ranges)} lie in "
+              f"[{fmt(min(best_values))}, {fmt(max(best_values))}]"]
     reason += [note for _, r in ranges for note in r.notes]
     if (new_low, new_high) == (current.low, current.high):
         change = "keep"

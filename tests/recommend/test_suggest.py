@@ -8,6 +8,7 @@ import math
 import pytest
 
 from optunagui.recommend import PastRun, apply_suggestions, chosen_suggestions, suggest_from_history
+from optunagui.recommend.past_runs import space_of_spec
 from optunagui.recommend.ranges import rounded_value
 from optunagui.spec.model import ExperimentSpec, ParamSpec
 from tests.recommend.planted import SPACE, planted_run, trial_row
@@ -157,3 +158,18 @@ def test_suggestions_are_taken_all_or_by_name():
     assert set(raw["space"]) == {p.name for p in result.changed()}
     with pytest.raises(ValueError, match="no suggested change for max_bin"):
         chosen_suggestions(result, ["max_bin"])
+
+
+def test_a_range_changed_during_the_run_counts_as_searched():
+    stored = {"space": {"x": {"type": "float", "low": 0.0, "high": 1.0}}}
+    live = {"x": {"type": "float", "low": 0.0, "high": 2.0}}
+    assert space_of_spec(stored, live)["x"].high == 2.0
+    assert space_of_spec(stored, None)["x"].high == 1.0
+    draft = {"x": ParamSpec(type="float", low=0.0, high=1.0)}
+    widened = {"x": ParamSpec(type="float", low=0.0, high=2.0)}
+    run = planted_run(lambda p: -abs(p["x"] - 1.7), space=widened, n=100)
+    moved = PastRun(run.run_id, 1, "moved", space_of_spec(stored, live), "maximize", run.trials)
+    x = by_name(suggest_from_history("lightgbm", draft, [moved], importance=no_importance))["x"]
+    best = [t.params["x"] for t in moved.best()]
+    assert x.change == "widen" and x.suggested["low"] <= min(best) < 1.7 < max(best)
+    assert x.suggested["high"] >= max(best) and x.suggested["high"] < 2.0
