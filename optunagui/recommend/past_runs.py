@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from optunagui.spec.model import ParamSpec
@@ -67,17 +68,24 @@ class PastRun:
     metric: str = "value"
 
     def finished(self) -> list[TrialRow]:
-        return [t for t in self.trials if t.state == "complete" and t.value is not None
-                and math.isfinite(t.value)]
+        return list(self._finished)
 
     @property
     def usable(self) -> bool:
-        return len(self.finished()) >= MIN_TRIALS
+        return len(self._finished) >= MIN_TRIALS
 
     def best(self) -> list[TrialRow]:
         """Its best complete trials, best first: ``BEST_SHARE`` of them, at least ``MIN_BEST``."""
-        finished = self.finished()
+        return list(self._best)
+
+    @cached_property
+    def _finished(self) -> tuple[TrialRow, ...]:
+        return tuple(t for t in self.trials if t.state == "complete" and t.value is not None
+                     and math.isfinite(t.value))
+
+    @cached_property
+    def _best(self) -> tuple[TrialRow, ...]:
         sign = -1.0 if self.direction == "maximize" else 1.0
-        ordered = sorted(finished, key=lambda t: (sign * float(t.value), t.number))  # type: ignore[arg-type]
-        n_best = max(MIN_BEST, math.ceil(BEST_SHARE * len(finished)))
-        return ordered[:n_best]
+        ordered = sorted(self._finished, key=lambda t: (sign * float(t.value), t.number))  # type: ignore[arg-type]
+        n_best = max(MIN_BEST, math.ceil(BEST_SHARE * len(ordered)))
+        return tuple(ordered[:n_best])

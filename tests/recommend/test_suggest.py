@@ -8,6 +8,7 @@ import math
 import pytest
 
 from optunagui.recommend import PastRun, apply_suggestions, chosen_suggestions, suggest_from_history
+from optunagui.recommend.mattering import never_mattered
 from optunagui.recommend.past_runs import space_of_spec
 from optunagui.recommend.ranges import rounded_value
 from optunagui.spec.model import ExperimentSpec, ParamSpec
@@ -173,3 +174,16 @@ def test_a_range_changed_during_the_run_counts_as_searched():
     best = [t.params["x"] for t in moved.best()]
     assert x.change == "widen" and x.suggested["low"] <= min(best) < 1.7 < max(best)
     assert x.suggested["high"] >= max(best) and x.suggested["high"] < 2.0
+
+
+def test_importance_is_measured_on_the_largest_runs_and_must_be_low_in_each():
+    runs = [planted_run(peaked_learning_rate, run_id=i, n=20 + 10 * i, seed=i) for i in range(5)]
+    asked: list[int] = []
+
+    def shares(run: PastRun) -> dict[str, float]:
+        asked.append(run.run_id)
+        mattered_once = 0.05 if run.run_id == 3 else 0.0
+        return {"learning_rate": 0.9, "subsample": 0.01, "colsample_bytree": mattered_once}
+
+    assert never_mattered(runs, shares) == {"subsample": (0.01, [4, 3, 2])}
+    assert asked == [4, 3, 2]
