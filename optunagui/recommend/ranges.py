@@ -83,8 +83,8 @@ def _side(run: PastRun, searched_bound: float, allowed_bound: float, pressed: bo
     limited = max(beyond, allowed_bound) if which == "lower" else min(beyond, allowed_bound)
     if (limited - searched_bound) * sign <= 1e-12:
         return searched_bound, (f"the best trials of run {run.run_id} sit at its {which} bound "
-                                f"{fmt(shown)}, the {'least' if which == 'lower' else 'most'} "
-                                "the model's presets allow: kept"), False
+                                f"{fmt(shown)}, as far as the model's presets and the draft "
+                                "go: kept"), False
     return limited, (f"the best trials of run {run.run_id} pressed against its {which} bound "
                      f"{fmt(shown)}: widened"), True
 

@@ -62,7 +62,7 @@ def test_suggest_keeps_a_bound_the_model_allows_no_further():
                                              importance=no_importance))["subsample"]
     assert subsample.suggested["high"] == 1.0
     assert subsample.suggested["low"] > 0.8
-    assert "the most the model's presets allow: kept" in subsample.reason
+    assert "upper bound 1, as far as the model's presets and the draft go: kept" in subsample.reason
 
 
 def test_suggest_fixes_a_parameter_that_never_mattered():
