@@ -17,6 +17,7 @@ from dashapp.analysis_state import AnalysisState
 from dashapp.api.responses import API_PREFIX
 from dashapp.auth import init_auth
 from dashapp.pages import page_modules
+from dashapp.paths import path_prefix_of, requests_pathname_prefix
 from dashapp.public_url import install_public_url
 from dashapp.state import AppState, install_state
 from dashapp.throttle import LoginThrottle
@@ -97,9 +98,13 @@ def create_app(
         enable_mcp=False,
         serve_locally=True,
         compress=True,
+        # The server sees paths without the prefix (dashapp.paths); the browser asks with it.
+        routes_pathname_prefix="/",
+        requests_pathname_prefix=requests_pathname_prefix(path_prefix_of(settings.public_url)),
     )
     for module in page_modules():
         module.register(app)
-    app.layout = shell.layout()
+    with server.app_context():  # the shell's links are written under the path prefix
+        app.layout = shell.layout()
     shell.register(app)
     return app

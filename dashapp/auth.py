@@ -43,6 +43,7 @@ from flask.typing import ResponseReturnValue
 
 from dashapp import password_change, services
 from dashapp.components import html_pages
+from dashapp.paths import app_path, path_prefix
 from dashapp.sessions import (
     IDLE_SESSION_LIFETIME,
     SESSION_MAX_AGE,
@@ -108,7 +109,7 @@ def _client_key() -> str:
 def login() -> ResponseReturnValue:
     next_target = safe_next(request.values.get("next"))
     if flask_login.current_user.is_authenticated and request.method == "GET":
-        return redirect(next_target)
+        return redirect(app_path(next_target))
     if request.method == "GET":
         return html_pages.login_page(csrf_token(), next_target)
     if not csrf_matches(request.form.get("csrf_token")):
@@ -142,7 +143,7 @@ def login() -> ResponseReturnValue:
         return password_change.ask_for_new_password(user.user_id, user.name, user.password_hash,
                                                     next_target)
     start_session(user.user_id, user.name, user.is_admin)
-    return redirect(next_target)
+    return redirect(app_path(next_target))
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def _check_credentials(name: str, password: str) -> _Credentials | None:
 def logout() -> ResponseReturnValue:
     if request.method == "GET":
         if not flask_login.current_user.is_authenticated:
-            return redirect("/login")
+            return redirect(app_path("/login"))
         return html_pages.logout_page(csrf_token())
     if not csrf_matches(request.form.get("csrf_token")):
         abort(400)
@@ -181,7 +182,7 @@ def logout() -> ResponseReturnValue:
             user_sessions.end_user_session(db_session, key)
     flask_login.logout_user()
     session.clear()
-    return redirect("/login")
+    return redirect(app_path("/login"))
 
 
 def guard_request() -> ResponseReturnValue | None:
@@ -210,10 +211,10 @@ def guard_request() -> ResponseReturnValue | None:
                 return _share_reader_page(status)
         if request.method == "GET":
             target = request.full_path if request.query_string else path
-            return redirect("/login?" + urlencode({"next": target}))
+            return redirect(app_path("/login?" + urlencode({"next": target})))
         return jsonify(error="Sign in to continue."), 401
     if path == "/":
-        return redirect(DEFAULT_LANDING)
+        return redirect(app_path(DEFAULT_LANDING))
     return None
 
 
@@ -246,7 +247,7 @@ def _set_csrf_cookie(response: Response) -> Response:
             samesite="Strict",
             secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
             httponly=False,
-            path="/",
+            path=path_prefix() or "/",
         )
     return response
 

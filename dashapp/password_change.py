@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 
 from dashapp import services
 from dashapp.components import html_pages
+from dashapp.paths import app_path
 from dashapp.sessions import csrf_matches, csrf_token, session_now, start_session
 from optunagui.accounts import (
     MAX_PASSWORD_LENGTH,
@@ -72,7 +73,7 @@ def new_password() -> ResponseReturnValue:
     pending = _pending()
     if pending is None:
         session.pop(_PENDING_KEY, None)
-        return redirect("/login")
+        return redirect(app_path("/login"))
     next_target = str(pending.get("next") or "/")
     user_id = int(pending["user_id"])
     with services.database().session() as db_session:
@@ -80,13 +81,13 @@ def new_password() -> ResponseReturnValue:
         if (user is None or not user.is_active or not user.must_change_password
                 or pending.get("tag") != _tag(user.password_hash)):
             session.pop(_PENDING_KEY, None)
-            return redirect("/login")
+            return redirect(app_path("/login"))
         name, is_admin, temporary_hash = user.username, bool(user.is_admin), user.password_hash
     if request.method == "GET":
         return html_pages.password_change_page(csrf_token(), next_target, name,
                                                MIN_PASSWORD_LENGTH)
     if not csrf_matches(request.form.get("csrf_token")):
-        return redirect("/login")
+        return redirect(app_path("/login"))
     new = request.form.get("new_password") or ""
     problem = None
     if new != (request.form.get("repeat_password") or ""):
@@ -100,4 +101,4 @@ def new_password() -> ResponseReturnValue:
         return html_pages.password_change_page(csrf_token(), next_target, name,
                                                MIN_PASSWORD_LENGTH, error=problem, status=400)
     start_session(user_id, name, is_admin)
-    return redirect(next_target)
+    return redirect(app_path(next_target))

@@ -5,15 +5,19 @@
   are ignored, so a client cannot claim another address or scheme.
 - ``OPTUNAGUI_PUBLIC_URL=https://...``: links the product hands out (share links) are built on
   it, whatever host a request came in by; an https address makes the session, remember-me and
-  CSRF cookies Secure (the browser then sends them over HTTPS only).
+  CSRF cookies Secure (the browser then sends them over HTTPS only). Its path, if any, is the
+  prefix the dashboard is served under (``dashapp.paths``); X-Forwarded-Prefix is not read.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from dashapp.paths import app_path, mount_under_prefix, path_prefix_of
 
 if TYPE_CHECKING:
     from optunagui.config import Settings
@@ -24,6 +28,7 @@ _PUBLIC_URL = "OPTUNAGUI_PUBLIC_URL"
 
 
 def install_public_url(server: Flask, settings: Settings) -> None:
+    mount_under_prefix(server, path_prefix_of(settings.public_url))
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         server.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -34,6 +39,12 @@ def install_public_url(server: Flask, settings: Settings) -> None:
 
 
 def external_url(path: str) -> str:
-    """``path`` as an address to hand to someone: on the public URL when one is set."""
-    base = current_app.config.get(_PUBLIC_URL) or request.host_url
-    return base.rstrip("/") + "/" + path.lstrip("/")
+    """``path``, a path of the app, as an address to hand to someone: on the public URL when
+    one is set (its path prefix included), else on the host the request came in by."""
+    public_url = current_app.config.get(_PUBLIC_URL)
+    if public_url:
+        parts = urlsplit(public_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    else:
+        origin = request.host_url.rstrip("/")
+    return origin + app_path(path)

@@ -19,6 +19,7 @@ from dashapp.auth import csrf_token
 from dashapp.components import HIDDEN, SHOWN
 from dashapp.components.alert_toast import alert_toast_parts, register_alert_toast
 from dashapp.guard import Access, Denial
+from dashapp.paths import app_path
 
 __all__ = ["ids", "layout", "nav_entries", "register", "show_user"]
 
@@ -41,7 +42,7 @@ def nav_entries() -> list[dict[str, Any]]:
 def _nav_link(page: dict[str, Any]) -> dbc.NavItem:
     link_id = ids.admin_link if page.get("admin_only") else f"shell-nav-{page['path'].strip('/')}"
     return dbc.NavItem(
-        dbc.NavLink(page["nav_label"], href=page["path"], active="partial"),
+        dbc.NavLink(page["nav_label"], href=app_path(page["path"]), active="partial"),
         id=link_id,
         style=HIDDEN if page.get("admin_only") else None,
     )
@@ -53,7 +54,7 @@ def layout() -> html.Div:
             dbc.Navbar(
                 dbc.Container(
                     [
-                        dbc.NavbarBrand("OptunaGui", href="/experiments"),
+                        dbc.NavbarBrand("OptunaGui", href=app_path("/experiments")),
                         dbc.Nav(
                             [_nav_link(page) for page in nav_entries()],
                             id=ids.nav,
@@ -66,7 +67,7 @@ def layout() -> html.Div:
                                 [
                                     dbc.NavLink(
                                         html.Span(id=ids.user_name),
-                                        href="/account",
+                                        href=app_path("/account"),
                                         class_name="text-light me-3",
                                     ),
                                     html.Form(
@@ -87,7 +88,7 @@ def layout() -> html.Div:
                                             ),
                                         ],
                                         method="post",
-                                        action="/logout",
+                                        action=app_path("/logout"),
                                         className="d-inline",
                                     ),
                                 ],

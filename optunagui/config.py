@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ class Settings:
     attach_dirs: tuple[Path, ...] = ()
     #: Draw images from other addresses in notes (dashboard, HTML reports); never in PDFs.
     allow_remote_images: bool = False
-    #: The address people open (``https://tuning.example.com``): links the product hands out
-    #: are built from it, and an https one makes every cookie Secure.
+    #: The address people open (``https://tuning.example.com``, or with a path prefix
+    #: ``https://example.org/optunagui``): links the product hands out are built from it, the
+    #: dashboard is served under its path, and an https one makes every cookie Secure.
     public_url: str | None = None
     #: How many reverse proxies in front of the server set X-Forwarded-For/-Proto/-Host.
     trusted_proxies: int = 0
@@ -71,26 +73,28 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 MAX_TRUSTED_PROXIES = 5
+_PATH_PREFIX = re.compile(r"(/(?!\.\.?(/|$))[A-Za-z0-9._~-]+)+")
 
 
 def _public_url(text: str) -> str | None:
-    """``OPTUNAGUI_PUBLIC_URL``: scheme and host (and port), nothing after them."""
+    """``OPTUNAGUI_PUBLIC_URL``: scheme and host (and port), then at most a path prefix."""
     value = text.strip()
     if not value:
         return None
     parts = urlsplit(value)
+    prefix = parts.path.rstrip("/")
     problem = None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         problem = "it must start with http:// or https:// and name a host"
-    elif parts.path not in ("", "/"):
-        problem = ("serving under a path prefix is not supported: give the host only and "
-                   "serve the dashboard at its root")
+    elif prefix and not _PATH_PREFIX.fullmatch(prefix):
+        problem = ("its path prefix must be segments of letters, digits, '.', '_', '~' or '-' "
+                   "(e.g. /optunagui)")
     elif parts.query or parts.fragment or parts.username or parts.password:
         problem = "it must hold no query, fragment or credentials"
     if problem:
         raise SettingsError(f"OPTUNAGUI_PUBLIC_URL={value!r}: {problem} "
-                         "(e.g. https://tuning.example.com)")
-    return f"{parts.scheme}://{parts.netloc}"
+                         "(e.g. https://tuning.example.com or https://example.org/optunagui)")
+    return f"{parts.scheme}://{parts.netloc}{prefix}"
 
 
 def _proxy_count(text: str) -> int:

@@ -14,6 +14,7 @@ from dashapp import services
 from dashapp.api.auth import api_principal
 from dashapp.api.registry import Call
 from dashapp.api.responses import API_PREFIX, ApiProblem
+from dashapp.paths import app_path
 from optunagui.attach import AttachError, ReaderCache, attach_studies, parse_source, poll_run
 from optunagui.attach.policy import refusal
 
@@ -48,6 +49,6 @@ def attach_studies_to_experiment(call: Call) -> tuple[Response, int]:
             poll_run(db, run.run_id, readers, max_chunks=1)
     finally:
         readers.close()
-    runs = [{"id": run.run_id, "study": run.study, "url": f"/runs/{run.run_id}",
-             "api": f"{API_PREFIX}/runs/{run.run_id}"} for run in attached]
+    runs = [{"id": run.run_id, "study": run.study, "url": app_path(f"/runs/{run.run_id}"),
+             "api": app_path(f"{API_PREFIX}/runs/{run.run_id}")} for run in attached]
     return jsonify(runs=runs), 201

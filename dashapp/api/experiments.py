@@ -18,6 +18,7 @@ from dashapp.api.schemas import (
     MemberRecord,
     Message,
 )
+from dashapp.paths import app_path
 from dashapp.permissions import Role
 from optunagui.reports import build_experiment_report
 
@@ -34,7 +35,7 @@ def _checked_name(name: str) -> str:
 
 def _answer(experiment_id: int, name: str, role: str | None) -> ExperimentAnswer:
     return ExperimentAnswer(id=experiment_id, name=name, role=role,
-                            url=f"/experiments/{experiment_id}")
+                            url=app_path(f"/experiments/{experiment_id}"))
 
 
 def list_experiments(call: Call) -> ExperimentList:

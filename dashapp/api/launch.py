@@ -15,6 +15,7 @@ from dashapp import services
 from dashapp.api.registry import Call
 from dashapp.api.responses import API_PREFIX, ApiProblem
 from dashapp.api.schemas import LaunchAnswer, Problem, SpecCheck
+from dashapp.paths import app_path
 from dashapp.permissions import Principal
 from optunagui.spec import ExperimentSpec
 from optunagui.spec.validation import SpecError, validate_spec
@@ -100,5 +101,6 @@ def launch_run(call: Call) -> LaunchAnswer:
     run_id = result.run_ids[0]
     failure = result.failures.get(run_id)
     return LaunchAnswer(id=run_id, name=spec.name, status="failed" if failure else "queued",
-                        url=f"/runs/{run_id}", api=f"{API_PREFIX}/runs/{run_id}",
+                        url=app_path(f"/runs/{run_id}"),
+                        api=app_path(f"{API_PREFIX}/runs/{run_id}"),
                         start_error=failure)

@@ -17,6 +17,7 @@ from dashapp.api.schemas import (
     TrialPage,
     TrialRecord,
 )
+from dashapp.paths import app_path
 from optunagui.store import list_events_after
 from optunagui.store.tables import Run, Trial
 from optunagui.store.trials import decode_rows, row_columns
@@ -56,7 +57,7 @@ def list_runs(call: Call) -> RunList:
                 continue
             found.append(RunRecord(id=run.id, name=run.name, experiment_id=run.experiment_id,
                                    status=run.status, model=model, best_value=run.best_value,
-                                   created_at=run.created_at, url=f"/runs/{run.id}"))
+                                   created_at=run.created_at, url=app_path(f"/runs/{run.id}")))
             if len(found) >= query.limit:
                 break
     return RunList(runs=found)

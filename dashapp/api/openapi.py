@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 from dashapp.api.registry import Endpoint, Scope, path_parameters
 from dashapp.api.responses import API_PREFIX
 from dashapp.api.schemas import ProblemAnswer
+from dashapp.paths import path_prefix
 
 __all__ = ["build_document"]
 
@@ -99,8 +100,10 @@ def build_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
     for endpoint in endpoints:
         paths.setdefault(API_PREFIX + endpoint.path, {})[endpoint.method.lower()] = (
             _operation(endpoint))
+    prefix = path_prefix()
     return {
         "openapi": "3.1.0",
+        **({"servers": [{"url": prefix}]} if prefix else {}),
         "info": {"title": "OptunaGui API", "version": "1",
                  "description": "Drive what the dashboard does from scripts, with a personal "
                                 "API token (Account page) and the roles you hold."},

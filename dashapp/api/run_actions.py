@@ -10,6 +10,7 @@ from dashapp.api.registry import Call
 from dashapp.api.responses import API_PREFIX, ApiProblem
 from dashapp.api.schemas import ReplayAnswer, TrainingAnswer
 from dashapp.code_runs import runs_builtin_model
+from dashapp.paths import app_path
 from optunagui.replay import ReplayError, create_replay
 from optunagui.store import get_run
 from optunagui.training import train_best
@@ -32,7 +33,8 @@ def replay_run(call: Call) -> ReplayAnswer:
     started = start_runs([made.run_id], services.state().settings, db=services.database())
     failure = started.failures.get(made.run_id)
     return ReplayAnswer(id=made.run_id, name=name, status="failed" if failure else "queued",
-                        url=f"/runs/{made.run_id}", api=f"{API_PREFIX}/runs/{made.run_id}",
+                        url=app_path(f"/runs/{made.run_id}"),
+                        api=app_path(f"{API_PREFIX}/runs/{made.run_id}"),
                         start_error=failure, of_run_id=made.of_run_id,
                         warnings=list(made.warnings))
 

@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.components.code import code_label
+from dashapp.paths import app_path
 from optunagui.formatting import format_time
 from optunagui.status import RunStatus
 
@@ -114,7 +115,7 @@ def _baseline_cells(run_id: int, baseline_id: int | None, can_pin: bool,
     is_baseline = run_id == baseline_id
     if link and baseline_id is not None and not is_baseline:
         cells.append(dcc.Link("Compare with baseline", className="me-3",
-                              href=f"/compare?runs={baseline_id},{run_id}",
+                              href=app_path(f"/compare?runs={baseline_id},{run_id}"),
                               id={"type": "experiment-compare-baseline", "run": run_id}))
     if can_pin:
         action = "unpin" if is_baseline else "pin"
@@ -162,7 +163,7 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
     for run in runs:
         name: Any = run.name
         if link_runs:
-            name = dcc.Link(run.name, href=f"/runs/{run.id}")
+            name = dcc.Link(run.name, href=app_path(f"/runs/{run.id}"))
         badges = []
         if getattr(run, "quick", False):
             badges.append(quick_badge())
@@ -189,7 +190,7 @@ def runs_table(runs: Sequence[Any], *, link_runs: bool, clone_into: int | None =
         if clone_into is not None:
             row.append("" if entry or attached else dcc.Link(
                 "Clone run",
-                href=f"/experiments/{clone_into}/new-run?clone={run.id}",
+                href=app_path(f"/experiments/{clone_into}/new-run?clone={run.id}"),
                 id={"type": "experiment-clone-run", "run": run.id},
             ))
         rows.append(row)

@@ -16,6 +16,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashapp import access, guard, services
 from dashapp.guard import Access, Denial
+from dashapp.paths import app_path
 from optunagui import alerts
 
 __all__ = ["POLL_MS", "alert_toast_parts", "poll_alert_toast", "register_alert_toast",
@@ -60,8 +61,8 @@ def _entry_view(entry: alerts.AlertEntry) -> html.Div:
     if entry.run_id is not None:
         label = "Open run" + (f" (trial {entry.trial_number})"
                               if entry.trial_number is not None else "")
-        links.append(dcc.Link(label, href=f"/runs/{entry.run_id}", className="me-3"))
-    links.append(dcc.Link("Inbox", href="/alerts"))
+        links.append(dcc.Link(label, href=app_path(f"/runs/{entry.run_id}"), className="me-3"))
+    links.append(dcc.Link("Inbox", href=app_path("/alerts")))
     return html.Div([html.Div(entry.message), html.Small(links)], className="mb-2")
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Response, make_response, render_template_string
 from markupsafe import Markup
 
+from dashapp.paths import app_path
+
 __all__ = [
     "SHARE_PROBLEMS",
     "login_page",
@@ -23,8 +25,8 @@ _BASE = """<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{{ title }} · OptunaGui</title>
-  <link rel="stylesheet" href="/assets/00-bootstrap.min.css">
-  <link rel="stylesheet" href="/assets/optunagui.css">
+  <link rel="stylesheet" href="{{ app_path('/assets/00-bootstrap.min.css') }}">
+  <link rel="stylesheet" href="{{ app_path('/assets/optunagui.css') }}">
 </head>
 <body class="og-plain-page">
   <main class="container" style="max-width: 28rem; margin-top: 10vh;">
@@ -36,7 +38,7 @@ _BASE = """<!doctype html>
 """
 
 _LOGIN = """
-<form method="post" action="/login" class="card card-body" id="login-form">
+<form method="post" action="{{ app_path('/login') }}" class="card card-body" id="login-form">
   <h2 class="h5 mb-3">Sign in</h2>
   {% if error %}
   <div class="alert alert-danger" role="alert" id="login-error">{{ error }}</div>
@@ -54,7 +56,7 @@ _LOGIN = """
 """
 
 _LOGOUT = """
-<form method="post" action="/logout" class="card card-body">
+<form method="post" action="{{ app_path('/logout') }}" class="card card-body">
   <p>Sign out of OptunaGui?</p>
   <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
   <button class="btn btn-primary" type="submit" id="logout-submit">Sign out</button>
@@ -62,7 +64,8 @@ _LOGOUT = """
 """
 
 _PASSWORD_CHANGE = """
-<form method="post" action="/login/password" class="card card-body" id="password-change-form">
+<form method="post" action="{{ app_path('/login/password') }}" class="card card-body"
+      id="password-change-form">
   <h2 class="h5 mb-3">Choose a new password</h2>
   <p>An admin reset the password of <strong>{{ username }}</strong>. Choose your own to
   continue.</p>
@@ -109,8 +112,8 @@ SHARE_PROBLEMS: dict[str, tuple[int, str, str]] = {
 
 
 def _page(title: str, body_template: str, code: int = 200, **context: object) -> Response:
-    body = render_template_string(body_template, **context)
-    html = render_template_string(_BASE, title=title, body=Markup(body))
+    body = render_template_string(body_template, app_path=app_path, **context)
+    html = render_template_string(_BASE, app_path=app_path, title=title, body=Markup(body))
     response = make_response(html, code)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Cache-Control"] = "no-store"

@@ -39,7 +39,7 @@ def _share_link(app, world, **headers) -> str:
 @pytest.mark.parametrize("value, words", [
     ("ftp://tuning.example.com", "http:// or https://"),
     ("tuning.example.com", "http:// or https://"),
-    ("https://tuning.example.com/optunagui/", "path prefix is not supported"),
+    ("https://tuning.example.com/opt gui/", "path prefix must be segments"),
     ("https://tuning.example.com/?a=1", "no query"),
 ])
 def test_public_url_refuses_what_it_cannot_serve(tmp_path, value, words):

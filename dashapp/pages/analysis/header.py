@@ -18,6 +18,7 @@ from dashapp.components.code import code_label
 from dashapp.guard import Access, Denial
 from dashapp.pages.analysis.figures import default_axes
 from dashapp.pages.analysis.ids import ids
+from dashapp.paths import app_path
 from dashapp.permissions import Role
 from optunagui.analysis import TrialFrame
 from optunagui.store import runs as run_store
@@ -80,13 +81,14 @@ def show_analysis(access: Access, run_id: Any) -> dict[str, Any]:
         return _denied(Denial("not-found"))
     frame = load_run_frame(access.run_id)
     x_param, y_param = default_axes(frame)
-    experiment_href = services.experiment_path(access.principal, access.experiment_id or 0)
+    experiment_href = app_path(
+        services.experiment_path(access.principal, access.experiment_id or 0))
     return {
         "denied": None,
         "body": SHOWN,
         "title": _title(name, spec),
         "links": [
-            dcc.Link("Live view", href=f"/runs/{access.run_id}", className="me-3"),
+            dcc.Link("Live view", href=app_path(f"/runs/{access.run_id}"), className="me-3"),
             dcc.Link("Experiment", href=experiment_href),
         ],
         "summary": _summary(frame),

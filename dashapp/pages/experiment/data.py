@@ -26,6 +26,7 @@ from dashapp.code_runs import has_builtin_model
 from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
 from dashapp.pages.new_run.wizard.upload import may_use_version
+from dashapp.paths import app_path
 from dashapp.permissions import Role
 from optunagui.formatting import human_size
 from optunagui.store.datasets import RunUse, VersionUsage, list_experiment_versions
@@ -109,7 +110,8 @@ def new_run_href(usage: DataUsage, named: NamedData, version: VersionUsage) -> s
     used = [run.run_id for run in version.runs if run.run_id not in usage.code_run_ids]
     start = used[0] if used else (named.start_run_id or usage.newest_run_id)
     base = f"/experiments/{usage.experiment_id}/new-run?"
-    return base + (f"clone={start}&" if start is not None else "") + f"version={version.id}"
+    return app_path(base + (f"clone={start}&" if start is not None else "")
+                    + f"version={version.id}")
 
 
 def _run_links(runs: list[RunUse]) -> Any:
@@ -119,7 +121,7 @@ def _run_links(runs: list[RunUse]) -> Any:
     for run in runs:
         if links:
             links.append(", ")
-        links.append(dcc.Link(f"#{run.run_id} {run.name}", href=f"/runs/{run.run_id}"))
+        links.append(dcc.Link(f"#{run.run_id} {run.name}", href=app_path(f"/runs/{run.run_id}")))
         links.append(html.Span(f" ({run.status})", className="text-muted"))
     return html.Span(links)
 

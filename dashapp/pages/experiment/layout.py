@@ -18,6 +18,7 @@ from dashapp.pages.experiment.members import members_body
 from dashapp.pages.experiment.report import report_menu
 from dashapp.pages.experiment.settings import settings_body
 from dashapp.pages.experiment.sharing import share_body
+from dashapp.paths import app_path
 from dashapp.permissions import parse_id
 
 __all__ = ["layout"]
@@ -75,7 +76,7 @@ def _runs_body(experiment_id: str | None) -> list[Any]:
     return [
         dcc.Link(
             dbc.Button("New run", color="primary", size="sm"),
-            href=f"/experiments/{parse_id(experiment_id) or ''}/new-run",
+            href=app_path(f"/experiments/{parse_id(experiment_id) or ''}/new-run"),
             id=ids.new_run,
             className="mb-2 d-inline-block",
             style=HIDDEN,
@@ -99,7 +100,7 @@ def _compare_box() -> html.Div:
                 inputClassName="me-1",
                 labelClassName="me-3",
             ),
-            dcc.Link("Compare selected", href="/compare", id=ids.compare_link,
+            dcc.Link("Compare selected", href=app_path("/compare"), id=ids.compare_link,
                      className="btn btn-sm btn-outline-primary disabled"),
         ],
         id=ids.compare_box,

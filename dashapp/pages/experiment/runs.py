@@ -13,6 +13,7 @@ from dashapp.components import buttons
 from dashapp.components.feedback import action_outputs
 from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
+from dashapp.paths import JS_APP_PATH
 from dashapp.permissions import Role
 from optunagui.store import experiments as experiment_store
 from optunagui.store.errors import NotFound
@@ -22,9 +23,10 @@ __all__ = ["COMPARE_HREF", "pin_baseline", "register_runs_card", "set_baseline"]
 # The "Compare selected" link follows the ticked runs in the browser (no server round trip).
 COMPARE_HREF = """
 function(selected, options) {
+    var appPath = """ + JS_APP_PATH + """;
     var ids = (selected || []).slice().sort(function(a, b) { return a - b; });
     var show = (options || []).length > 1 ? {} : {"display": "none"};
-    var href = ids.length ? "/compare?runs=" + ids.join(",") : "/compare";
+    var href = appPath(ids.length ? "/compare?runs=" + ids.join(",") : "/compare");
     var link = ids.length > 1 ? "btn btn-sm btn-outline-primary"
                               : "btn btn-sm btn-outline-primary disabled";
     return [href, link, show];

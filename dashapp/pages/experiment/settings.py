@@ -13,6 +13,7 @@ from dashapp import components, guard, queries, services
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
+from dashapp.paths import app_path
 from dashapp.permissions import Role
 
 __all__ = ["delete", "register_settings", "rename", "settings_body"]
@@ -56,7 +57,7 @@ def delete(access: Access, clicks: Any, experiment_id: Any, confirm: Any) -> Any
             return refused("Type the experiment's exact name to delete it.")
         study_names = queries.delete_experiment(session, access.experiment_id)
     queries.delete_studies(services.database(), study_names)
-    return components.message("Deleted.", "success"), "/experiments"
+    return components.message("Deleted.", "success"), app_path("/experiments")
 
 
 def register_settings(app: dash.Dash) -> None:

@@ -12,6 +12,7 @@ from dash import Input, Output, State, dcc, html
 from dashapp import components, guard, queries, services
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
+from dashapp.paths import app_path
 
 __all__ = ["create_experiment", "ids", "layout", "register", "show_experiments"]
 
@@ -82,7 +83,7 @@ def _experiments_table(rows: list[queries.ExperimentRow]) -> Any:
         ["Experiment", "Your role", "Runs", "Last run", "Best (per metric)", "Updated"],
         [
             [
-                dcc.Link(row.name, href=f"/experiments/{row.id}"),
+                dcc.Link(row.name, href=app_path(f"/experiments/{row.id}")),
                 components.role_badge(row.role),
                 str(row.n_runs),
                 components.status_badge(row.last_status),
@@ -111,11 +112,11 @@ def create_experiment(access: Access, clicks: Any, name: Any, refresh: Any) -> A
     created = html.Span(
         [
             "Created ",
-            dcc.Link(name.strip(), href=f"/experiments/{experiment_id}"),
+            dcc.Link(name.strip(), href=app_path(f"/experiments/{experiment_id}")),
             ". ",
             dcc.Link(
                 "Set up its first run",
-                href=f"/experiments/{experiment_id}/new-run",
+                href=app_path(f"/experiments/{experiment_id}/new-run"),
                 id=ids.created_new_run,
             ),
             ".",

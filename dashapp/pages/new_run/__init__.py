@@ -48,13 +48,14 @@ from dashapp.pages.new_run.restore import register_restore
 from dashapp.pages.new_run.space_step import register_space_step
 from dashapp.pages.new_run.task_step import register_task_step
 from dashapp.pages.new_run.upload_step import register_upload_step
+from dashapp.paths import app_path
 from dashapp.permissions import parse_id
 
 __all__ = ["ids", "layout", "register"]
 
 def _experiment_href(experiment_id: Any) -> str:
     checked = parse_id(experiment_id)
-    return f"/experiments/{checked}" if checked is not None else "/experiments"
+    return app_path(f"/experiments/{checked}" if checked is not None else "/experiments")
 
 
 def _token(value: Any) -> str | None:

@@ -32,6 +32,7 @@ from dashapp.pages.new_run.wizard.form import (
 )
 from dashapp.pages.new_run.wizard.launch import launch_runs
 from dashapp.pages.new_run.wizard.steps import LAST_STEP, Check, check_form
+from dashapp.paths import app_path
 from optunagui.datasets import DatasetError, column_summary
 from optunagui.spec.io import dump_spec
 
@@ -114,7 +115,7 @@ def _launch(access: Access, draft: Any, check: Check, dataset_ref: DatasetRef | 
         dataset_version_id=dataset_ref.version_id if dataset_ref else None,
     )
     # Tables unchanged: the page is about to go, and nothing may save the draft again.
-    href = result.target_url or f"/experiments/{experiment}"
+    href = app_path(result.target_url or f"/experiments/{experiment}")
     return {"step": step, "draft": save_draft(draft, experiment, None),
             "errors": error_children(slots, {}), "features": dash.no_update,
             "space": dash.no_update, "yaml": yaml_text, "estimate": estimate,

@@ -7,6 +7,8 @@ from typing import Any
 import dash
 from dash import dcc, html
 
+from dashapp.paths import app_path
+
 __all__ = ["layout", "register"]
 
 
@@ -15,7 +17,8 @@ def layout(**_query: Any) -> html.Div:
         [
             html.H2("Page not found"),
             html.P(
-                ["There is nothing here. ", dcc.Link("Back to experiments", href="/experiments")]
+                ["There is nothing here. ",
+                 dcc.Link("Back to experiments", href=app_path("/experiments"))]
             ),
         ],
         id="not-found",

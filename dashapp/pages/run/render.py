@@ -20,6 +20,7 @@ from dashapp.pages.run.live.first_render import load_first_render
 from dashapp.pages.run.progress import clock, header
 from dashapp.pages.run.ranges import ranges_form
 from dashapp.pages.run.replay import replay_button
+from dashapp.paths import app_path
 from dashapp.permissions import Role
 from optunagui.status import TERMINAL_RUN_STATUSES
 
@@ -71,17 +72,19 @@ def _links(access: Access, run: Any, attached: bool) -> list[Any]:
     """Experiment and analysis; for editors, the wizard with this run's settings (a run of
     the user's code has none the wizard can take) and Replay."""
     links: list[Any] = [
-        dcc.Link("Experiment", href=services.experiment_path(access.principal, run.experiment_id),
+        dcc.Link("Experiment",
+                 href=app_path(services.experiment_path(access.principal, run.experiment_id)),
                  className="me-3"),
         dcc.Link(
-            "Analysis", href=f"/runs/{run.id}/analysis", className="me-3", id="run-analysis-link"
+            "Analysis", href=app_path(f"/runs/{run.id}/analysis"), className="me-3",
+            id="run-analysis-link",
         ),
     ]
     if access.holds(Role.editor) and runs_builtin_model(run.id):
         links.append(
             dcc.Link(
                 "Re-run with one change",
-                href=f"/experiments/{run.experiment_id}/new-run?clone={run.id}",
+                href=app_path(f"/experiments/{run.experiment_id}/new-run?clone={run.id}"),
                 id="run-rerun-link",
             )
         )

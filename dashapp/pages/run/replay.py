@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from dashapp import components, guard, services
 from dashapp.guard import Access
 from dashapp.pages.run.ids import ids
+from dashapp.paths import app_path
 from dashapp.permissions import Role
 from optunagui.replay import ReplayError, create_replay
 
@@ -48,7 +49,7 @@ def replay(access: Access, clicks: Any, run_id: Any) -> Any:
         text = (f"Run {made.run_id} was created but could not start: "
                 f"{started.failures[made.run_id]}")
         return dash.no_update, components.message(text, "danger")
-    return f"/runs/{made.run_id}", None
+    return app_path(f"/runs/{made.run_id}"), None
 
 
 def register_replay_callbacks(app: dash.Dash) -> None:

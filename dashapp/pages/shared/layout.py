@@ -10,6 +10,7 @@ from dash import dcc, html
 from dashapp.components import HIDDEN
 from dashapp.pages.shared.ids import ids
 from dashapp.pages.shared.report import report_menu
+from dashapp.paths import app_path
 
 __all__ = ["layout"]
 
@@ -19,7 +20,7 @@ def _compare_box() -> html.Div:
         [
             dcc.Checklist(id=ids.compare_runs, options=[], value=[], inline=True,
                           inputClassName="me-1", labelClassName="me-3"),
-            dcc.Link("Compare selected", href="/compare", id=ids.compare_link,
+            dcc.Link("Compare selected", href=app_path("/compare"), id=ids.compare_link,
                      className="btn btn-sm btn-outline-primary disabled mt-2"),
         ],
         id=ids.compare_box,

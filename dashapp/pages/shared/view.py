@@ -19,6 +19,7 @@ from dashapp.components.experiment_runs import read_experiment_runs
 from dashapp.components.html_pages import SHARE_PROBLEMS
 from dashapp.guard import Access, Denial
 from dashapp.pages.shared.ids import ids
+from dashapp.paths import JS_APP_PATH
 
 __all__ = ["COMPARE_HREF", "SHARED_OUTPUTS", "compare_href_io", "denied", "show_shared"]
 
@@ -36,8 +37,9 @@ SHARED_OUTPUTS = {
 # The "Compare selected" link follows the ticked runs in the browser (no server round trip).
 COMPARE_HREF = """
 function(selected) {
+    var appPath = """ + JS_APP_PATH + """;
     var ids = (selected || []).slice().sort(function(a, b) { return a - b; });
-    var href = ids.length ? "/compare?runs=" + ids.join(",") : "/compare";
+    var href = appPath(ids.length ? "/compare?runs=" + ids.join(",") : "/compare");
     var link = ids.length > 1 ? "btn btn-sm btn-outline-primary mt-2"
                               : "btn btn-sm btn-outline-primary disabled mt-2";
     return [href, link];

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
+from dashapp.paths import app_path
 from optunagui.spec import ParamSpec
 
 __all__ = ["Prefill", "apply_prefill", "decode_prefill", "describe_changes", "new_run_href"]
@@ -64,7 +65,7 @@ def new_run_href(experiment_id: int, clone_run_id: int, *, drop: Sequence[str] =
         query["drop"] = _encode([str(c) for c in drop])
     if adjust:
         query["adjust"] = _encode({str(k): dict(v) for k, v in adjust.items()})
-    return f"/experiments/{experiment_id}/new-run?{urlencode(query)}"
+    return app_path(f"/experiments/{experiment_id}/new-run?{urlencode(query)}")
 
 
 def _read_token(token: Any, what: str, problems: list[str]) -> Any:
