@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from optunagui.email_address import check_email
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -31,6 +33,7 @@ __all__ = [
     "has_password",
     "hash_password",
     "reset_password",
+    "set_email",
     "verify_password",
 ]
 
@@ -109,6 +112,28 @@ def change_password(
         return "Choose a new password that differs from the current one."
     user_store.set_password(session, user_id, hash_password(new_password),
                             must_change=must_change, keep_session=keep_session)
+    return None
+
+
+def set_email(session: Session, user_id: int, email: Any) -> str | None:
+    """Set (or, with an empty value, clear) the address a user's alert emails go to.
+
+    Returns:
+        A message naming what is wrong, or None when it was saved.
+    """
+    from optunagui.store import users as user_store
+
+    user = user_store.get_user(session, user_id)
+    if user is None:
+        return "There is no such user."
+    value = email.strip() if isinstance(email, str) else email
+    if value in (None, ""):
+        user.email = None
+        return None
+    problem = check_email(value)
+    if problem:
+        return f"Email: {problem}."
+    user.email = value
     return None
 
 

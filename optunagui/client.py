@@ -269,13 +269,16 @@ class Client:
                           params: Mapping[str, Any], *, run_id: int | None = None,
                           subscribers: list[int] | None = None,
                           webhook: Mapping[str, str] | None = None,
+                          channels: list[str] | None = None,
                           idempotency_key: str | None = None) -> dict[str, Any]:
         """A rule on the experiment (or one of its runs), e.g. ``kind="metric_threshold"``,
         ``params={"metric": "roc_auc", "op": ">", "value": 0.97}``; with ``webhook={"url":
         ..., "format": "json" | "slack"}`` each alert is also posted there (the answer's
-        ``webhook_secret`` signs it, given only now). Raises ApiError naming each problem of
-        a bad rule."""
+        ``webhook_secret`` signs it, given only now); ``channels`` may add ``"email"`` (to
+        subscribers with an address). Raises ApiError naming each problem of a bad rule."""
         body: dict[str, Any] = {"name": name, "kind": kind, "params": dict(params)}
+        if channels is not None:
+            body["channels"] = channels
         if webhook is not None:
             body["webhook"] = dict(webhook)
         if run_id is not None:
@@ -295,6 +298,14 @@ class Client:
         query = {"unread_only": "true" if unread_only else None, "after": after,
                  "limit": limit}
         return dict(self._request("GET", "/alerts", query=query))
+
+    def account(self) -> dict[str, Any]:
+        """Your ``username``, ``is_admin`` and ``email``."""
+        return dict(self._request("GET", "/account"))
+
+    def set_email(self, email: str) -> dict[str, Any]:
+        """Where your alert emails go (an empty string removes it); your account after it."""
+        return dict(self._request("POST", "/account/email", {"email": email}))
 
     def mark_alerts_read(self, ids: list[int] | None = None, *, read: bool = True) -> int:
         """Mark inbox entries read (every one when ``ids`` is None); how many changed."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from optunagui.smtp import SmtpError, SmtpSettings, load_smtp_settings
+
 DEFAULT_DATA_DIR = Path("~/.optunagui")
 #: The data directory holds password hashes, datasets and models: its user's alone.
 PRIVATE_DIR_MODE = 0o700
@@ -38,6 +40,8 @@ class Settings:
     trusted_proxies: int = 0
     #: Alert webhooks may post to loopback and private networks (an admin's choice).
     allow_private_webhooks: bool = False
+    #: Where alert emails are sent through (``OPTUNAGUI_SMTP_*``); None: no email.
+    smtp: SmtpSettings | None = None
 
     @property
     def is_embedded_database(self) -> bool:
@@ -69,7 +73,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=_public_url(env.get("OPTUNAGUI_PUBLIC_URL", "")),
         trusted_proxies=_proxy_count(env.get("OPTUNAGUI_TRUSTED_PROXIES", "")),
         allow_private_webhooks=_flag(env, "OPTUNAGUI_ALLOW_PRIVATE_WEBHOOKS"),
+        smtp=_smtp(env),
     )
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    try:
+        return load_smtp_settings(env)
+    except SmtpError as error:
+        raise SettingsError(str(error)) from None
 
 
 MAX_TRUSTED_PROXIES = 5

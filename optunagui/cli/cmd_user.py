@@ -1,5 +1,5 @@
 """`optunagui user add NAME [--admin]`, `user list`, `user disable NAME`, `user enable NAME`,
-`user set-password NAME`, `user reset-password NAME`.
+`user set-password NAME`, `user reset-password NAME`, `user set-email NAME ADDRESS`.
 
 The password of `user add` and `user set-password` is read from standard input when it is not
 a terminal (first line), else asked for twice at a prompt; it is never taken from the command
@@ -20,6 +20,7 @@ from optunagui.accounts import (
     check_username,
     hash_password,
     reset_password,
+    set_email,
 )
 from optunagui.config import load_settings
 
@@ -56,6 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     reset.add_argument("name")
     reset.set_defaults(handler=_reset_password)
+    email = commands.add_parser(
+        "set-email", help="where the user's alert emails go (an empty ADDRESS removes it)")
+    email.add_argument("name")
+    email.add_argument("address")
+    email.set_defaults(handler=_set_email)
 
 
 def read_password(stdin: TextIO | None = None) -> str:
@@ -195,4 +201,22 @@ def _reset_password(args: argparse.Namespace) -> int:
         return 1
     print(f"Temporary password for {args.name}: {temporary}\n"
           "They choose a new one when they next sign in; their sessions are signed out.")
+    return 0
+
+
+def _set_email(args: argparse.Namespace) -> int:
+    database = _database()
+    try:
+        with database.session() as session:
+            user_id = _user_id(session, "set-email", args.name)
+            if user_id is None:
+                return 1
+            problem = set_email(session, user_id, args.address)
+    finally:
+        database.dispose()
+    if problem:
+        print(f"optunagui user set-email: {problem}", file=sys.stderr)
+        return 2
+    address = args.address.strip()
+    print(f"email of {args.name}: {address}" if address else f"email of {args.name} removed")
     return 0

@@ -81,6 +81,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set by an admin's reset: the (temporary) password must be replaced at the next sign-in.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Where alerts with the email channel reach this user; set under Account.
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
 
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, username={self.username!r})"

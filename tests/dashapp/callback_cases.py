@@ -129,6 +129,8 @@ CASES = [
         lambda w: {"clicks": 1, "label": "t", "days": None, "refresh": 0},
     ),
     Case("revoke_token", Check.signed_in, None, lambda w: {"refresh": 0}),
+    Case("save_own_email", Check.signed_in, None,
+         lambda w: {"clicks": 1, "email": "someone@example.com", "refresh": 0}),
     Case(
         "change_own_password",
         Check.signed_in,

@@ -22,6 +22,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "ExperimentNameBody": {"name": "Matrix"},
     "MemberBody": {"username": "otto", "role": "viewer"},
     "NoteBody": {"text": "a note"},
+    "EmailBody": {"email": "someone@example.com"},
     "TrialNoteBody": {"text": "a note", "trial_number": 0},
     "SpecBody": {"spec": iris_spec("matrix", n_trials=2)},
     "LaunchBody": {"spec": iris_spec("matrix", n_trials=2)},

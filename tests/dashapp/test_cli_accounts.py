@@ -185,3 +185,18 @@ def test_serve_prints_a_generated_admin_password_once(
                                password)
     assert main(["serve", "--no-follower", "--no-alerts"]) == 0
     assert "Password: " not in capsys.readouterr().out
+
+
+def test_set_email_saves_and_clears_the_address_and_names_a_bad_one(tmp_settings, cli_db,
+                                                                    capsys):
+    bob = _user(cli_db, "bob")
+    assert main(["user", "set-email", "bob", "bob@example.com"]) == 0
+    assert "email of bob: bob@example.com" in capsys.readouterr().out
+    assert main(["user", "set-email", "bob", "bob at example"]) == 2
+    assert "Email:" in capsys.readouterr().err
+    with cli_db.session() as session:
+        assert user_store.get_user(session, bob).email == "bob@example.com"
+    assert main(["user", "set-email", "nobody", "x@example.com"]) == 1
+    assert main(["user", "set-email", "bob", ""]) == 0
+    with cli_db.session() as session:
+        assert user_store.get_user(session, bob).email is None

@@ -1,4 +1,5 @@
-"""Account page (/account): the signed-in user's password and personal API tokens.
+"""Account page (/account): the signed-in user's password, email address (where alert emails
+go) and personal API tokens.
 
 A new password needs the current one and ends the user's other sessions (this one stays
 signed in). A new token is shown once; only its digest is stored. Users see and revoke only
@@ -25,11 +26,12 @@ from dashapp.components.credentials import (
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
 from dashapp.sessions import current_session_key
-from optunagui.accounts import MIN_PASSWORD_LENGTH, change_password
-from optunagui.store import accounts
+from optunagui.accounts import MIN_PASSWORD_LENGTH, change_password, set_email
+from optunagui.email_address import MAX_EMAIL_CHARS
+from optunagui.store import accounts, users
 
 __all__ = ["change_own_password", "create_token", "ids", "layout", "register", "revoke_token",
-           "show_tokens"]
+           "save_own_email", "show_tokens"]
 
 
 class ids:
@@ -50,6 +52,9 @@ class ids:
     repeat_password = "account-password-repeat"
     change_password = "account-password-change"
     password_feedback = "account-password-feedback"
+    email = "account-email"
+    save_email = "account-email-save"
+    email_feedback = "account-email-feedback"
 
 
 def layout(**_query: Any) -> html.Div:
@@ -59,6 +64,7 @@ def layout(**_query: Any) -> html.Div:
             html.H2(id=ids.heading, className="mb-3"),
             dbc.Card([dbc.CardHeader("Password"), dbc.CardBody(_password_body())],
                      class_name="mb-3"),
+            dbc.Card([dbc.CardHeader("Email"), dbc.CardBody(_email_body())], class_name="mb-3"),
             dbc.Card([dbc.CardHeader("API tokens"), dbc.CardBody(_tokens_body())]),
         ]
     )
@@ -86,6 +92,19 @@ def _password_body() -> list[Any]:
             class_name="g-2 mb-2",
         ),
         html.Div(id=ids.password_feedback),
+    ]
+
+
+def _email_body() -> list[Any]:
+    return [
+        html.P("Alerts with the email channel reach you here; leave it empty for none.",
+               className="small text-muted mb-2"),
+        dbc.InputGroup([
+            dbc.Input(id=ids.email, type="email", placeholder="ana@example.com",
+                      maxLength=MAX_EMAIL_CHARS, autoComplete="email"),
+            dbc.Button("Save email", id=ids.save_email, color="primary"),
+        ], class_name="mb-2"),
+        html.Div(id=ids.email_feedback),
     ]
 
 
@@ -121,8 +140,21 @@ def show_tokens(access: Access, refresh: Any) -> Any:
     assert user_id is not None
     with services.database().session() as session:
         tokens = accounts.list_api_tokens(session, user_id)
+        user = users.get_user(session, user_id)
+        email = user.email if user is not None else None
     return access.principal.name, api_tokens_table(tokens, revoke_type=ids.revoke,
-                                                   table_id=ids.token_table)
+                                                   table_id=ids.token_table), email or ""
+
+
+def save_own_email(access: Access, clicks: Any, email: Any, refresh: Any) -> Any:
+    user_id = access.principal.user_id
+    assert user_id is not None
+    with services.database().session() as session:
+        problem = set_email(session, user_id, email)
+    if problem:
+        return refused(problem)
+    cleared = not (isinstance(email, str) and email.strip())
+    return done("Email removed." if cleared else "Email saved.", refresh)
 
 
 def create_token(access: Access, clicks: Any, label: Any, days: Any, refresh: Any,
@@ -182,7 +214,8 @@ def register(app: dash.Dash) -> None:
     guard.guarded_callback(
         app,
         requires=guard.signed_in(),
-        output=[Output(ids.heading, "children"), Output(ids.tokens, "children")],
+        output=[Output(ids.heading, "children"), Output(ids.tokens, "children"),
+                Output(ids.email, "value")],
         inputs={"refresh": Input(ids.refresh, "data")},
     )(show_tokens)
     guard.guarded_callback(
@@ -220,3 +253,11 @@ def register(app: dash.Dash) -> None:
         },
         prevent_initial_call=True,
     )(change_own_password)
+    guard.guarded_callback(
+        app,
+        requires=guard.signed_in(),
+        output=action_outputs(ids.email_feedback, ids.refresh),
+        inputs={"clicks": Input(ids.save_email, "n_clicks")},
+        state={"email": State(ids.email, "value"), "refresh": State(ids.refresh, "data")},
+        prevent_initial_call=True,
+    )(save_own_email)
