@@ -134,14 +134,15 @@ def list_alert_rules(call: Call) -> AlertRuleList:
 def create_alert_rule(call: Call) -> AlertRuleRecord:
     """A new rule on the experiment (or one of its runs); every problem named by field."""
     body: AlertRuleBody = call.body
+    settings = services.state().settings
     try:
         with services.database().session() as session:
             rule = alerts.create_rule(session, call.ids["experiment_id"], name=body.name,
                                       kind=body.kind, params=body.params, run_id=body.run_id,
                                       channels=body.channels, subscribers=body.subscribers,
                                       created_by=call.user_id, webhook=body.webhook,
-                                      allow_private_webhooks=services.state().settings
-                                      .allow_private_webhooks)
+                                      allow_private_webhooks=settings.allow_private_webhooks,
+                                      email_configured=settings.smtp is not None)
     except alerts.RuleProblem as problem:
         raise ApiProblem(422, f"the rule has {len(problem.problems)} problem(s): nothing was "
                               "created", [{"field": field, "message": message}

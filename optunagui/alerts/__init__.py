@@ -1,10 +1,12 @@
 """Alerts: rules on an experiment or a run, evaluated on the server from the event stream,
-fired once per trigger into each subscriber's inbox (shown in-app as a pop-up).
+fired once per trigger into each subscriber's inbox (shown in-app as a pop-up), and delivered
+to webhooks and by email.
 
 Repository functions take the session first; callers own the transaction and decide who may
 create or delete a rule (editors and owners) and who may read (members of the experiment).
 """
 
+from optunagui.alerts.channels import Channels
 from optunagui.alerts.evaluator import AlertEvaluator, PassResult
 from optunagui.alerts.inbox import (
     AlertEntry,
@@ -29,7 +31,7 @@ from optunagui.alerts.rules import (
     list_rules,
     set_subscribed,
 )
-from optunagui.alerts.service import AlertLoop, start_alert_loop
+from optunagui.alerts.service import AlertLoop, DeliveryLoop, start_alert_loop
 from optunagui.alerts.triggers import Firing
 
 __all__ = [
@@ -40,6 +42,8 @@ __all__ = [
     "AlertEntry",
     "AlertEvaluator",
     "AlertLoop",
+    "Channels",
+    "DeliveryLoop",
     "Firing",
     "PassResult",
     "RuleInfo",

@@ -1,16 +1,16 @@
-"""Deliveries of alerts to webhooks: queued with the alert, sent by the server's alert loop,
-retried with backoff, logged with their status.
+"""Deliveries of alerts to webhooks and by email: queued with the alert, sent by the server's
+alert loop, retried with backoff, logged with their status.
 
 A delivery is claimed before it is sent (its next try moved a lease ahead, in a committed
 transaction; on PostgreSQL with ``SKIP LOCKED``), so two loops never send it at once; a process
 that dies between the claim and the answer leaves it to be sent again when the lease ends
-(receivers drop a repeat by ``X-OptunaGui-Delivery``).
+(receivers drop a repeat by ``X-OptunaGui-Delivery``; an email keeps its ``Message-ID``).
+An email goes to each recipient of the alert with an address under Account, as it was when the
+alert fired.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,20 +18,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from optunagui.alerts import webhooks
+from optunagui.alerts.channels import Channels, Outcome, send_email, send_webhook
 from optunagui.store import Database
 from optunagui.store._types import utcnow
 from optunagui.store.alerts import Alert, AlertDelivery, AlertRule
-from optunagui.store.tables import Experiment, Run
+from optunagui.store.tables import Experiment, Run, User
 
 __all__ = ["RETRY_DELAYS_S", "DeliveryRecord", "deliver_due", "list_deliveries",
-           "queue_webhook"]
+           "queue_deliveries"]
 
 RETRY_DELAYS_S = (5, 30, 120, 600, 1800)  # after the 1st, 2nd... failed attempt; then failed
 LEASE_S = 60
 BATCH = 20
 
-Send = Callable[[str, bytes, dict[str, str]], webhooks.Answer]
 
 
 @dataclass(frozen=True)
@@ -47,12 +46,21 @@ class DeliveryRecord:
     sent_at: datetime | None
 
 
-def queue_webhook(session: Session, alert: Alert, rule: AlertRule) -> None:
-    """The webhook delivery of a new alert, in the alert's own transaction."""
-    if "webhook" in (rule.channels or []) and rule.webhook:
-        session.add(AlertDelivery(alert_id=alert.id, channel="webhook",
-                                  target=str(rule.webhook["url"]), status="pending",
-                                  attempts=0, next_attempt_at=alert.created_at or utcnow()))
+def queue_deliveries(session: Session, alert: Alert, rule: AlertRule,
+                     recipient_ids: list[int]) -> None:
+    """The webhook and email deliveries of a new alert, in the alert's own transaction."""
+    channels = rule.channels or []
+    targets: list[tuple[str, str]] = []
+    if "webhook" in channels and rule.webhook:
+        targets.append(("webhook", str(rule.webhook["url"])))
+    if "email" in channels and recipient_ids:
+        addresses = session.scalars(select(User.email).where(
+            User.id.in_(recipient_ids), User.email.is_not(None)).order_by(User.id))
+        targets += [("email", address) for address in dict.fromkeys(addresses) if address]
+    for channel, target in targets:
+        session.add(AlertDelivery(alert_id=alert.id, channel=channel, target=target,
+                                  status="pending", attempts=0,
+                                  next_attempt_at=alert.created_at or utcnow()))
 
 
 def _claim(db: Database, now: datetime) -> list[int]:
@@ -70,20 +78,18 @@ def _claim(db: Database, now: datetime) -> list[int]:
         return [delivery.id for delivery in claimed]
 
 
-def _request(session: Session, delivery: AlertDelivery, public_url: str | None
-             ) -> tuple[str, bytes, dict[str, str]] | None:
+def _document(session: Session, alert_id: int, public_url: str | None
+              ) -> tuple[dict[str, Any], dict[str, Any] | None, str | None] | None:
+    """The alert as its deliveries tell it, with the rule's webhook and secret."""
     row = session.execute(
         select(Alert, AlertRule, Run.name, Experiment.name)
         .join(AlertRule, AlertRule.id == Alert.rule_id)
         .join(Experiment, Experiment.id == Alert.experiment_id)
         .outerjoin(Run, Run.id == Alert.run_id)
-        .where(Alert.id == delivery.alert_id)).first()
+        .where(Alert.id == alert_id)).first()
     if row is None:
         return None
     alert, rule, run_name, experiment_name = row
-    hook, secret = rule.webhook, rule.webhook_secret
-    if not hook or not secret:
-        return None
     link = f"{public_url.rstrip('/')}/runs/{alert.run_id}" if public_url and alert.run_id else None
     document: dict[str, Any] = {
         "id": alert.id, "message": alert.message, "value": alert.value,
@@ -93,53 +99,50 @@ def _request(session: Session, delivery: AlertDelivery, public_url: str | None
         "run": {"id": alert.run_id, "name": run_name} if alert.run_id else None,
         "link": link,
     }
-    body = webhooks.webhook_body(str(hook.get("format", "json")), document)
-    stamp = str(int(time.time()))
-    headers = {"X-OptunaGui-Delivery": str(delivery.id), "X-OptunaGui-Timestamp": stamp,
-               webhooks.SIGNATURE_HEADER: webhooks.signature(secret, stamp, body)}
-    return delivery.target, body, headers
+    return document, rule.webhook, rule.webhook_secret
 
 
-def _settle(delivery: AlertDelivery, answer: webhooks.Answer, now: datetime) -> None:
-    delivery.last_answer = (f"{answer.status} {answer.text}" if answer.status is not None
-                            else answer.text)[:1000]
-    if answer.status is not None and 200 <= answer.status < 300:
+def _attempt(db: Database, delivery_id: int, public_url: str | None, channels: Channels
+             ) -> Outcome:
+    with db.session() as session:
+        delivery = session.get_one(AlertDelivery, delivery_id)
+        channel, target = delivery.channel, delivery.target
+        found = _document(session, delivery.alert_id, public_url)
+    if found is None:
+        return Outcome(False, False, "the alert no longer exists")
+    document, hook, secret = found
+    if channel == "email":
+        return send_email(target, delivery_id, document, channels)
+    return send_webhook(target, delivery_id, document, hook, secret, channels)
+
+
+def _settle(delivery: AlertDelivery, outcome: Outcome, now: datetime) -> None:
+    delivery.last_answer = outcome.text[:1000]
+    if outcome.sent:
         delivery.status, delivery.sent_at, delivery.next_attempt_at = "sent", now, None
-        return
-    retryable = answer.status is None or answer.status >= 500 or answer.status in (408, 429)
-    if retryable and delivery.attempts <= len(RETRY_DELAYS_S):
+    elif outcome.retry and delivery.attempts <= len(RETRY_DELAYS_S):
         delay = RETRY_DELAYS_S[delivery.attempts - 1]
         delivery.next_attempt_at = now + timedelta(seconds=delay)
     else:
         delivery.status, delivery.next_attempt_at = "failed", None
 
 
-def deliver_due(
-    db: Database,
-    *,
-    allow_private: bool = False,
-    public_url: str | None = None,
-    now: datetime | None = None,
-    send: Send = webhooks.post,
-    resolve: webhooks.Resolve | None = None,
-) -> list[DeliveryRecord]:
-    """Send the deliveries whose time has come; returns them as they ended up."""
+def deliver_due(db: Database, channels: Channels | None = None, *,
+                public_url: str | None = None, now: datetime | None = None
+                ) -> list[DeliveryRecord]:
+    """Send the deliveries whose time has come; returns them as they ended up.
+
+    Without an SMTP server in ``channels``, email deliveries are retried (an admin may set one
+    up meanwhile), then fail saying so.
+    """
     moment = now or utcnow()
+    channels = channels or Channels()
     done = []
     for delivery_id in _claim(db, moment):
-        with db.session() as session:
-            request = _request(session, session.get_one(AlertDelivery, delivery_id), public_url)
-        if request is None:
-            answer = webhooks.Answer(None, "the rule no longer has a webhook")
-        else:
-            target, body, headers = request
-            kwargs = {"resolve": resolve} if resolve else {}
-            why = webhooks.check_target(target, allow_private=allow_private, **kwargs)
-            answer = (webhooks.Answer(400, f"refused: {why}") if why
-                      else send(target, body, headers))
+        outcome = _attempt(db, delivery_id, public_url, channels)
         with db.session() as session:
             delivery = session.get_one(AlertDelivery, delivery_id)
-            _settle(delivery, answer, moment)
+            _settle(delivery, outcome, moment)
             done.append(_record(delivery))
     return done
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from optunagui.alerts.delivery import queue_webhook
+from optunagui.alerts.delivery import queue_deliveries
 from optunagui.alerts.triggers import (
     Firing,
     RuleView,
@@ -189,7 +189,8 @@ def _record(session: Session, firings: list[Firing], experiment_of: dict[int, in
         session.flush()
         for user_id in recipients.get(firing.rule_id, []):
             session.add(InboxItem(alert_id=alert.id, user_id=user_id))
-        queue_webhook(session, alert, rules[firing.rule_id])
+        queue_deliveries(session, alert, rules[firing.rule_id],
+                         recipients.get(firing.rule_id, []))
     session.flush()
     return new
 

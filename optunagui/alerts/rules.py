@@ -48,7 +48,7 @@ __all__ = [
     "set_subscribed",
 ]
 
-CHANNELS = ("in_app", "webhook")  # in_app: the inbox and the pop-up
+CHANNELS = ("in_app", "webhook", "email")  # in_app: the inbox and the pop-up
 OPERATORS = (">", ">=", "<", "<=")
 SCOPES = ("any_trial", "best")
 DIRECTIONS = ("maximize", "minimize")
@@ -282,9 +282,13 @@ def create_rule(
     subscribers: list[int] | None = None,
     webhook: object = None,
     allow_private_webhooks: bool = False,
+    email_configured: bool = False,
 ) -> RuleInfo:
     """Save a rule on the experiment (or on one of its runs); its subscribers are the members
     given, or the creator.
+
+    Args:
+        email_configured: the server has an SMTP server to send the email channel through.
 
     Raises:
         RuleProblem: bad name, kind, parameters or channels; a run of another experiment; a
@@ -308,6 +312,10 @@ def create_rule(
             problems += found
     elif webhook is not None:
         problems.append(("channels", "add \"webhook\" to the channels to use the webhook"))
+    if "email" in clean_channels and not email_configured:
+        problems.append(("channels", "email needs an SMTP server, and this server has none: "
+                                     "an admin sets OPTUNAGUI_SMTP_HOST and "
+                                     "OPTUNAGUI_SMTP_SENDER"))
     if run_id is not None:
         run = session.get(Run, run_id)
         if run is None or run.experiment_id != experiment_id:

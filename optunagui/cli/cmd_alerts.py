@@ -43,6 +43,7 @@ def _print(result, as_json: bool) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from optunagui.alerts import AlertEvaluator
+    from optunagui.alerts.channels import Channels
     from optunagui.alerts.delivery import deliver_due
     from optunagui.store import StoreError
 
@@ -54,9 +55,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         while True:
             try:
                 result = evaluator.evaluate()
-                for sent in deliver_due(database, allow_private=settings.allow_private_webhooks,
+                for sent in deliver_due(database, Channels.from_settings(settings),
                                         public_url=settings.public_url):
-                    print(f"webhook {sent.target}: {sent.status} ({sent.last_answer})",
+                    print(f"{sent.channel} {sent.target}: {sent.status} ({sent.last_answer})",
                           flush=True)
             except StoreError as error:
                 raise CliError(f"{database!r}: {error}") from None

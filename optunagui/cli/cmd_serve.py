@@ -232,9 +232,9 @@ def _serve(args: argparse.Namespace) -> int:
 
         FollowerLoop(database).start()
     if not args.no_alerts:
-        from optunagui.alerts import start_alert_loop
+        from optunagui.alerts import Channels, start_alert_loop
 
-        start_alert_loop(database, allow_private_webhooks=settings.allow_private_webhooks,
+        start_alert_loop(database, channels=Channels.from_settings(settings),
                          public_url=settings.public_url)
     url = f"http://{args.host}:{args.port}/"
     if args.debug:

@@ -101,7 +101,7 @@ def test_unknown_experiment_is_not_found(db, owner):
     ("x" * 201, "stalled", {"minutes": 5}, None, "name"),
     ("r", "sometimes", {}, None, "kind"),
     ("r", "stalled", [], None, "params"),
-    ("r", "stalled", {"minutes": 5}, ["email"], "channels"),
+    ("r", "stalled", {"minutes": 5}, ["sms"], "channels"),
     ("r", "stalled", {"minutes": 5}, [], "channels"),
     ("r", "stalled", {}, None, "params.minutes"),
     ("r", "stalled", {"minutes": -1}, None, "params.minutes"),

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from optunagui.alerts import AlertEvaluator, RuleProblem, create_rule
+from optunagui.alerts.channels import Channels
 from optunagui.alerts.delivery import RETRY_DELAYS_S, deliver_due, list_deliveries
 from optunagui.alerts.webhooks import check_target
 from optunagui.store import Database
@@ -73,12 +74,12 @@ def test_a_webhook_is_posted_once_and_signed(db, owner, experiment, run, receive
     assert made.channels == ["in_app", "webhook"] and made.webhook_secret
     completed(db, run, 3, roc_auc=0.99)
     assert len(AlertEvaluator(db).evaluate().fired) == 1
-    [sent] = deliver_due(db, allow_private=True, public_url="https://tuning.example.com")
+    [sent] = deliver_due(db, Channels(allow_private=True), public_url="https://tuning.example.com")
     assert (sent.status, sent.attempts) == ("sent", 1)
-    assert deliver_due(db, allow_private=True) == []
+    assert deliver_due(db, Channels(allow_private=True)) == []
     completed(db, run, 4, roc_auc=0.5)
     AlertEvaluator(db).evaluate()
-    deliver_due(db, allow_private=True)
+    deliver_due(db, Channels(allow_private=True))
 
     [(headers, body)] = receiver.requests
     stamp = headers["X-OptunaGui-Timestamp"]
@@ -98,7 +99,7 @@ def test_a_slack_webhook_gets_text(db, owner, experiment, run, receiver):
     _hook_rule(db, experiment, owner, receiver.url, form="slack")
     completed(db, run, 0, roc_auc=0.98)
     AlertEvaluator(db).evaluate()
-    deliver_due(db, allow_private=True)
+    deliver_due(db, Channels(allow_private=True))
     [document] = receiver.bodies()
     assert set(document) == {"text"} and "roc_auc" in document["text"]
 
@@ -110,9 +111,9 @@ def test_a_restart_between_trigger_and_delivery_delivers_once(db, owner, experim
     AlertEvaluator(db).evaluate()  # fired; the server stops before it sends anything
     restarted = Database(db.url)
     try:
-        assert [d.status for d in deliver_due(restarted, allow_private=True)] == ["sent"]
+        assert [d.status for d in deliver_due(restarted, Channels(allow_private=True))] == ["sent"]
         AlertEvaluator(restarted).evaluate()
-        assert deliver_due(restarted, allow_private=True) == []
+        assert deliver_due(restarted, Channels(allow_private=True)) == []
     finally:
         restarted.dispose()
     assert len(receiver.requests) == 1
@@ -126,12 +127,12 @@ def test_a_failed_answer_is_retried_with_backoff_under_the_same_delivery_id(
     AlertEvaluator(db).evaluate()
     receiver.answers = [503]
     now = utcnow() + timedelta(seconds=1)
-    [first] = deliver_due(db, allow_private=True, now=now)
+    [first] = deliver_due(db, Channels(allow_private=True), now=now)
     assert (first.status, first.attempts) == ("pending", 1)
     assert first.next_attempt_at == now + timedelta(seconds=RETRY_DELAYS_S[0])
     assert "503" in (first.last_answer or "")
-    assert deliver_due(db, allow_private=True, now=now + timedelta(seconds=1)) == []
-    [second] = deliver_due(db, allow_private=True,
+    assert deliver_due(db, Channels(allow_private=True), now=now + timedelta(seconds=1)) == []
+    [second] = deliver_due(db, Channels(allow_private=True),
                            now=now + timedelta(seconds=RETRY_DELAYS_S[0] + 1))
     assert (second.status, second.attempts) == ("sent", 2)
     ids = {headers["X-OptunaGui-Delivery"] for headers, _ in receiver.requests}
@@ -144,7 +145,7 @@ def test_a_refusal_is_not_retried_and_an_unreachable_receiver_gives_up(db, owner
     completed(db, run, 0, roc_auc=0.99)
     AlertEvaluator(db).evaluate()
     receiver.answers = [404]
-    [refused] = deliver_due(db, allow_private=True)
+    [refused] = deliver_due(db, Channels(allow_private=True))
     assert (refused.status, refused.attempts) == ("failed", 1)
 
     _hook_rule(db, experiment, owner, "http://127.0.0.1:9/nobody")
@@ -154,7 +155,7 @@ def test_a_refusal_is_not_retried_and_an_unreachable_receiver_gives_up(db, owner
     outcomes = []
     for delay in (0, *RETRY_DELAYS_S):
         moment += timedelta(seconds=delay + 1)
-        outcomes += [o for o in deliver_due(db, allow_private=True, now=moment)
+        outcomes += [o for o in deliver_due(db, Channels(allow_private=True), now=moment)
                      if o.target.endswith("/nobody")]
     assert [o.status for o in outcomes] == ["pending"] * len(RETRY_DELAYS_S) + ["failed"]
     assert "not reached" in (outcomes[-1].last_answer or "")
@@ -176,7 +177,7 @@ def test_private_targets_are_refused_unless_allowed(db, owner, experiment, run, 
     _hook_rule(db, experiment, owner, receiver.url, allow_private=True)
     completed(db, run, 0, roc_auc=0.99)
     AlertEvaluator(db).evaluate()
-    [delivery] = deliver_due(db, allow_private=False)  # the setting was taken away since
+    [delivery] = deliver_due(db, Channels(allow_private=False))  # the setting was taken away since
     assert delivery.status == "failed" and "refused" in (delivery.last_answer or "")
     assert receiver.requests == []
 

@@ -20,7 +20,7 @@ def _alpha(world: Any, **extra: Any) -> dict[str, Any]:
 RULE_FORM = {"name": "made by a test", "kind": "stalled", "run": None, "metric": None,
              "op": ">", "value": None, "scope": "any_trial", "statuses": ["failed"],
              "trials": None, "minutes": 30, "share": None, "webhook_url": None,
-             "webhook_format": "json"}
+             "webhook_format": "json", "email": []}
 
 ALERT_ROWS: list[tuple[str, Check, Role | None, Any]] = [
     ("show_alert_rules", Check.experiment, Role.viewer, lambda w: _alpha(w)),

@@ -149,6 +149,7 @@ def test_a_webhook_rule_from_the_page_shows_its_secret_once_and_its_deliveries(
     from dataclasses import replace
 
     from dashapp.state import state
+    from optunagui.alerts.channels import Channels
     from optunagui.alerts.delivery import deliver_due
     from optunagui.alerts.webhooks import Answer
 
@@ -167,12 +168,35 @@ def test_a_webhook_rule_from_the_page_shows_its_secret_once_and_its_deliveries(
 
     _fire(database, world)
     sent: list[str] = []
-    deliver_due(database, allow_private=True,
-                send=lambda url, body, headers: sent.append(url) or Answer(200, "ok"))
+    deliver_due(database, Channels(
+        allow_private=True, post=lambda url, body, headers: sent.append(url) or Answer(200, "ok")))
     assert sent == ["http://127.0.0.1:9/hook"]
     page = _call(app, client_for("ed"), "show_alert_rules",
                  {"experiment_id": str(world.alpha), "refresh": 0})
-    assert "Webhook deliveries" in page and "sent" in page and "slack webhook" in page
+    assert "Deliveries" in page and "sent" in page and "slack webhook" in page
     as_viewer = _call(app, client_for("vic"), "show_alert_rules",
                       {"experiment_id": str(world.alpha), "refresh": 0})
-    assert "Webhook deliveries" not in as_viewer and secret not in as_viewer
+    assert "Deliveries" not in as_viewer and secret not in as_viewer
+
+
+def test_an_email_rule_needs_the_server_to_have_smtp(app, world, database, client_for):
+    from dataclasses import replace
+
+    from dashapp.state import state
+    from optunagui.smtp import load_smtp_settings
+
+    values = {"experiment_id": str(world.alpha), "refresh": 0, "clicks": 1, **RULE_FORM,
+              "email": ["email"]}
+    refused = _call(app, client_for("ed"), "create_alert_rule", values)
+    assert "channels" in refused and "OPTUNAGUI_SMTP_HOST" in refused
+    assert _rule_names(database, world) == []
+    current = state(app.server)
+    current.settings = replace(current.settings, smtp=load_smtp_settings({
+        "OPTUNAGUI_SMTP_HOST": "mail.example.com", "OPTUNAGUI_SMTP_SENDER": "o@example.com"}))
+    assert "created" in _call(app, client_for("ed"), "create_alert_rule", values)
+    with database.session() as session:
+        [rule] = list_rules(session, world.alpha)
+    assert rule.channels == ["in_app", "email"]
+    page = _call(app, client_for("vic"), "show_alert_rules",
+                 {"experiment_id": str(world.alpha), "refresh": 0})
+    assert "by email" in page

@@ -140,3 +140,27 @@ def test_a_webhook_rule_answers_its_secret_once_and_refuses_private_targets(
     listed = client.get(RULES.format(world.alpha), headers=_headers("viewer", world, database))
     [rule] = listed.get_json()["rules"]
     assert rule["webhook_secret"] is None
+
+
+def test_a_script_sets_its_email_and_makes_an_email_rule(app, client_of, world, database):  # noqa: F811
+    from optunagui.smtp import load_smtp_settings
+
+    editor = client_of("ed")
+    assert editor.account()["email"] is None
+    assert editor.set_email("ed@example.com")["email"] == "ed@example.com"
+    assert client_of("vic").account()["email"] is None  # each sets only their own
+    with pytest.raises(ApiError) as bad:
+        editor.set_email("ed at example")
+    assert bad.value.status == 422 and bad.value.problems[0]["field"] == "email"
+    assert editor.account()["email"] == "ed@example.com"
+
+    with pytest.raises(ApiError) as no_smtp:
+        editor.create_alert_rule(world.alpha, "by email", "stalled", {"minutes": 5},
+                                 channels=["in_app", "email"])
+    assert "OPTUNAGUI_SMTP_HOST" in str(no_smtp.value.problems)
+    current = state(app.server)
+    current.settings = replace(current.settings, smtp=load_smtp_settings({
+        "OPTUNAGUI_SMTP_HOST": "mail.example.com", "OPTUNAGUI_SMTP_SENDER": "o@example.com"}))
+    made = editor.create_alert_rule(world.alpha, "by email", "stalled", {"minutes": 5},
+                                    channels=["in_app", "email"])
+    assert made["channels"] == ["in_app", "email"]

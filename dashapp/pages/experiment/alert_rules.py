@@ -49,6 +49,7 @@ class alert_ids:
     share = "experiment-alert-share"
     webhook_url = "experiment-alert-webhook-url"
     webhook_format = "experiment-alert-webhook-format"
+    email = "experiment-alert-email"
     deliveries = "experiment-alert-deliveries"
     create = "experiment-alert-create"
     feedback = "experiment-alert-feedback"
@@ -107,6 +108,9 @@ def alert_rules_body() -> list[Any]:
                                       options=[{"label": "JSON", "value": "json"},
                                                {"label": "Slack text", "value": "slack"}])),
         ], class_name="g-2 mb-2"),
+        dbc.Checklist(id=alert_ids.email, value=[], class_name="small mb-2", options=[
+            {"label": "Also email the subscribers (to the address each sets under Account)",
+             "value": "email"}]),
         dbc.Button("Create rule", id=alert_ids.create, color="primary", size="sm"),
         html.Div(id=alert_ids.feedback, className="mt-2"),
     ], id=alert_ids.manage, style=HIDDEN, className="mt-3")
@@ -131,6 +135,8 @@ def _rules_table(rules: list[alerts.RuleInfo], user_id: int | None, can_edit: bo
         told = f"{len(rule.subscribers)} subscriber(s)"
         if rule.webhook:
             told += f" and a {rule.webhook['format']} webhook"
+        if "email" in rule.channels:
+            told += ", by email"
         rows.append([rule.name, rule.description, where, told, html.Span(actions)])
     return components.table(["Rule", "When", "On", "Told", ""], rows)
 
@@ -144,13 +150,20 @@ def _history(entries: list[alerts.AlertEntry]) -> Any:
         for entry in entries])
 
 
+def _recipient(delivery: DeliveryRecord) -> str:
+    if delivery.channel == "email":
+        local, _, domain = delivery.target.partition("@")
+        return f"email {local[:1]}…@{domain}"
+    return f"webhook {urlsplit(delivery.target).hostname or delivery.target}"
+
+
 def _deliveries(log: list[DeliveryRecord]) -> Any:
     if not log:
         return None
-    return html.Div([html.H6("Webhook deliveries", className="mt-3"), components.table(
+    return html.Div([html.H6("Deliveries", className="mt-3"), components.table(
         ["Alert", "To", "Status", "Tries", "Last answer"],
-        [[f"#{d.alert_id}", urlsplit(d.target).hostname or d.target, d.status, d.attempts,
-          d.last_answer or ""] for d in log])])
+        [[f"#{d.alert_id}", _recipient(d), d.status, d.attempts, d.last_answer or ""]
+         for d in log])])
 
 
 def show_alert_rules(access: Access, refresh: Any, poll: Any, experiment_id: Any
@@ -181,22 +194,28 @@ def rule_params(kind: Any, form: dict[str, Any]) -> dict[str, Any]:
 
 def create_alert_rule(access: Access, clicks: Any, experiment_id: Any, name: Any, kind: Any,
                       run: Any, refresh: Any, webhook_url: Any = None,
-                      webhook_format: Any = "json", **form: Any) -> Any:
+                      webhook_format: Any = "json", email: Any = None, **form: Any) -> Any:
     run_id = None
     if run not in (None, ""):
         run_id = parse_id(str(run))
         if run_id is None:
             return refused("Run id: a run of this experiment, or empty for every run.")
     hook = None
+    channels = ["in_app"]
     if isinstance(webhook_url, str) and webhook_url.strip():
         hook = {"url": webhook_url.strip(), "format": webhook_format}
+        channels.append("webhook")
+    if isinstance(email, list) and "email" in email:
+        channels.append("email")
+    settings = services.state().settings
     try:
         with services.database().session() as session:
             rule = alerts.create_rule(
                 session, access.experiment_id or 0, name=name, kind=kind,
                 params=rule_params(kind, form), run_id=run_id,
-                created_by=access.principal.user_id, webhook=hook,
-                allow_private_webhooks=services.state().settings.allow_private_webhooks)
+                created_by=access.principal.user_id, webhook=hook, channels=channels,
+                allow_private_webhooks=settings.allow_private_webhooks,
+                email_configured=settings.smtp is not None)
     except alerts.RuleProblem as problem:
         return refused(str(problem))
     if rule.webhook_secret:
@@ -250,7 +269,8 @@ def register_alert_rules(app: dash.Dash) -> None:
     )(show_alert_rules)
     form = {name: State(getattr(alert_ids, name), "value")
             for name in ("name", "kind", "run", "metric", "op", "value", "scope", "statuses",
-                         "trials", "minutes", "share", "webhook_url", "webhook_format")}
+                         "trials", "minutes", "share", "webhook_url", "webhook_format",
+                         "email")}
     guard.guarded_callback(
         app, requires=guard.experiment(Role.editor, "experiment_id"),
         output=action_outputs(alert_ids.feedback, refresh_id),
