@@ -168,14 +168,14 @@ def _record(session: Session, firings: list[Firing], experiment_of: dict[int, in
     every subscriber who may still read the experiment; returns those written."""
     first: dict[tuple[int, str], Firing] = {}
     for firing in firings:
-        first.setdefault((firing.rule_id, firing.key), firing)
+        first.setdefault((firing.rule_id, firing.stored_key), firing)
     unique = list(first.values())
     if not unique:
         return []
-    pairs = [(f.rule_id, f.key) for f in unique]
+    pairs = [(f.rule_id, f.stored_key) for f in unique]
     seen = {(rule_id, key) for rule_id, key in session.execute(
         select(Alert.rule_id, Alert.key).where(tuple_(Alert.rule_id, Alert.key).in_(pairs)))}
-    new = [f for f in unique if (f.rule_id, f.key) not in seen]
+    new = [f for f in unique if (f.rule_id, f.stored_key) not in seen]
     if not new:
         return []
     recipients = _recipients(session, {f.rule_id for f in new})
@@ -183,7 +183,7 @@ def _record(session: Session, firings: list[Firing], experiment_of: dict[int, in
         select(AlertRule).where(AlertRule.id.in_({f.rule_id for f in new})))}
     for firing in new:
         alert = Alert(rule_id=firing.rule_id, experiment_id=experiment_of[firing.rule_id],
-                      run_id=firing.run_id, trial_number=firing.trial_number, key=firing.key,
+                      run_id=firing.run_id, trial_number=firing.trial_number, key=firing.stored_key,
                       message=firing.message[:2000], value=firing.value)
         session.add(alert)
         session.flush()

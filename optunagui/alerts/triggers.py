@@ -44,6 +44,12 @@ class Firing:
     trial_number: int | None = None
     value: float | None = None
 
+    @property
+    def stored_key(self) -> str:
+        """The trigger as stored, unique per rule: the run, then the trigger within it (a rule
+        on an experiment watches each of its runs)."""
+        return f"run:{self.run_id}:{self.key}"
+
 
 @dataclass(frozen=True)
 class RuleView:

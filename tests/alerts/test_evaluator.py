@@ -151,3 +151,25 @@ def _last_event_id(db, run):
 
     with db.session() as session:
         return last_event_id(session, run.id)
+
+
+def test_a_rule_on_the_experiment_fires_for_each_of_its_runs(db, owner, experiment, run):
+    from optunagui.store import create_run
+
+    from .conftest import SPEC
+
+    rule(db, experiment, owner, "run_status", {"statuses": ["completed"]})
+    rule(db, experiment, owner, "metric_threshold",
+         {"metric": "roc_auc", "op": ">", "value": 0.97}, name="auc")
+    with db.session() as session:
+        second = create_run(session, experiment.id, "lgbm #2", SPEC, created_by=owner.id)
+    for each in (run, second):
+        completed(db, each, 0, roc_auc=0.99)
+        with db.session() as session:
+            update_run_status(session, each.id, "running")
+            update_run_status(session, each.id, "completed")
+    fired = _evaluate(db)
+    assert sorted((f.run_id, f.key) for f in fired) == sorted(
+        [(run.id, "status:completed"), (second.id, "status:completed"),
+         (run.id, "trial:0"), (second.id, "trial:0")])
+    assert _evaluate(db) == []
