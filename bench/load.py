@@ -437,6 +437,7 @@ def scenario(runs_file: Path | None, n: int, viewers: int, duration_s: float, se
         "error_kinds": errors,
         "first_render": {"count": len(tally.first_renders), **_quantiles(tally.first_renders),
                          "all_open_s": round(steady_from - opened_at, 2)},
+        "opened": len(tally.opens),  # viewers whose page opened, and so polled
         "open": _quantiles(tally.opens),
         "open_by_callback": {
             kind[5:]: _quantiles([s for _, k, s in tally.samples if k == kind])
@@ -479,7 +480,8 @@ def report(result: dict[str, Any]) -> None:
           f"{result['duration_s']:.0f} s: {result['requests']} requests, "
           f"p50 {_ms(result['p50_s'])} ms, p95 {_ms(result['p95_s'])} ms, "
           f"p99 {_ms(result['p99_s'])} ms, max {_ms(result['max_s'])} ms; "
-          f"{result['errors']} errors ({result['timeouts']} timeouts) {_verdict(result)}")
+          f"{result['errors']} errors ({result['timeouts']} timeouts), {result['opened']} "
+          f"of {result['viewers']} opened the page {_verdict(result)}")
     print(f"  first renders (all open at once): p50 {_ms(first['p50_s'])} ms, max "
           f"{_ms(first['max_s'])} ms, all open in {first['all_open_s']} s; server CPU "
           f"{result['server_cpu_cores']} cores, RSS max {result['server_rss_max_mb']} MB, "
