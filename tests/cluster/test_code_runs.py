@@ -9,6 +9,7 @@ import pytest
 
 from cluster.driver.main import run_driver
 from optunagui import store
+from optunagui.alerts import AlertEvaluator, create_rule
 from optunagui.replay import create_replay
 from tests.cluster._code import code_spec, make_code_run, write_code
 
@@ -42,13 +43,25 @@ def _run(db, run_id):
         return store.get_run(session, run_id)
 
 
+def _alert_rules(db, experiment_id):
+    with db.session() as session:
+        create_rule(session, experiment_id, name="done", kind="run_status",
+                    params={"statuses": ["completed"]}, created_by=None)
+        create_rule(session, experiment_id, name="better", kind="best_improves", params={},
+                    created_by=None)
+
+
 def test_code_run_completes_with_params_ranges_and_study(ray_local, tmp_settings, sqlite_db,
                                                         tmp_path):
     folder = write_code(tmp_path / "user", SIMPLE)
     run_id = make_code_run(sqlite_db, code_spec(folder))
+    _alert_rules(sqlite_db, _run(sqlite_db, run_id).experiment_id)
     assert run_driver(run_id, tmp_settings) == "completed"
     trials = _trials(sqlite_db, run_id)
     assert [t.state for t in trials] == ["complete"] * 4
+    fired = AlertEvaluator(sqlite_db).evaluate().fired  # alerts watch code runs too
+    assert [f.key for f in fired if f.key.startswith("status")] == ["status:completed"]
+    assert any(f.key.startswith("trial:") for f in fired)
     assert all(set(t.params) == {"x", "n", "kind"} for t in trials)
     assert all(0 <= t.params["x"] <= 1 and t.last_step == 3 for t in trials)
     assert trials[0].user_attrs["user"]["kind_seen"] in ("a", "b")
