@@ -15,8 +15,15 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from optunagui.alerts import AlertEvaluator, create_rule
 from optunagui.config import load_settings
-from optunagui.store import Database, create_experiment, get_user_by_name
+from optunagui.store import (
+    Database,
+    append_events,
+    create_experiment,
+    create_run,
+    get_user_by_name,
+)
 from tests.dashapp.analysis_data import write_run
 from tests.e2e.conftest import Server, _free_port, _serve_command, _wait_until_up
 
@@ -64,6 +71,16 @@ def _seed(server: Server) -> tuple[int, int, int]:
             experiment_id, admin_id = experiment.id, admin.id
         first = write_run(database, experiment_id, "first", admin_id, seed=1)
         second = write_run(database, experiment_id, "second", admin_id, seed=2, shift=0.05)
+        with database.session() as session:  # one alert in the inbox, with its links
+            watched = create_run(session, experiment_id, "watched",
+                                 {"metrics": [{"name": "roc_auc", "direction": "maximize"}]},
+                                 created_by=admin_id)
+            create_rule(session, experiment_id, name="AUC above 0.97", kind="metric_threshold",
+                        params={"metric": "roc_auc", "op": ">", "value": 0.97},
+                        created_by=admin_id)
+            append_events(session, watched.id, [
+                {"kind": "completed", "trial_number": 0, "metrics": {"roc_auc": 0.981}}])
+        assert len(AlertEvaluator(database).evaluate().fired) == 1
     finally:
         database.dispose()
     return experiment_id, first, second
@@ -115,6 +132,13 @@ def test_the_dashboard_under_a_prefix_links_and_asks_only_under_it(prefixed_serv
     page.click("#run-analysis-link")
     expect(page).to_have_url(f"{origin}{PREFIX}/runs/{first}/analysis")
     expect(page.locator("#analysis-scatter-graph .main-svg").first).to_be_visible()
+    assert _outside_the_prefix(page, origin) == []
+
+    page.click("#shell-nav-alerts a")
+    expect(page).to_have_url(f"{origin}{PREFIX}/alerts")
+    expect(page.locator("#alerts-inbox")).to_contain_text("roc_auc 0.981 > 0.97")
+    expect(page.locator("#alerts-inbox a").first).to_have_attribute(
+        "href", f"{PREFIX}/experiments/{experiment_id}")
     assert _outside_the_prefix(page, origin) == []
 
     page.click("#shell-sign-out")

@@ -18,6 +18,7 @@ from dashapp.components import buttons
 from dashapp.components.alert_toast import readable_entries
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
+from dashapp.paths import app_path
 from optunagui import alerts
 
 __all__ = ["ids", "layout", "mark_all_alerts_read", "mark_alert_read", "register", "show_inbox"]
@@ -52,11 +53,11 @@ def layout(**_query: Any) -> html.Div:
 
 def _row(entry: alerts.AlertEntry) -> list[Any]:
     where: list[Any] = [dcc.Link(entry.experiment_name,
-                                 href=f"/experiments/{entry.experiment_id}")]
+                                 href=app_path(f"/experiments/{entry.experiment_id}"))]
     if entry.run_id is not None:
         label = f"run {entry.run_id}" + (f", trial {entry.trial_number}"
                                          if entry.trial_number is not None else "")
-        where += [" · ", dcc.Link(label, href=f"/runs/{entry.run_id}")]
+        where += [" · ", dcc.Link(label, href=app_path(f"/runs/{entry.run_id}"))]
     state = dbc.Badge("read" if entry.read else "unread", pill=True,
                       color="secondary" if entry.read else "primary")
     toggle = dbc.Button("Mark unread" if entry.read else "Mark read", size="sm", color="link",

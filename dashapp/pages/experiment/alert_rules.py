@@ -15,6 +15,7 @@ from dashapp.components import HIDDEN, SHOWN, buttons
 from dashapp.components.feedback import action_outputs, done, refused
 from dashapp.guard import Access
 from dashapp.pages.experiment.ids import ids
+from dashapp.paths import app_path
 from dashapp.permissions import Role, parse_id
 from optunagui import alerts
 from optunagui.alerts.delivery import DeliveryRecord, list_deliveries
@@ -146,7 +147,7 @@ def _history(entries: list[alerts.AlertEntry]) -> Any:
         return components.empty_note("No alert has fired.")
     return components.table(["When", "Alert", ""], [
         [entry.created_at.strftime("%Y-%m-%d %H:%M:%S"), entry.message,
-         dcc.Link("run", href=f"/runs/{entry.run_id}") if entry.run_id else ""]
+         dcc.Link("run", href=app_path(f"/runs/{entry.run_id}")) if entry.run_id else ""]
         for entry in entries])
 
 
