@@ -177,6 +177,18 @@ CASES = [
         Role.editor,
         lambda w: _wizard(w, clicks=1, draft=None),
     ),
+    Case(
+        "suggest_ranges",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, clicks=1, draft=None),
+    ),
+    Case(
+        "take_suggestions",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, take_all=1, take=[], draft=None, suggested=None),
+    ),
     # The run page: viewers read, editors steer.
     Case("show_run", Check.run, Role.viewer, lambda w: _run(w)),
     Case(

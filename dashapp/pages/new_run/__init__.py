@@ -23,10 +23,11 @@ The logic lives in ``dashapp.pages.new_run.wizard`` (no Dash). Beside it, the Da
 ``messages.py`` (what callbacks draw), ``context.py`` (the check every callback declares), and
 the callbacks grouped by concern: ``gate.py`` (opening the page), ``dataset_step.py`` (data,
 target, task), ``upload_step.py`` (uploads and their versions), ``task_step.py`` (metrics,
-split and models that follow the task), ``space_step.py`` (reset to preset), ``navigation.py``
-(Back / Next / Launch), ``restore.py`` with ``cloning.py`` (clones, versions and the draft's
-offer on page load), ``draft_choice.py`` (Resume / Discard / Start over), ``clientside.py``
-(the browser's own).
+split and models that follow the task), ``space_step.py`` (reset to preset),
+``suggest_step.py`` with ``suggest_view.py`` (suggestions from earlier runs, taken into the
+space), ``navigation.py`` (Back / Next / Launch), ``restore.py`` with ``cloning.py`` (clones,
+versions and the draft's offer on page load), ``draft_choice.py`` (Resume / Discard / Start
+over), ``clientside.py`` (the browser's own).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from dashapp.pages.new_run.layout import layout_body
 from dashapp.pages.new_run.navigation import register_navigation
 from dashapp.pages.new_run.restore import register_restore
 from dashapp.pages.new_run.space_step import register_space_step
+from dashapp.pages.new_run.suggest_step import register_suggest_step
 from dashapp.pages.new_run.task_step import register_task_step
 from dashapp.pages.new_run.upload_step import register_upload_step
 from dashapp.paths import app_path
@@ -121,5 +123,6 @@ def register(app: dash.Dash) -> None:
     register_gate(app)
     register_dataset_step(app)
     register_space_step(app)
+    register_suggest_step(app)
     register_task_step(app)
     register_upload_step(app)

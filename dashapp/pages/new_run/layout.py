@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from dashapp.components import HIDDEN
 from dashapp.pages.new_run.ids import ids
+from dashapp.pages.new_run.suggest_view import suggest_controls
 from dashapp.pages.new_run.wizard.form import DEFAULT_MODEL, default_form
 from dashapp.pages.new_run.wizard.steps import STEPS
 from dashapp.pages.new_run.wizard.tracking import WANDB_MODES, tracking_placeholders
@@ -165,6 +166,7 @@ def _space_panel() -> list[Any]:
             html.Span(id=ids.space_status, className="small text-muted"),
         ], className="mb-2"),
         html.Div(id=ids.space),
+        *suggest_controls(),
     ]
 
 
