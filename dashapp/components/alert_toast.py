@@ -61,7 +61,8 @@ def _entry_view(entry: alerts.AlertEntry) -> html.Div:
     if entry.run_id is not None:
         label = "Open run" + (f" (trial {entry.trial_number})"
                               if entry.trial_number is not None else "")
-        links.append(dcc.Link(label, href=app_path(f"/runs/{entry.run_id}"), className="me-3"))
+        href = app_path(alerts.alert_path(entry.run_id, entry.trial_number))
+        links.append(dcc.Link(label, href=href, className="me-3"))
     links.append(dcc.Link("Inbox", href=app_path("/alerts")))
     return html.Div([html.Div(entry.message), html.Small(links)], className="mb-2")
 

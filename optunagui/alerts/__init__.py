@@ -10,6 +10,7 @@ from optunagui.alerts.channels import Channels
 from optunagui.alerts.evaluator import AlertEvaluator, PassResult
 from optunagui.alerts.inbox import (
     AlertEntry,
+    alert_path,
     count_unread,
     get_inbox_entry,
     list_alerts,
@@ -42,6 +43,7 @@ __all__ = [
     "AlertEntry",
     "AlertEvaluator",
     "AlertLoop",
+    "alert_path",
     "Channels",
     "DeliveryLoop",
     "Firing",

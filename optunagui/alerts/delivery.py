@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from optunagui.alerts.channels import Channels, Outcome, send_email, send_webhook
+from optunagui.alerts.inbox import alert_path
 from optunagui.store import Database
 from optunagui.store._types import utcnow
 from optunagui.store.alerts import Alert, AlertDelivery, AlertRule
@@ -90,7 +91,8 @@ def _document(session: Session, alert_id: int, public_url: str | None
     if row is None:
         return None
     alert, rule, run_name, experiment_name = row
-    link = f"{public_url.rstrip('/')}/runs/{alert.run_id}" if public_url and alert.run_id else None
+    link = (public_url.rstrip("/") + alert_path(alert.run_id, alert.trial_number)
+            if public_url and alert.run_id else None)
     document: dict[str, Any] = {
         "id": alert.id, "message": alert.message, "value": alert.value,
         "trial_number": alert.trial_number, "created_at": alert.created_at.isoformat(),

@@ -21,6 +21,7 @@ from optunagui.store.tables import Experiment, Membership, User
 
 __all__ = [
     "AlertEntry",
+    "alert_path",
     "count_unread",
     "get_inbox_entry",
     "list_alerts",
@@ -29,6 +30,11 @@ __all__ = [
 ]
 
 MAX_PAGE = 500
+
+
+def alert_path(run_id: int, trial_number: int | None) -> str:
+    """Where an alert links to: its run's page, opened on its trial when it has one."""
+    return f"/runs/{run_id}" + (f"?trial={trial_number}" if trial_number is not None else "")
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def test_an_alert_is_emailed_once_to_each_subscriber_with_an_address(
                                   "of lgbm #1")
     body = message.get_content()
     assert "Experiment: iris" in body and "Run: lgbm #1" in body
-    assert f"https://tuning.example.com/runs/{run.id}" in body
+    assert f"Open the run: https://tuning.example.com/runs/{run.id}?trial=4" in body
     assert sorted(m["X-OptunaGui-Delivery"] for _, m in smtp.messages) == sorted(
         str(d.id) for d in sent)
 

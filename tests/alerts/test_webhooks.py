@@ -90,7 +90,7 @@ def test_a_webhook_is_posted_once_and_signed(db, owner, experiment, run, receive
     assert document["type"] == "optunagui.alert" and document["trial_number"] == 3
     assert document["rule"]["name"] == "AUC above 0.97"
     assert document["run"] == {"id": run.id, "name": run.name}
-    assert document["link"] == f"https://tuning.example.com/runs/{run.id}"
+    assert document["link"] == f"https://tuning.example.com/runs/{run.id}?trial=3"
     with db.session() as session:
         assert [d.status for d in list_deliveries(session, experiment.id)] == ["sent"]
 

@@ -191,7 +191,7 @@ def test_an_alert_reaches_the_page_the_mailbox_and_the_webhook_once_across_a_res
             expect(toast).to_contain_text("AUC above 0.97: best roc_auc",
                                           timeout=RUN_TIMEOUT_S * 1000)
             expect(toast.get_by_role("link", name=re.compile("^Open run")).first
-                   ).to_have_attribute("href", f"/runs/{run['id']}")
+                   ).to_have_attribute("href", re.compile(rf"^/runs/{run['id']}\?trial=\d+$"))
             os.kill(first.pid, signal.SIGKILL)  # its run's driver goes on by itself
             first.wait()
         assert smtp.messages == [] and hook.posts == []

@@ -11,7 +11,13 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from optunagui.alerts import AlertEvaluator
-from optunagui.store import Database, append_events, create_experiment, create_run
+from optunagui.store import (
+    Database,
+    append_events,
+    create_experiment,
+    create_run,
+    upsert_trials,
+)
 from optunagui.store.tables import User
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +54,10 @@ def test_a_rule_fires_a_pop_up_on_the_open_page_and_lands_in_the_inbox(server, b
         expect(page.locator("#experiment-alert-rules")).to_contain_text("roc_auc > 0.97")
         page.wait_for_timeout(5000)  # the pop-up's first poll remembers where the inbox is
 
-        with database.session() as session:
+        with database.session() as session:  # what a run's driver writes for two trials
+            upsert_trials(session, run.id, [
+                {"number": n, "state": "complete", "values": [v], "params": {"lr": 0.1}}
+                for n, v in ((0, 0.95), (1, 0.981))])
             append_events(session, run.id, [
                 {"kind": "completed", "trial_number": 0, "metrics": {"roc_auc": 0.95}},
                 {"kind": "completed", "trial_number": 1, "metrics": {"roc_auc": 0.981}}])
@@ -56,8 +65,11 @@ def test_a_rule_fires_a_pop_up_on_the_open_page_and_lands_in_the_inbox(server, b
 
         toast = page.locator("#shell-alert-toast")
         expect(toast).to_contain_text("AUC above 0.97: roc_auc 0.981 > 0.97 on trial 1")
-        expect(toast.get_by_role("link", name="Open run (trial 1)")).to_have_attribute(
-            "href", f"/runs/{run.id}")
+        link = toast.get_by_role("link", name="Open run (trial 1)")
+        expect(link).to_have_attribute("href", f"/runs/{run.id}?trial=1")
+        link.click()  # the run page opens on the alert's trial
+        expect(page.locator("#run-trial-detail")).to_contain_text("Trial 1")
+        expect(page.locator("#run-trial-detail")).to_contain_text("0.981")
         page.goto(f"{server.base_url}/alerts")
         expect(page.locator("#alerts-heading")).to_have_text("Alerts (1 unread)")
         expect(page.locator("#alerts-inbox")).to_contain_text("roc_auc 0.981 > 0.97")

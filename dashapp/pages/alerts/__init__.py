@@ -57,7 +57,8 @@ def _row(entry: alerts.AlertEntry) -> list[Any]:
     if entry.run_id is not None:
         label = f"run {entry.run_id}" + (f", trial {entry.trial_number}"
                                          if entry.trial_number is not None else "")
-        where += [" · ", dcc.Link(label, href=app_path(f"/runs/{entry.run_id}"))]
+        href = app_path(alerts.alert_path(entry.run_id, entry.trial_number))
+        where += [" · ", dcc.Link(label, href=href)]
     state = dbc.Badge("read" if entry.read else "unread", pill=True,
                       color="secondary" if entry.read else "primary")
     toggle = dbc.Button("Mark unread" if entry.read else "Mark read", size="sm", color="link",

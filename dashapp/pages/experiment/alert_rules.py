@@ -147,7 +147,8 @@ def _history(entries: list[alerts.AlertEntry]) -> Any:
         return components.empty_note("No alert has fired.")
     return components.table(["When", "Alert", ""], [
         [entry.created_at.strftime("%Y-%m-%d %H:%M:%S"), entry.message,
-         dcc.Link("run", href=app_path(f"/runs/{entry.run_id}")) if entry.run_id else ""]
+         dcc.Link("run", href=app_path(alerts.alert_path(entry.run_id, entry.trial_number)))
+         if entry.run_id else ""]
         for entry in entries])
 
 

@@ -41,6 +41,7 @@ class ids:
     grid = "run-trials-grid"
     grid_refreshed = "run-trials-refreshed"
     detail = "run-trial-detail"
+    linked_trial = "run-linked-trial"  # ?trial=N in the page's address (an alert's link)
     kind = "run-kind"  # "your code" and the entry point, beside the title of a code run
     code_card = "run-code-card"
     code_facts = "run-code-facts"

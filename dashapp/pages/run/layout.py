@@ -76,10 +76,18 @@ def _trials_card() -> dbc.Card:
     return _card("Trials", [trials_grid(), html.Div(id=ids.detail, className="mt-2")])
 
 
-def layout(run_id: str | None = None, **_query: Any) -> html.Div:
+def _trial_number(text: Any) -> int | None:
+    """``?trial=N``: the trial whose detail the page opens with, or None."""
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) < 10:
+        return int(text)
+    return None
+
+
+def layout(run_id: str | None = None, trial: Any = None, **_query: Any) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.run, data=run_id),
+            dcc.Store(id=ids.linked_trial, data=_trial_number(trial)),
             dcc.Store(id=ids.state, data=None),
             dcc.Store(id=ids.clock, data=None),
             dcc.Store(id=ids.scatter_axes, data=None),

@@ -55,8 +55,12 @@ def _row_number(clicked: Any) -> int | None:
     return None
 
 
-def show_trial(access: Access, clicked: Any, run_id: Any) -> Any:
-    number = _row_number(clicked)
+def show_trial(access: Access, clicked: Any, run_id: Any, linked: Any = None) -> Any:
+    """The detail of the trial clicked in the table, or at first of the trial the page's
+    address names (``?trial=N``, as alerts link to it)."""
+    from_link = dash.ctx.triggered_id in (None, ids.linked_trial)
+    number = (linked if isinstance(linked, int) and not isinstance(linked, bool) else None
+              ) if from_link else _row_number(clicked)
     if number is None:
         raise dash.exceptions.PreventUpdate
     with services.database().session() as session:
@@ -80,7 +84,7 @@ def register_view_callbacks(app: dash.Dash) -> None:
         app,
         requires=guard.run(Role.viewer, "run_id"),
         output=Output(ids.detail, "children"),
-        inputs={"clicked": Input(ids.grid, "cellClicked")},
+        inputs={"clicked": Input(ids.grid, "cellClicked"),
+                "linked": Input(ids.linked_trial, "data")},
         state={"run_id": State(ids.run, "data")},
-        prevent_initial_call=True,
     )(show_trial)
