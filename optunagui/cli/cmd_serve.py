@@ -225,6 +225,7 @@ def _serve(args: argparse.Namespace) -> int:
         _announce(first_admin)
 
     from dashapp.app import create_app  # the command line reaches up into the dashboard lazily
+    from dashapp.paths import path_prefix_of
 
     app = create_app(replace(settings, secret_key=key), database=database)
     if not args.no_follower:
@@ -236,7 +237,7 @@ def _serve(args: argparse.Namespace) -> int:
 
         start_alert_loop(database, channels=Channels.from_settings(settings),
                          public_url=settings.public_url)
-    url = f"http://{args.host}:{args.port}/"
+    url = f"http://{args.host}:{args.port}{path_prefix_of(settings.public_url)}/"
     if args.debug:
         print(f"OptunaGui (debug) on {url}", flush=True)
         app.run(host=args.host, port=args.port, debug=True)
