@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from optunagui.accounts import (
     change_password,
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
     from optunagui.store import Database
 __all__ = ["read_password", "register"]
+
+T = TypeVar("T")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -164,21 +167,30 @@ def _user_id(session: Session, command: str, name: str) -> int | None:
     return user.id
 
 
+def _with_user(command: str, name: str, change: Callable[[Session, int], T]
+               ) -> tuple[bool, T | None]:
+    """``change(session, user_id)`` in one transaction: (True, what it answered), or (False,
+    None) once it is said that no user has the name."""
+    database = _database()
+    try:
+        with database.session() as session:
+            user_id = _user_id(session, command, name)
+            return (False, None) if user_id is None else (True, change(session, user_id))
+    finally:
+        database.dispose()
+
+
 def _set_password(args: argparse.Namespace) -> int:
     try:
         password = read_password()
     except ValueError as error:
         print(f"optunagui user set-password: {error}", file=sys.stderr)
         return 2
-    database = _database()
-    try:
-        with database.session() as session:
-            user_id = _user_id(session, "set-password", args.name)
-            if user_id is None:
-                return 1
-            problem = change_password(session, user_id, password)
-    finally:
-        database.dispose()
+    found, problem = _with_user("set-password", args.name,
+                                lambda session, user_id: change_password(session, user_id,
+                                                                         password))
+    if not found:
+        return 1
     if problem:
         print(f"optunagui user set-password: {problem}", file=sys.stderr)
         return 1
@@ -187,15 +199,10 @@ def _set_password(args: argparse.Namespace) -> int:
 
 
 def _reset_password(args: argparse.Namespace) -> int:
-    database = _database()
-    try:
-        with database.session() as session:
-            user_id = _user_id(session, "reset-password", args.name)
-            if user_id is None:
-                return 1
-            temporary, problem = reset_password(session, user_id)
-    finally:
-        database.dispose()
+    found, answer = _with_user("reset-password", args.name, reset_password)
+    if not found or answer is None:
+        return 1
+    temporary, problem = answer
     if temporary is None:
         print(f"optunagui user reset-password: {problem}", file=sys.stderr)
         return 1
@@ -205,15 +212,11 @@ def _reset_password(args: argparse.Namespace) -> int:
 
 
 def _set_email(args: argparse.Namespace) -> int:
-    database = _database()
-    try:
-        with database.session() as session:
-            user_id = _user_id(session, "set-email", args.name)
-            if user_id is None:
-                return 1
-            problem = set_email(session, user_id, args.address)
-    finally:
-        database.dispose()
+    found, problem = _with_user("set-email", args.name,
+                                lambda session, user_id: set_email(session, user_id,
+                                                                   args.address))
+    if not found:
+        return 1
     if problem:
         print(f"optunagui user set-email: {problem}", file=sys.stderr)
         return 2

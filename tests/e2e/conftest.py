@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,19 +73,20 @@ def _wait_until_up(process: subprocess.Popen, log_path: Path, url: str) -> str:
     raise RuntimeError(f"the server did not come up in time:\n{log_path.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`optunagui serve --port PORT` as the README starts it, on a fresh data directory."""
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    log_path = data_dir / "serve.log"
-    port = _free_port()
+def serve_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """This environment without OptunaGui's settings or a Ray address, on ``data_dir``."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("OPTUNAGUI_") and key != "RAY_ADDRESS"
     }
-    env["OPTUNAGUI_DATA_DIR"] = str(data_dir)
-    env["PYTHONUNBUFFERED"] = "1"
+    return {**env, "OPTUNAGUI_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **extra}
+
+
+@contextmanager
+def serving(port: int, env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """`optunagui serve --port PORT` in its own process group, ended (the group) on the way
+    out unless it already ended."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [*_serve_command(), "--host", "127.0.0.1", "--port", str(port)],
@@ -93,10 +95,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             env=env,
             start_new_session=True,
         )
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        password = _wait_until_up(process, log_path, base_url)
-        yield Server(base_url=base_url, admin_password=password, log_path=log_path)
+        yield process
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -105,6 +105,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`optunagui serve --port PORT` as the README starts it, on a fresh data directory."""
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    log_path = data_dir / "serve.log"
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with serving(port, serve_env(data_dir), log_path) as process:
+        password = _wait_until_up(process, log_path, base_url)
+        yield Server(base_url=base_url, admin_password=password, log_path=log_path)
 
 
 @pytest.fixture(scope="module")

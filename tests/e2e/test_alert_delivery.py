@@ -30,7 +30,7 @@ from playwright.sync_api import Page, expect
 
 from optunagui.client import Client
 from optunagui.status import TERMINAL_RUN_STATUSES
-from tests.e2e.conftest import _free_port, _serve_command, _wait_until_up
+from tests.e2e.conftest import _free_port, _wait_until_up, serve_env, serving
 from tests.smtp_receiver import SmtpReceiver
 
 pytestmark = pytest.mark.e2e
@@ -80,11 +80,8 @@ class WebhookReceiver:
 
 
 def _environ(data_dir: Path, smtp: SmtpReceiver, public_url: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("OPTUNAGUI_") and key != "RAY_ADDRESS"}
-    env.update(smtp.environ(), OPTUNAGUI_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1",
-               OPTUNAGUI_ALLOW_PRIVATE_WEBHOOKS="1", OPTUNAGUI_PUBLIC_URL=public_url)
-    return env
+    return serve_env(data_dir, **smtp.environ(), OPTUNAGUI_ALLOW_PRIVATE_WEBHOOKS="1",
+                     OPTUNAGUI_PUBLIC_URL=public_url)
 
 
 def _wait_for_login_page(process: subprocess.Popen, log_path: Path, url: str) -> None:
@@ -106,20 +103,8 @@ def _wait_for_login_page(process: subprocess.Popen, log_path: Path, url: str) ->
 def _server(data_dir: Path, port: int, env: dict[str, str], log_name: str
             ) -> Iterator[tuple[subprocess.Popen, Path]]:
     log_path = data_dir.parent / log_name
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*_serve_command(), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
+    with serving(port, env, log_path) as process:
         yield process, log_path
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def _sign_in(page: Page, base_url: str, password: str) -> None:
@@ -190,7 +175,7 @@ def test_an_alert_reaches_the_page_the_mailbox_and_the_webhook_once_across_a_res
             toast = page.locator("#shell-alert-toast")
             expect(toast).to_contain_text("AUC above 0.97: best roc_auc",
                                           timeout=RUN_TIMEOUT_S * 1000)
-            expect(toast.get_by_role("link", name=re.compile("^Open run")).first
+            expect(toast.get_by_role("link", name=re.compile(r"^Open run \(trial"))
                    ).to_have_attribute("href", re.compile(rf"^/runs/{run['id']}\?trial=\d+$"))
             os.kill(first.pid, signal.SIGKILL)  # its run's driver goes on by itself
             first.wait()
