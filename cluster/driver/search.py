@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import optuna
 from ray.tune.search import Searcher, SearchGenerator
 from ray.tune.search.optuna import OptunaSearch
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from cluster.driver.context import RunState, get_context
 from cluster.driver.keys import FINAL_KEY, NUMBER_KEY, STEP_KEY, TRIAL_ID_KEY
@@ -95,6 +96,27 @@ def build_sampler(
     raise ValueError(f"sampler.name: unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)}")
 
 
+# Any constant of ours: PostgreSQL advisory locks are keyed by one 64-bit integer.
+_OPTUNA_SCHEMA_LOCK = 0x6F70_7475_6E61
+
+
+@contextmanager
+def _schema_lock(db: Database) -> Iterator[None]:
+    """On PostgreSQL, one process at a time creates Optuna's storage: its first creation
+    makes Optuna's tables and enum types, and two drivers starting at once on a fresh
+    database would both create them (the second fails: the type already exists)."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _OPTUNA_SCHEMA_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                               {"key": _OPTUNA_SCHEMA_LOCK})
+
+
 def build_storage(db: Database) -> optuna.storages.RDBStorage:
     """The run's Optuna storage on the shared database.
 
@@ -103,7 +125,8 @@ def build_storage(db: Database) -> optuna.storages.RDBStorage:
     the cost of the study's per-step writes; a killed driver loses nothing committed. On a
     database server, new connections wait for a server that is restarting.
     """
-    storage = db.optuna_storage()
+    with _schema_lock(db):
+        storage = db.optuna_storage()
     engine = wait_for_server_on_connect(storage.engine)
     if engine.dialect.name == "sqlite":
 
