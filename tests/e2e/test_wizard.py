@@ -190,7 +190,7 @@ def _resume(page: Page) -> None:
 
 def _steer_the_live_run(page: Page) -> None:
     header = page.locator("#run-header")
-    expect(page.locator("#run-title")).to_have_text("wine <b>forest</b>")
+    expect(page.locator("#run-title")).to_have_text("wine <b>forest</b>", timeout=TIMEOUT_MS)
     expect(page.locator("#run-controls")).to_be_visible()
 
     # Trials arrive without a reload: counts, best value, grid rows and history points.
