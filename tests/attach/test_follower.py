@@ -39,6 +39,12 @@ def _attach(pair: Pair, study: str, **kwargs: Any) -> int:
     return attached.run_id
 
 
+# On SQLite (no row locks) two writers' ask() can pop the same enqueued trial, and both then
+# report into it, one after it finished: Optuna's race, not the follower's. The writers take
+# turns to ask; everything else they write at once.
+ASKING = threading.Lock()
+
+
 class Writer:
     """Trials of one study written the ways Optuna's users write them: steps reported,
     pruned, failed, user attrs, trials left running into the next round, enqueued ones."""
@@ -62,12 +68,7 @@ class Writer:
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
 
     def round(self, n: int) -> None:
-        try:
-            self._round(n)
-        except optuna.exceptions.UpdateFinishedTrialError:
-            # On SQLite two writers can pop the same enqueued trial (no row locks): one of
-            # them finds it finished. Optuna's race, not the follower's; the round ends.
-            self.open = []
+        self._round(n)
 
     def _round(self, n: int) -> None:
         for trial in self.open:
@@ -75,9 +76,10 @@ class Writer:
             self._finish(trial)
         self.open = []
         for _ in range(n):
-            if self.rng.random() < 0.1:
-                self.study.enqueue_trial({"x": 0.5, "k": "b"})
-            trial = self.study.ask()
+            with ASKING:
+                if self.rng.random() < 0.1:
+                    self.study.enqueue_trial({"x": 0.5, "k": "b"})
+                trial = self.study.ask()
             trial.suggest_float("x", -2, 2)
             trial.suggest_categorical("k", ["a", "b", "c"])
             if self.rng.random() < 0.5:

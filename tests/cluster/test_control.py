@@ -136,7 +136,9 @@ def test_driver_pause_then_resume_finishes_budget_on_same_study(ray_local, tmp_s
 
 
 def test_driver_range_change_applies_to_later_trials(ray_local, tmp_settings, sqlite_db):
-    spec = make_spec(budget={"n_trials": 10, "max_concurrent": 2},
+    # Enough trials that some start after the change even when a loaded machine lets the
+    # first ones run ahead of the request.
+    spec = make_spec(budget={"n_trials": 20, "max_concurrent": 2},
                      sampler={"name": "random", "seed": 0})
     run_id, study_name = make_run(sqlite_db, spec)
     new_range = {"C": {"type": "float", "low": 5.0, "high": 6.0}}
