@@ -21,7 +21,7 @@ from typing import Any
 import psutil
 import pytest
 import requests
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from bench._browser import bare_env, free_port
 from bench._proxy import UPSTREAM_HEADER, RoundRobinProxy
@@ -40,6 +40,7 @@ from optunagui.store import (
 from optunagui.store.alerts import Alert, AlertDelivery
 from optunagui.store.memberships import set_member_role
 from tests.alerts.test_webhooks import Receiver
+from tests.conftest import _fresh_postgres_schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -52,17 +53,7 @@ START_TIMEOUT_S = 60.0
 @pytest.fixture(scope="module")
 def shared_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty PostgreSQL schema: the servers migrate it themselves, both at once."""
-    base_url = request.getfixturevalue("postgres_database_url")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+    yield from _fresh_postgres_schema(request)
 
 
 def _ready(port: int) -> bool:
