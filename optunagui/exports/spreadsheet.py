@@ -2,6 +2,9 @@
 a carriage return is read as a formula by Excel, LibreOffice and Google Sheets (a categorical
 choice ``=HYPERLINK(...)`` becomes a live link). Such text gets a leading ``'``, as OWASP's
 CSV-injection advice says; numbers, and text that is a plain number (``-0.5``), stay as they are.
+
+Every model package gets a copy of this file as ``og_spreadsheet.py`` for its predict.py: keep
+it importing nothing from optunagui.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ __all__ = ["FORMAT_VERSION", "BuiltPackage", "PackageSource", "build_package"]
 FORMAT_VERSION = 1
 PREDICT_FILE = "predict.py"
 _PREDICT_SOURCE = Path(__file__).with_name("_standalone_predict.py")
+SPREADSHEET_FILE = "og_spreadsheet.py"
+_SPREADSHEET_SOURCE = Path(__file__).parent.parent / "exports" / "spreadsheet.py"
 _CHECK_ROWS = 200
 
 
@@ -157,6 +159,7 @@ def build_package(
         (out_dir / "model.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                             encoding="utf-8")
         shutil.copyfile(_PREDICT_SOURCE, out_dir / PREDICT_FILE)
+        shutil.copyfile(_SPREADSHEET_SOURCE, out_dir / SPREADSHEET_FILE)
         (out_dir / "requirements.txt").write_text(_requirements(manifest["versions"]))
         (out_dir / "README.md").write_text(_readme(manifest))
         _check_reproduces(pipeline, data, out_dir, manifest)

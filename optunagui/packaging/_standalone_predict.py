@@ -1,11 +1,13 @@
 """Score a CSV file with the model packaged in this directory.
 
-    python predict.py input.csv [-o predictions.csv] [--proba] [--ignore-extra]
+    python predict.py input.csv [-o predictions.csv] [--proba] [--ignore-extra] [--raw]
 
 The input needs exactly the columns listed under "input_schema" in model.json (any order);
 values are converted to the listed types. Predictions go to the output file, or to standard
-output without -o. Exit codes: 0 done, 2 a problem with the input or the options, 3 a package
-file that is missing, altered or cannot be loaded.
+output without -o; a text cell a spreadsheet would run as a formula (a class named
+``=HYPERLINK(...)``) gets a leading ``'`` unless --raw is given. Exit codes: 0 done, 2 a
+problem with the input or the options, 3 a package file that is missing, altered or cannot be
+loaded.
 
 Needs only the files next to it and the packages in requirements.txt.
 """
@@ -250,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="add one probability column per class (classification)")
     parser.add_argument("--ignore-extra", action="store_true",
                         help="drop input columns the model does not use instead of refusing")
+    parser.add_argument("--raw", action="store_true",
+                        help="write text cells as they are, even those a spreadsheet would run "
+                             "as formulas")
     args = parser.parse_args(argv)
     try:
         result = score(args.input, proba=args.proba, ignore_extra=args.ignore_extra)
@@ -259,6 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     except PackageProblem as problem:
         print(f"predict.py: {problem}", file=sys.stderr)
         return EXIT_PACKAGE
+    if not args.raw:
+        from og_spreadsheet import (  # type: ignore[import-not-found]  # copied beside this file
+            neutralise_formulas,
+        )
+
+        result = neutralise_formulas(result)
     if args.output:
         result.to_csv(args.output, index=False)
         print(f"{len(result)} predictions written to {args.output}", file=sys.stderr)

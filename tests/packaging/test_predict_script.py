@@ -203,3 +203,25 @@ def test_text_columns_go_through_the_packaged_transforms(tmp_path):
     assert "og_package_functions._to_text" in built.manifest["artifact"]["pipeline"]["trusted"]
     schema = {c["name"]: c["kind"] for c in built.manifest["input_schema"]}
     assert schema == {"colour": "text", "size": "float", "count": "integer"}
+
+
+def test_class_names_a_spreadsheet_would_run_are_neutralised_unless_raw(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 90
+    frame = pd.DataFrame({"size": rng.normal(10, 3, n).round(3)})
+    frame["label"] = np.where(frame["size"] > 10, "=HYPERLINK(\"http://x\")", "plain")
+    frame.to_csv(tmp_path / "labels.csv", index=False)
+    trained = train({"path": str(tmp_path / "labels.csv"), "target": "label"},
+                    "logistic_regression", {"C": 1.0}, ["accuracy"])
+    built = package(trained, tmp_path / "v1")
+    trained.data.X_test.to_csv(tmp_path / "held_out.csv", index=False)
+
+    guarded = run_predict(built.directory, str(tmp_path / "held_out.csv"), "--proba")
+    raw = run_predict(built.directory, str(tmp_path / "held_out.csv"), "--proba", "--raw")
+
+    assert guarded.returncode == 0 == raw.returncode, guarded.stderr + raw.stderr
+    guarded_frame = pd.read_csv(io.StringIO(guarded.stdout))
+    raw_frame = pd.read_csv(io.StringIO(raw.stdout))
+    assert set(raw_frame["prediction"]) == {"=HYPERLINK(\"http://x\")", "plain"}
+    assert set(guarded_frame["prediction"]) == {"'=HYPERLINK(\"http://x\")", "plain"}
+    assert list(guarded_frame.columns) == list(raw_frame.columns)
