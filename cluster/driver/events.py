@@ -10,6 +10,9 @@ most every `FLUSH_INTERVAL_S` seconds, and at the end of the experiment):
   (stopped by ASHA, the median rule, or a stop request) is pruned, never complete;
 - ``failed``: the error's message and traceback (a retried failure says so and the trial
   stays running).
+
+A trial that evaluates one of the spec's warm-start configurations carries ``warm_start`` (its
+index in the spec) in its row's user attrs from its start on.
 """
 
 from __future__ import annotations
@@ -210,6 +213,7 @@ class EventSink(Callback):
                 "state": "running",
                 "params": params,
                 "started_at": _now(),
+                **({"user_attrs": marks} if (marks := self._warm_start(trial)) else {}),
             }
         )
 
@@ -240,7 +244,8 @@ class EventSink(Callback):
             self._placed.add(number)
             gpu_ids = [g for g in str(result.get(GPU_IDS_KEY) or "").split(",") if g]
             self._devices[number] = str(result[DEVICE_KEY])
-            row.update(worker=worker, gpu_ids=gpu_ids, user_attrs={"device": result[DEVICE_KEY]})
+            row.update(worker=worker, gpu_ids=gpu_ids,
+                       user_attrs={"device": result[DEVICE_KEY], **self._warm_start(trial)})
         self._rows.append(row)
         self._maybe_flush()
 
@@ -336,7 +341,7 @@ class EventSink(Callback):
         user_attrs: dict[str, Any] | None = None,
     ) -> None:
         self._done.add(number)
-        self._devices.pop(number, None)
+        device = self._devices.pop(number, None)
         started = self._started.pop(number, None)
         duration = time.monotonic() - started if started is not None else None
         step = last.get(STEP_KEY)
@@ -362,6 +367,9 @@ class EventSink(Callback):
         }
         if error is not None:
             row["error"] = error
+        marks = self._warm_start(trial)
+        if marks:  # a pruned or failed trial keeps its device beside the mark
+            user_attrs = {**(user_attrs or ({"device": device} if device else {})), **marks}
         if user_attrs is not None:
             row["user_attrs"] = user_attrs
         self._rows.append(row)
@@ -417,6 +425,13 @@ class EventSink(Callback):
     def _number(self, trial: Trial) -> int | None:
         number = trial.config.get(NUMBER_KEY)
         return int(number) if number is not None else None
+
+    def _warm_start(self, trial: Trial) -> dict[str, Any]:
+        """``{"warm_start": index}`` for a trial of a warm-start configuration, else empty."""
+        context = get_context(self.run_id)
+        searcher = context.searcher if context else None
+        index = searcher.warm_start_index(trial.trial_id) if searcher is not None else None
+        return {} if index is None else {"warm_start": index}
 
     def _pruned_by(self) -> str:
         """Who ended a trial before its final report: a stop request, or the run's pruner."""

@@ -11,7 +11,11 @@
 - the define-by-run space is read from the run's ``current_space`` in the database at every
   ask (`StoredSpace`), so new ranges written mid-run apply to the trials suggested after;
 - a stop or pause request (the run's `RunState`) makes the searcher stop suggesting, so the
-  experiment drains and ends.
+  experiment drains and ends;
+- the spec's ``warm_start`` configurations are enqueued when the study is new (it holds no
+  trial yet), so they are its first trials, each with the user attr ``warm_start`` (its
+  index in the spec); a resumed or restarted run finds trials in its study and enqueues
+  nothing again.
 """
 
 from __future__ import annotations
@@ -44,12 +48,16 @@ __all__ = [
     "ResumableSearchGenerator",
     "RunSearch",
     "StoredSpace",
+    "WARM_START_ATTR",
     "build_sampler",
     "build_storage",
     "grid_from_space",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: The user attr of a trial that evaluates a warm-start configuration: its index in the spec.
+WARM_START_ATTR = "warm_start"
 
 SAMPLERS = ("tpe", "random", "cmaes", "qmc", "gp", "nsga2", "grid")
 
@@ -249,6 +257,7 @@ class RunSearch(OptunaSearch):
         multi = len(names) > 1
         self.pruner_name = spec.pruner.name
         self._reported: dict[str, set[int]] = {}
+        self._warm_start = [dict(config) for config in spec.warm_start or []]
         super().__init__(
             space=space,
             metric=names if multi else names[0],
@@ -257,6 +266,23 @@ class RunSearch(OptunaSearch):
             study_name=study_name,
             storage=storage,
         )
+
+    def _setup_study(self, mode: str | list) -> None:
+        super()._setup_study(mode)
+        study = self._ot_study
+        if not self._warm_start or study is None or study.get_trials(deepcopy=False):
+            return
+        for index, config in enumerate(self._warm_start):
+            study.enqueue_trial(config, user_attrs={WARM_START_ATTR: index})
+
+    def warm_start_index(self, trial_id: str) -> int | None:
+        """The index in the spec's ``warm_start`` of the configuration a trial evaluates
+        (None: the sampler chose its parameters)."""
+        ot_trial = self._ot_trials.get(trial_id)
+        if ot_trial is None or not self._warm_start:
+            return None
+        index = ot_trial.user_attrs.get(WARM_START_ATTR)
+        return index if isinstance(index, int) else None
 
     @property
     def study(self) -> optuna.Study:

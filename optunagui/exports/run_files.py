@@ -96,7 +96,9 @@ def spec_yaml(session: Session, run_id: int, settings: Settings | None = None) -
 
 
 def trials_frame(session: Session, run_id: int) -> pd.DataFrame:
-    """One row per trial: number, state, values, parameters, duration, steps, times, worker."""
+    """One row per trial: number, state, values, parameters, duration, steps, times, worker,
+    error, and ``warm_start``: the index in the spec's warm start of the configuration a
+    warm-start trial evaluated (empty for the others)."""
     run = _run(session, run_id)
     names = _metric_names(dict(run.spec or {}))
     param_names = list((run.current_space or (run.spec or {}).get("space") or {}).keys())
@@ -118,17 +120,19 @@ def trials_frame(session: Session, run_id: int) -> pd.DataFrame:
             finished_at=trial.finished_at,
             worker=trial.worker,
             error=trial.error,
+            warm_start=(trial.user_attrs or {}).get("warm_start"),
         )
         rows.append(row)
     columns = [
         "number", "state", *(f"values_{m}" for m in names),
         *(f"params_{p}" for p in param_names),
-        "duration_s", "steps", "started_at", "finished_at", "worker", "error",
+        "duration_s", "steps", "started_at", "finished_at", "worker", "error", "warm_start",
     ]
     frame = pd.DataFrame(rows, columns=columns)
     for column in [f"values_{m}" for m in names] + ["duration_s"]:
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame["steps"] = frame["steps"].astype("Int64")
+    frame["warm_start"] = frame["warm_start"].astype("Int64")
     for column in ("started_at", "finished_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame

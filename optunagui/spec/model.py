@@ -270,6 +270,10 @@ class ExperimentSpec(_Strict):
     max_failures: int = Field(default=0, ge=0, le=100)
     quick: bool = False
     tracking: TrackingSpec | None = None
+    # Configurations the run evaluates first, in this order (a warm start), each a mapping of
+    # parameter names to values; parameters a configuration leaves out are chosen by the
+    # sampler. Checked against the resolved space by `optunagui.spec.warm_start`.
+    warm_start: list[dict[str, Scalar | None]] | None = None
 
     @model_validator(mode="after")
     def _model_or_objective(self) -> ExperimentSpec:

@@ -25,7 +25,8 @@ from optunagui.spec.checks import (
     quick_updates,
 )
 from optunagui.spec.code_checks import check_objective, code_quick_updates
-from optunagui.spec.model import ExperimentSpec
+from optunagui.spec.model import QUICK_MAX_TRIALS, ExperimentSpec
+from optunagui.spec.warm_start import check_warm_start
 
 if TYPE_CHECKING:
     from optunagui.datasets import LoadedDataset
@@ -187,10 +188,13 @@ def validate_spec(
     space = check_space(spec, model, task, add) if model is not None else None
     check_sampler_and_pruner(spec, space, add)
     check_resources(spec, model, add)
+    n_trials = min(spec.budget.n_trials, QUICK_MAX_TRIALS) if spec.quick else spec.budget.n_trials
+    warm_start = check_warm_start(spec, space, n_trials, add)
     if problems:
         raise SpecError(problems)
 
-    spec = spec.model_copy(update={"task": task, "metrics": metrics, "space": space})
+    spec = spec.model_copy(update={"task": task, "metrics": metrics, "space": space,
+                                   "warm_start": warm_start})
     if dataset is not None:
         spec = spec.model_copy(update=preprocessing_updates(spec, dataset, model))
     return spec.model_copy(update=quick_updates(spec, model))
@@ -223,6 +227,9 @@ def _validate_code_run(
             check_features(spec, dataset, None, add)
     check_split_for_task(spec, task, add)
     check_resources(spec, None, add)
+    if spec.warm_start:
+        add("warm_start", "a run of your own code suggests its own parameters, so it takes no "
+                          "warm start; remove warm_start")
     if problems:
         raise SpecError(problems)
     spec = spec.model_copy(update={"objective": objective, "task": task})
