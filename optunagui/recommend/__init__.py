@@ -14,6 +14,9 @@ from optunagui.recommend.service import (
     suggest_for_spec,
     suggested_space,
 )
+from optunagui.recommend.similar import NEAR_DUPLICATE, Similarity, score_similarity
+from optunagui.recommend.similar_record import SimilarRun, SimilarRuns
+from optunagui.recommend.similar_runs import RunNotReadable, near_duplicates, similar_runs
 from optunagui.recommend.suggest import suggest_from_history
 
 __all__ = [
@@ -22,12 +25,20 @@ __all__ = [
     "MATCHES",
     "MIN_BEST",
     "MIN_TRIALS",
+    "NEAR_DUPLICATE",
     "ParamSuggestion",
     "PastRun",
+    "RunNotReadable",
+    "Similarity",
+    "SimilarRun",
+    "SimilarRuns",
     "SourceRun",
     "Suggestions",
     "apply_suggestions",
     "chosen_suggestions",
+    "near_duplicates",
+    "score_similarity",
+    "similar_runs",
     "suggest_for_spec",
     "suggest_from_history",
     "suggested_space",
