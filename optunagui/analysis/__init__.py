@@ -41,6 +41,13 @@ from optunagui.analysis.efficiency import (
     pruning_steps,
 )
 from optunagui.analysis.export import to_html
+from optunagui.analysis.feature_ablation import FeatureAblation, ablate_features, check_drop
+from optunagui.analysis.feature_evidence import FeatureSelectionError
+from optunagui.analysis.feature_experiment import (
+    ExperimentColumnAdvice,
+    ExperimentFeatureAdvice,
+    recommend_for_experiment,
+)
 from optunagui.analysis.feature_impact import (
     FeatureImpactError,
     FeatureImpactRecord,
@@ -49,6 +56,13 @@ from optunagui.analysis.feature_impact import (
     draw_shap_bar,
     draw_shap_beeswarm,
     source_columns,
+)
+from optunagui.analysis.feature_runs import RunToCheck, list_runs_to_check, load_run_to_check
+from optunagui.analysis.feature_selection import (
+    ColumnAdvice,
+    FeatureRecommendations,
+    TrialToCheck,
+    recommend_features,
 )
 from optunagui.analysis.frame import (
     STATES,
@@ -119,6 +133,20 @@ from optunagui.analysis.side_by_side import (
 from optunagui.analysis.study_rows import rows_from_study
 
 __all__ = [
+    "FeatureAblation",
+    "ablate_features",
+    "check_drop",
+    "FeatureSelectionError",
+    "ExperimentColumnAdvice",
+    "ExperimentFeatureAdvice",
+    "recommend_for_experiment",
+    "RunToCheck",
+    "list_runs_to_check",
+    "load_run_to_check",
+    "ColumnAdvice",
+    "FeatureRecommendations",
+    "TrialToCheck",
+    "recommend_features",
     "FANOVA_MAX_TRIALS",
     "PED_ANOVA_MAX_TRIALS",
     "STATES",
