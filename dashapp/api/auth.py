@@ -24,7 +24,7 @@ class Caller:
     may_write: bool
 
 
-def authenticate() -> Caller:
+def authenticate(*, writes: bool) -> Caller:
     """Resolve the request's bearer token to its user; refuse a read-only token's writes."""
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
@@ -39,7 +39,7 @@ def authenticate() -> Caller:
         principal = Principal(user_id=user.id, name=user.username, is_admin=user.is_admin)
     caller = Caller(principal, token.id, token.may_write)
     g.api_principal = principal
-    if request.method not in ("GET", "HEAD") and not caller.may_write:
+    if writes and not caller.may_write:
         raise ApiProblem(403, "This API token is read-only: make a read-write token under "
                               "Account to change anything.")
     return caller

@@ -101,7 +101,7 @@ def _render(endpoint: Endpoint, result: Any) -> Response:
 def _serve(endpoint: Endpoint, values: dict[str, str]) -> Response:
     if endpoint.need.scope is Scope.public:
         return _render(endpoint, endpoint.handler(Call(ANONYMOUS, {})))
-    caller: Caller = authenticate()
+    caller: Caller = authenticate(writes=endpoint.writes)
     count_request(caller.token_id)
     ids = _ids(endpoint, values)
 
@@ -119,7 +119,8 @@ def _view(path: str, endpoints: dict[str, Endpoint]) -> Any:
         endpoint = endpoints.get("GET" if request.method == "HEAD" else request.method)
         if endpoint is None:
             if any(e.need.scope is not Scope.public for e in endpoints.values()):
-                authenticate()  # who may not call the path learns no more than that
+                # who may not call the path learns no more than that
+                authenticate(writes=request.method not in ("GET", "HEAD"))
             allowed = ", ".join(sorted(endpoints))
             raise ApiProblem(405, f"{API_PREFIX}{path} answers {allowed}, not {request.method}")
         return _serve(endpoint, values)

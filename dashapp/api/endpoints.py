@@ -80,10 +80,11 @@ _EXPERIMENTS = [
 ]
 _LAUNCH = [
     Endpoint("POST", "/specs/validate", "Check a spec: every problem with its path.", USER,
-             launch.validate, "runs", body=s.SpecBody, response=s.SpecCheck),
+             launch.validate, "runs", body=s.SpecBody, response=s.SpecCheck, reads_only=True),
     Endpoint("POST", "/suggest",
              "Starting ranges for a spec from the earlier runs you may read.", USER,
-             suggest.suggest, "runs", body=suggest.SuggestBody, response=suggest.SuggestAnswer),
+             suggest.suggest, "runs", body=suggest.SuggestBody, response=suggest.SuggestAnswer,
+             reads_only=True),
     Endpoint("POST", "/experiments/{experiment_id}/runs",
              "Launch a run from a spec: its id and page.", EXPERIMENT_EDITOR, launch.launch_run,
              "runs", body=s.LaunchBody, response=s.LaunchAnswer, status=201),

@@ -70,6 +70,8 @@ class Endpoint:
         path: below ``/api/v1``, parameters as ``{name}`` (every one a positive integer id).
         status: the status of a successful answer.
         media: the answer's media type when it is not a JSON ``response`` model (a file).
+        reads_only: a POST that changes nothing (it only takes a body too large or too nested
+            for a query): a read-only token may call it, and it is not made idempotent.
     """
 
     method: str
@@ -84,10 +86,11 @@ class Endpoint:
     status: int = 200
     media: str | None = None
     errors: tuple[int, ...] = field(default=())
+    reads_only: bool = False
 
     @property
     def writes(self) -> bool:
-        return self.method != "GET"
+        return self.method != "GET" and not self.reads_only
 
     @property
     def operation_id(self) -> str:

@@ -268,7 +268,7 @@ def create_api_token(
     """Create a personal API token. Returns it with the raw token, which is shown only now.
 
     Args:
-        scope: "read" (GET only) or "read-write".
+        scope: "read" (requests that change nothing) or "read-write".
     """
     if scope not in API_TOKEN_SCOPES:
         raise AccountsError(f"scope: expected one of {', '.join(API_TOKEN_SCOPES)}")

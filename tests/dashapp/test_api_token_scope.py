@@ -30,3 +30,22 @@ def test_the_account_page_makes_tokens_of_the_chosen_scope(app, world, database,
     answer = app.server.test_client().post("/api/v1/experiments", json={"name": "x"},
                                            headers={"Authorization": f"Bearer {raw}"})
     assert answer.status_code == 403
+
+
+def test_a_read_only_token_may_check_a_spec_and_ask_for_suggestions_but_not_launch(
+        app, world, database):
+    with database.session() as session:
+        _, raw = accounts.create_api_token(session, world.user_ids["olivia"], label="ci",
+                                           scope="read")
+    headers = {"Authorization": f"Bearer {raw}"}
+    client = app.server.test_client()
+    spec = {"name": "check", "dataset": {"builtin": "iris"}, "model": "logistic_regression",
+            "metrics": [{"name": "accuracy"}], "budget": {"n_trials": 2}}
+
+    checked = client.post("/api/v1/specs/validate", json={"spec": spec}, headers=headers)
+    suggested = client.post("/api/v1/suggest", json={"spec": spec}, headers=headers)
+    created = client.post("/api/v1/experiments", json={"name": "x"}, headers=headers)
+
+    assert checked.status_code == 200, checked.get_json()
+    assert suggested.status_code == 200, suggested.get_json()
+    assert created.status_code == 403
