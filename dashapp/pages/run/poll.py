@@ -81,7 +81,8 @@ def poll(access: Access, tick: Any, run_id: Any, live: Any, x_param: Any, y_para
     no = dash.no_update
     status_changed = changes.status_changed
     return {
-        "history": history_patch(changes.points, changes.best_points, changes.marks),
+        "history": history_patch(changes.points, changes.best_points, changes.marks,
+                                 changes.warm_points),
         "curves": curves_patch(changes.curves),
         "scatter": scatter_patch(changes.complete, x_param, y_param),
         "timeline": timeline_patch(changes.finished),

@@ -3,7 +3,8 @@
 The grid (infinite row model, paginated) asks for the rows it shows; ``trial_rows`` answers
 with that page, sorted and filtered in the database, and the number of trials that pass the
 filters. When a poll brings new events the browser refreshes the pages it holds, so new trials
-and changed states appear without a reload.
+and changed states appear without a reload. A trial that evaluated a warm-start configuration
+says so beside its state.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from dashapp.pages.run.live.records import trial_record
 from dashapp.permissions import Role
 from optunagui.store import page_trials
 
-__all__ = ["PAGE_SIZE", "register_trials_table_callbacks", "trial_rows", "trials_grid"]
+__all__ = ["PAGE_SIZE", "WARM_START_BADGE", "register_trials_table_callbacks", "trial_rows",
+           "trials_grid"]
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
+#: Beside the state of a trial that evaluated one of the spec's warm-start configurations.
+WARM_START_BADGE = "warm start"
 REFRESH = """(state, gridId) => {
     if (state && window.dash_ag_grid && window.dash_ag_grid.getApi) {
         try { window.dash_ag_grid.getApi(gridId).refreshInfiniteCache(); } catch (e) {}
@@ -82,7 +86,11 @@ def trial_rows(access: Access, request: Any, run_id: Any, live: Any, columns: An
         log.info("trials table of run %s: %s", access.run_id, error)
         return {"rowData": [], "rowCount": 0}
     n_values = len(run.metric_names) if run is not None else 1
-    rows = grid_rows((trial_record(row) for row in page.rows), params, n_values)
+    records = [trial_record(row) for row in page.rows]
+    rows = grid_rows(records, params, n_values)
+    for row, record in zip(rows, records, strict=True):
+        if record.warm_start is not None:
+            row["state"] = f"{row['state']} · {WARM_START_BADGE}"
     return {"rowData": rows, "rowCount": page.total}
 
 

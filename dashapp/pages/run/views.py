@@ -36,6 +36,9 @@ def trial_detail(trial: Any) -> Any:
     rows = [["State", trial.state], ["Values", ", ".join(
         components.format_value(v) for v in trial.values) or "—"]]
     rows += [["Worker", trial.worker or "—"], ["GPU", ", ".join(map(str, trial.gpu_ids)) or "—"]]
+    if trial.warm_start is not None:
+        rows.append(["Warm start", f"configuration {trial.warm_start} of the spec's warm_start, "
+                                   "evaluated before the sampler's trials"])
     rows += [[f"param {name}", str(value)] for name, value in trial.params.items()]
     children: list[Any] = [
         html.H6(f"Trial {trial.number}"),

@@ -77,7 +77,7 @@ def build_views(
 ) -> InitialViews:
     run = snapshot.run
     history = points_history(snapshot.points, snapshot.controls, snapshot.marks,
-                             metric=run.metric, direction=run.direction)
+                             metric=run.metric, direction=run.direction, warm=snapshot.warm)
     curves = curves_record(snapshot.recent_results, snapshot.states, run.metric)
     described = [*snapshot.detail, *snapshot.running]
     params = param_names(described, run.space)

@@ -1,6 +1,7 @@
 """Optimization history: each complete trial's value, the best-so-far line, control markers.
 
-Trace order (patches rely on it): 0 trials, 1 best so far, 2 control lines, 3 control labels.
+Trace order (patches rely on it): 0 trials, 1 best so far, 2 control lines, 3 control labels,
+4 warm-start trials (drawn again over their points, as stars, with a legend entry).
 Control markers sit on a second y axis spanning the plot (0..1), so they never move the data's
 own range.
 """
@@ -33,7 +34,7 @@ __all__ = [
     "points_history",
 ]
 
-TRIALS, BEST, CONTROL_LINES, CONTROL_LABELS = 0, 1, 2, 3
+TRIALS, BEST, CONTROL_LINES, CONTROL_LABELS, WARM_START = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class HistoryRecord:
     marks: list[ControlMark] = field(default_factory=list)
     best: tuple[int, float] | None = None
     line_x: int = -1
+    warm: list[tuple[int, float]] = field(default_factory=list)  # warm-start trials' points
 
 
 def _range_text(spec: Any) -> str:
@@ -105,6 +107,8 @@ def extend_history(record: HistoryRecord, trial: TrialRecord) -> bool:
     value = trial.value
     if trial.state != "complete" or value is None:
         return False
+    if trial.warm_start is not None:
+        record.warm.append((trial.number, value))
     return add_point(record, trial.number, value)
 
 
@@ -123,10 +127,12 @@ def add_point(record: HistoryRecord, number: int, value: float) -> bool:
 
 
 def points_history(points: Iterable[tuple[int, float]], controls: Sequence[EventRecord],
-                   marks: Sequence[int], *, metric: str, direction: str) -> HistoryRecord:
+                   marks: Sequence[int], *, metric: str, direction: str,
+                   warm: Iterable[tuple[int, float]] = ()) -> HistoryRecord:
     """The history of (number, value) points by number, each control event marked at the
-    trial number ``marks`` gives it (the newest trial started before it)."""
-    record = HistoryRecord(metric=metric, direction=direction)
+    trial number ``marks`` gives it (the newest trial started before it); ``warm``: the
+    warm-start trials' points."""
+    record = HistoryRecord(metric=metric, direction=direction, warm=list(warm))
     for number, value in points:
         add_point(record, number, value)
     record.marks.extend(control_mark(event, x) for event, x in zip(controls, marks, strict=True))
@@ -219,6 +225,15 @@ def plot_history(record: HistoryRecord) -> go.Figure:
                 marker={"symbol": "triangle-down", "size": 11, "color": "#7f7f7f"},
                 hoverinfo="text",
             ),
+            go.Scatter(
+                x=[n for n, _ in record.warm],
+                y=[v for _, v in record.warm],
+                mode="markers",
+                name="warm start",
+                marker={"symbol": "star", "size": 12, "color": "#ff7f0e",
+                        "line": {"width": 1, "color": "#7f3f00"}},
+                hovertemplate="warm-start trial %{x}<br>%{y}<extra></extra>",
+            ),
         ]
     )
     figure.update_layout(
@@ -240,11 +255,16 @@ def history_patch(
     points: Sequence[tuple[int, float]],
     best_points: Sequence[tuple[int, float]],
     marks: Sequence[ControlMark],
+    warm: Sequence[tuple[int, float]] = (),
 ) -> Any:
-    """Append new points, best-so-far steps and control marks; no_update when nothing is new."""
+    """Append new points, best-so-far steps, control marks and warm-start points (``warm``,
+    also among ``points``); no_update when nothing is new."""
     if not points and not best_points and not marks:
         return dash.no_update
     patch = dash.Patch()
+    if warm:
+        patch["data"][WARM_START]["x"].extend([n for n, _ in warm])
+        patch["data"][WARM_START]["y"].extend([v for _, v in warm])
     if points:
         patch["data"][TRIALS]["x"].extend([n for n, _ in points])
         patch["data"][TRIALS]["y"].extend([v for _, v in points])

@@ -59,6 +59,7 @@ class TrialRecord:
     gpu_ids: tuple[Any, ...] = ()
     error: str | None = None
     last_step: int | None = None
+    warm_start: int | None = None  # the index of the spec's warm-start configuration it ran
 
     @property
     def value(self) -> float | None:
@@ -93,7 +94,13 @@ def trial_record(row: TrialRow, *, state: str | None = None) -> TrialRecord:
         gpu_ids=tuple(row.gpu_ids or ()),
         error=row.error,
         last_step=row.last_step,
+        warm_start=_warm_start_index(row.user_attrs),
     )
+
+
+def _warm_start_index(user_attrs: Mapping[str, Any] | None) -> int | None:
+    index = (user_attrs or {}).get("warm_start")
+    return index if isinstance(index, int) and not isinstance(index, bool) else None
 
 
 @dataclass(frozen=True, slots=True)

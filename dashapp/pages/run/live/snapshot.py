@@ -16,7 +16,7 @@ caller has checked the viewer's role on the run before asking.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -58,6 +58,7 @@ class Snapshot:
     finished: full rows of the latest ``MAX_BARS`` finished trials, by number.
     running: full rows of the running trials.
     states: the state of each trial with a recent result (for the curves).
+    warm: (number, first value) of the complete warm-start trials, by number.
     """
 
     run: RunInfo
@@ -71,6 +72,7 @@ class Snapshot:
     finished: list[TrialRecord]
     running: list[TrialRecord]
     states: dict[int, str]
+    warm: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def last_number(self) -> int:
@@ -109,7 +111,15 @@ def shared_snapshots(database: Database) -> SharedResults[Snapshot]:
     return shared_for(database, "snapshots", lambda: SharedResults(KEPT_RUNS))
 
 
-def _read(session: Session, info: RunInfo, cursor: int) -> Snapshot:
+def _warm_points(session: Session, run_id: int, n_warm: int) -> list[tuple[int, float]]:
+    """The warm-start trials are the study's first ``n_warm`` (enqueued into a new study);
+    their rows' mark says which of them are."""
+    rows = _records(trials_by_numbers(session, run_id, list(range(n_warm)))) if n_warm else []
+    return [(t.number, t.value) for t in rows
+            if t.warm_start is not None and t.state == "complete" and t.value is not None]
+
+
+def _read(session: Session, info: RunInfo, cursor: int, n_warm: int = 0) -> Snapshot:
     run_id = info.id
     controls, recent = _recent(session, run_id, cursor)
     counts = dict.fromkeys(("running", *FINISHED), 0)
@@ -124,7 +134,7 @@ def _read(session: Session, info: RunInfo, cursor: int) -> Snapshot:
               for row in trials_by_numbers(session, run_id, curve_numbers)}
     marks = latest_started_before(session, run_id, [e.created_at for e in controls])
     return Snapshot(info, cursor, controls, recent, counts, points, marks, detail, finished,
-                    running, states)
+                    running, states, _warm_points(session, run_id, n_warm))
 
 
 def load_snapshot(database: Database, run_id: int) -> Snapshot | None:
@@ -137,6 +147,7 @@ def load_snapshot(database: Database, run_id: int) -> Snapshot | None:
             return None
         info = run_info(session, run)
         cursor = last_event_id(session, run_id)
+        n_warm = len((run.spec or {}).get("warm_start") or []) if isinstance(run.spec, dict) else 0
         snapshot = shared_snapshots(database).get(
-            run_id, (cursor, info.direction), lambda: _read(session, info, cursor))
+            run_id, (cursor, info.direction), lambda: _read(session, info, cursor, n_warm))
     return snapshot if snapshot.run == info else replace(snapshot, run=info)

@@ -23,6 +23,7 @@ __all__ = ["Changes", "advance", "is_done", "trial_from_events"]
 class Changes:
     state: LiveState
     points: list[tuple[int, float]] = field(default_factory=list)
+    warm_points: list[tuple[int, float]] = field(default_factory=list)  # warm-start trials'
     best_points: list[tuple[int, float]] = field(default_factory=list)
     marks: list[ControlMark] = field(default_factory=list)
     curves: CurvesChange = field(default_factory=CurvesChange)
@@ -106,6 +107,7 @@ def advance(state: LiveState, tick: Tick) -> Changes:
         else:
             running[number] = lane(trial)
     changes.points = list(zip(history.numbers, history.values, strict=True))
+    changes.warm_points = list(history.warm)
     changes.best_points = list(zip(history.best_x, history.best_y, strict=True))
     points = curve_points(tick.events, state.metric)
     pruned = [t.number for t in changes.finished if t.state == "pruned"]
