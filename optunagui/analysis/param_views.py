@@ -136,8 +136,11 @@ class ParallelRecord:
     note: str
 
 
+PARALLEL_MAX_LINES = 2_000  # past this the lines are a solid band, and each costs draw time
+
+
 def compute_parallel(frame: TrialFrame, params: list[str] | None = None, *,
-                     objective: int | str = 0, max_lines: int = 5_000,
+                     objective: int | str = 0, max_lines: int = PARALLEL_MAX_LINES,
                      seed: int = 0) -> ParallelRecord:
     names = list(params or frame.params)
     k = frame.objective_index(objective)
