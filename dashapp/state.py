@@ -34,6 +34,10 @@ def _reevaluation_jobs() -> JobRunner:
     return JobRunner("reevaluate", max_kept=16)
 
 
+def _feature_selection_jobs() -> JobRunner:
+    return JobRunner("feature-selection", max_kept=32)
+
+
 @dataclass
 class AppState:
     """The app's handles.
@@ -45,6 +49,7 @@ class AppState:
         throttle: slows down repeated failed sign-ins.
         training_jobs: model versions being trained for the run page.
         reevaluation_jobs: the compare page's re-evaluations.
+        feature_selection_jobs: feature recommendations and "test dropping them" ablations.
     """
 
     settings: Settings
@@ -53,6 +58,7 @@ class AppState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     training_jobs: JobRunner = field(default_factory=_training_jobs)
     reevaluation_jobs: JobRunner = field(default_factory=_reevaluation_jobs)
+    feature_selection_jobs: JobRunner = field(default_factory=_feature_selection_jobs)
 
 
 def install_state(server: Flask, app_state: AppState) -> None:

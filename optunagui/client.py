@@ -207,6 +207,36 @@ class Client:
         """How the run's last training went: ``status`` none, running, done or failed."""
         return dict(self._request("GET", f"/runs/{run_id}/train-best"))
 
+    # feature selection: each call answers ``status`` (none, running, done, failed or busy),
+    # ``message`` and, once done, ``result``
+    def start_feature_recommendations(self, run_id: int) -> dict[str, Any]:
+        """Start computing which input columns the run could drop (see the next method)."""
+        return dict(self._request("POST", f"/runs/{run_id}/feature-recommendations"))
+
+    def feature_recommendations(self, run_id: int) -> dict[str, Any]:
+        """The run's feature recommendations, each column with its evidence, once done."""
+        return dict(self._request("GET", f"/runs/{run_id}/feature-recommendations"))
+
+    def start_experiment_feature_recommendations(self, experiment_id: int) -> dict[str, Any]:
+        return dict(self._request(
+            "POST", f"/experiments/{experiment_id}/feature-recommendations"))
+
+    def experiment_feature_recommendations(self, experiment_id: int) -> dict[str, Any]:
+        """The recommendations of the experiment's runs on one dataset, joined."""
+        return dict(self._request(
+            "GET", f"/experiments/{experiment_id}/feature-recommendations"))
+
+    def start_feature_ablation(self, run_id: int, drop: list[str], *, n_seeds: int = 2
+                               ) -> dict[str, Any]:
+        """Start re-evaluating the best configuration with and without ``drop`` (e.g. the
+        recommendations' ``drop`` list); see `feature_ablation`."""
+        body = {"drop": list(drop), "n_seeds": n_seeds}
+        return dict(self._request("POST", f"/runs/{run_id}/feature-ablation", body))
+
+    def feature_ablation(self, run_id: int) -> dict[str, Any]:
+        """The run's newest test of dropping columns: the paired comparison and its verdict."""
+        return dict(self._request("GET", f"/runs/{run_id}/feature-ablation"))
+
     def runs(self, *, experiment_id: int | None = None, status: str | None = None,
              model: str | None = None, created_after: datetime | str | None = None,
              limit: int = 100) -> list[RunRecord]:

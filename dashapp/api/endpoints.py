@@ -23,6 +23,7 @@ from dashapp.api import (
 from dashapp.api import schemas as s
 from dashapp.api.account import ACCOUNT_ENDPOINTS
 from dashapp.api.alerts import ALERT_ENDPOINTS
+from dashapp.api.features import FEATURE_ENDPOINTS
 from dashapp.api.openapi import build_document
 from dashapp.api.registry import Call, Endpoint, Need, Scope
 from dashapp.permissions import Role
@@ -142,4 +143,4 @@ _RUN_READS = [
 ]
 
 ENDPOINTS: list[Endpoint] = (_META + _EXPERIMENTS + _LAUNCH + _CONTROL + _RUN_READS
-                             + ALERT_ENDPOINTS + ACCOUNT_ENDPOINTS)
+                             + ALERT_ENDPOINTS + ACCOUNT_ENDPOINTS + FEATURE_ENDPOINTS)

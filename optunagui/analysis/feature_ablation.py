@@ -34,10 +34,20 @@ if TYPE_CHECKING:
     from optunagui.config import Settings
     from optunagui.spec import ExperimentSpec
 
-__all__ = ["ABLATION_SEEDS", "FeatureAblation", "ablate_features", "check_drop"]
+__all__ = [
+    "ABLATION_SEEDS",
+    "AblationInputError",
+    "FeatureAblation",
+    "ablate_features",
+    "check_drop",
+]
 
 ABLATION_SEEDS = 2
 WITH_ALL = "all columns"
+
+
+class AblationInputError(FeatureSelectionError):
+    """A bad choice of columns to drop or of seeds; the message starts with the field."""
 
 
 @dataclass(frozen=True)
@@ -70,20 +80,20 @@ def check_drop(columns: Sequence[str], drop: Sequence[Any]) -> list[str]:
     """The columns to drop, in the order given, each once.
 
     Raises:
-        FeatureSelectionError: none given, one that is not an input column of the run (the
+        AblationInputError: none given, one that is not an input column of the run (the
             message lists the valid ones), or every column.
     """
     chosen = list(dict.fromkeys(drop))
     if not chosen:
-        raise FeatureSelectionError("drop: name at least one input column to leave out.")
+        raise AblationInputError("drop: name at least one input column to leave out.")
     unknown = [c for c in chosen if not isinstance(c, str) or c not in columns]
     if unknown:
-        raise FeatureSelectionError(
+        raise AblationInputError(
             f"drop: {', '.join(repr(c) for c in unknown)} "
             f"{'is not an input column' if len(unknown) == 1 else 'are not input columns'} of "
             f"the run; choose from {', '.join(columns)}.")
     if len(chosen) >= len(columns):
-        raise FeatureSelectionError(
+        raise AblationInputError(
             "drop: that leaves the model no input column; keep at least one of "
             f"{', '.join(columns)}.")
     return chosen
@@ -126,7 +136,7 @@ def ablate_features(spec: Any, trial: TrialToCheck, drop: Sequence[Any],
     """
     started = time.perf_counter()
     if isinstance(n_seeds, bool) or not MIN_SEEDS <= n_seeds <= MAX_SEEDS:
-        raise FeatureSelectionError(f"n_seeds: give {MIN_SEEDS} to {MAX_SEEDS}, got {n_seeds}.")
+        raise AblationInputError(f"n_seeds: give {MIN_SEEDS} to {MAX_SEEDS}, got {n_seeds}.")
     checked = read_spec(spec)
     if checked.model is None:
         raise FeatureSelectionError("The run tunes your own code, not one of the product's "

@@ -33,6 +33,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "AttachBody": {"storage": "postgresql://nobody@127.0.0.1:1/none", "studies": ["s"]},
     "AlertRuleBody": {"name": "matrix", "kind": "stalled", "params": {"minutes": 5}},
     "ReadBody": {"all": True},
+    "AblationBody": {"drop": ["x"]},
 }
 # Deleting an alert rule needs a fresh rule per caller: its matrix is in test_api_alerts.py.
 GUARDED = [e for e in ENDPOINTS if e.need.scope is not Scope.public and "{rule_id}" not in e.path]
