@@ -170,19 +170,31 @@ class Client:
         and the spec with those of ``params`` taken, all by default)."""
         return dict(self._request("POST", "/suggest", {"spec": dict(spec), "params": params}))
 
+    def similar(self, spec: Mapping[str, Any] | None = None, *, run_id: int | None = None,
+                limit: int | None = None) -> dict[str, Any]:
+        """The earlier runs you may read most like ``spec`` (or like the run ``run_id``), its
+        near-duplicates and the ranges and choices none of them searched."""
+        body: dict[str, Any] = {"spec": dict(spec)} if spec is not None else {"run_id": run_id}
+        if limit is not None:
+            body["limit"] = limit
+        return dict(self._request("POST", "/similar", body))
+
     def launch(self, experiment_id: int, spec: Mapping[str, Any], *,
-               dataset_version_id: int | None = None,
+               dataset_version_id: int | None = None, launch_anyway: bool = False,
                idempotency_key: str | None = None) -> LaunchedRun:
         """Create a run from ``spec`` and start it; raises ApiError listing every problem of
-        a spec that does not validate.
+        a spec that does not validate, and (409) the earlier runs it nearly duplicates.
 
         Args:
             dataset_version_id: run on an uploaded dataset (`upload_dataset`); the spec's
                 ``dataset`` then needs only its ``target``.
+            launch_anyway: launch even when the spec nearly duplicates an earlier run.
         """
         body: dict[str, Any] = {"spec": dict(spec)}
         if dataset_version_id is not None:
             body["dataset_version_id"] = dataset_version_id
+        if launch_anyway:
+            body["launch_anyway"] = True
         return cast(LaunchedRun, self._request("POST", f"/experiments/{experiment_id}/runs",
                                                body, idempotency_key=idempotency_key))
 

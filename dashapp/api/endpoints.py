@@ -18,6 +18,7 @@ from dashapp.api import (
     notes,
     run_actions,
     runs,
+    similar,
     suggest,
 )
 from dashapp.api import schemas as s
@@ -86,9 +87,14 @@ _LAUNCH = [
              "Starting ranges for a spec from the earlier runs you may read.", USER,
              suggest.suggest, "runs", body=suggest.SuggestBody, response=suggest.SuggestAnswer,
              reads_only=True),
+    Endpoint("POST", "/similar",
+             "The earlier runs you may read most like a spec or a run.", USER,
+             similar.similar, "runs", body=similar.SimilarBody, response=similar.SimilarAnswer,
+             reads_only=True),
     Endpoint("POST", "/experiments/{experiment_id}/runs",
              "Launch a run from a spec: its id and page.", EXPERIMENT_EDITOR, launch.launch_run,
-             "runs", body=s.LaunchBody, response=s.LaunchAnswer, status=201),
+             "runs", body=launch.LaunchBody, response=s.LaunchAnswer, status=201,
+             errors=(409,)),
     Endpoint("POST", "/experiments/{experiment_id}/datasets",
              "Upload a CSV or Parquet file as a dataset version.", EXPERIMENT_EDITOR,
              datasets.upload_dataset, "runs", body=s.DatasetUploadBody,

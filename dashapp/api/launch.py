@@ -5,13 +5,21 @@ A spec sent over the API names a bundled dataset, or the launch names an uploade
 version (``dataset_version_id``) the caller may use; a file on the server (``dataset.path``)
 and code of one's own (``objective``) are for admins, as for attaching server files: the API
 must not read files or run code that its caller chose.
+
+A spec that nearly duplicates an earlier run the caller may read (same dataset version, model,
+split and metric, most of the search space: ``optunagui.recommend.near_duplicates``) is
+answered 409 with each such run as a problem of ``launch_anyway``, and no run is created,
+unless the body says ``"launch_anyway": true``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dashapp import services
+from pydantic import Field
+
+from dashapp import access, services
+from dashapp.api import schemas
 from dashapp.api.registry import Call
 from dashapp.api.responses import API_PREFIX, ApiProblem
 from dashapp.api.schemas import LaunchAnswer, Problem, SpecCheck
@@ -20,7 +28,15 @@ from dashapp.permissions import Principal
 from optunagui.spec import ExperimentSpec
 from optunagui.spec.validation import SpecError, validate_spec
 
-__all__ = ["launch_run", "validate"]
+__all__ = ["LaunchBody", "launch_run", "validate"]
+
+
+class LaunchBody(schemas.LaunchBody):
+    """The launch body with its near-duplicate switch."""
+
+    launch_anyway: bool = Field(
+        default=False, description="launch even when the spec nearly duplicates an earlier "
+                                   "run you may read (else 409, naming those runs)")
 
 _ADMIN_ONLY = {
     ("dataset", "path"): "a dataset file on the server is for admins; name a builtin dataset "
@@ -82,6 +98,20 @@ def _on_version(call: Call) -> dict[str, Any]:
     return raw
 
 
+def _refuse_near_duplicates(call: Call, spec: ExperimentSpec) -> None:
+    from dashapp.pages.new_run.wizard.launch import find_near_duplicates
+
+    principal = call.principal
+    found = find_near_duplicates(services.database(), {spec.name: spec}, user_id=call.user_id,
+                                 may_read_run=lambda run_id: access.may_read_run(principal,
+                                                                                 run_id))
+    if found:
+        runs = ("run " if len(found) == 1 else "runs ") + ", ".join(str(d.run_id) for d in found)
+        raise ApiProblem(409, f"the spec nearly duplicates earlier {runs}: no run was "
+                              'created; send "launch_anyway": true to launch it anyway',
+                         [{"field": "launch_anyway", "message": d.message} for d in found])
+
+
 def launch_run(call: Call) -> LaunchAnswer:
     """Create a run from the spec in the experiment and start its driver."""
     on_upload = call.body.dataset_version_id is not None
@@ -94,6 +124,8 @@ def launch_run(call: Call) -> LaunchAnswer:
     # The wizard's package is a page: it loads with the pages, after the API.
     from dashapp.pages.new_run.wizard.launch import launch_runs
 
+    if not call.body.launch_anyway:
+        _refuse_near_duplicates(call, spec)
     experiment_id = call.ids["experiment_id"]
     result = launch_runs(services.database(), services.state().settings, experiment_id,
                          {spec.name: spec}, created_by=call.user_id,

@@ -25,12 +25,13 @@ from optunagui.store import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
     from optunagui.spec import ExperimentSpec
     from optunagui.store import Database
 
 __all__ = ["CLI_USERNAME", "build_run_spec", "create_replay_run", "create_spec_run",
-           "run_of_study"]
+           "refuse_near_duplicate", "run_of_study"]
 
 
 def build_run_spec(
@@ -75,6 +76,8 @@ def create_spec_run(database: Database, args: argparse.Namespace) -> int:
         raise CliError(f"{args.spec}: {len(error.problems)} problem(s)\n{problems}") from None
     with database.session() as session:
         user_id = cli_user(session)
+        if not getattr(args, "launch_anyway", False):
+            refuse_near_duplicate(session, user_id, spec, args.spec)
         experiment_id = owned_experiment(session, args.experiment, user_id)
     try:
         with database.session() as session:
@@ -88,6 +91,25 @@ def create_spec_run(database: Database, args: argparse.Namespace) -> int:
         raise CliError(
             f"--study-name: the study name {args.study_name!r} is already used by another run"
         ) from None
+
+
+def refuse_near_duplicate(session: Session, user_id: int, spec: ExperimentSpec,
+                          source: str) -> None:
+    """Raises CliError when ``spec`` nearly duplicates an earlier run the account may read
+    (``recommend.near_duplicates``); a run of one's own code is not checked."""
+    from optunagui.recommend import near_duplicates
+
+    found = near_duplicates(session, user_id, spec)
+    if not found:
+        return
+    lines = [duplicate.message for duplicate in found[:3]]
+    if len(found) > 3:
+        lines.append(f"and {len(found) - 3} more")
+    listed = "\n".join(f"  {line}" for line in lines)
+    raise CliError(f"{source}: nearly duplicates an earlier run (same dataset version, model, "
+                   f"split and metric, overlapping search space):\n{listed}\n"
+                   "Open it with `optunagui status RUN_ID`, change the spec, or launch it "
+                   "anyway with --launch-anyway")
 
 
 def run_of_study(database: Database, study_name: str) -> int | None:

@@ -64,6 +64,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help=f"the experiment the run belongs to (default: {DEFAULT_EXPERIMENT!r})")
     run.add_argument("--detach", action="store_true",
                      help="start the run and return at once (follow it with `optunagui status`)")
+    run.add_argument("--launch-anyway", action="store_true",
+                     help="launch even when the spec nearly duplicates an earlier run (same "
+                          "dataset version, model, split and metric, 90%% of the search space)")
     run.add_argument("--json", action="store_true",
                      help="print the summary as one JSON object on the last line")
     run.set_defaults(handler=_run)

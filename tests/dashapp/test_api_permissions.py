@@ -27,6 +27,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "SpecBody": {"spec": iris_spec("matrix", n_trials=2)},
     "LaunchBody": {"spec": iris_spec("matrix", n_trials=2)},
     "SuggestBody": {"spec": iris_spec("matrix", n_trials=2)},
+    "SimilarBody": {"spec": iris_spec("matrix", n_trials=2)},
     "DatasetUploadBody": {"filename": "tiny.csv",
                           "content_base64": base64.b64encode(b"a,b,y\n1,2,0\n3,4,1\n").decode()},
     "RangesBody": {"ranges": {"C": {"high": 5.0}}},

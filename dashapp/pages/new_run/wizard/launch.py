@@ -1,9 +1,10 @@
-"""Launching what the wizard set up: one run row per model, then each submitted to the cluster."""
+"""Launching what the wizard set up: one run row per model, then each submitted to the cluster;
+and the earlier runs a launch would nearly duplicate (the wizard and the API ask first)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,10 +15,11 @@ if TYPE_CHECKING:
 
     from cluster.launch.start import SubmitOne
     from optunagui.config import Settings
+    from optunagui.recommend import SimilarRun
     from optunagui.spec import ExperimentSpec
     from optunagui.store import Database
 
-__all__ = ["LaunchResult", "create_runs", "launch_runs"]
+__all__ = ["LaunchResult", "create_runs", "find_near_duplicates", "launch_runs"]
 
 
 def create_runs(
@@ -89,3 +91,18 @@ def launch_runs(
                               dataset_version_id=dataset_version_id)
     started = start_runs(run_ids, settings, db=database, submit_one=submit)
     return LaunchResult(run_ids, started.failures)
+
+
+def find_near_duplicates(database: Database, specs: Mapping[str, ExperimentSpec], *,
+                         user_id: int, may_read_run: Callable[[int], bool] | None = None
+                         ) -> list[SimilarRun]:
+    """The earlier runs ``user_id`` may read that one of ``specs`` nearly duplicates
+    (``optunagui.recommend.near_duplicates``), each once, most similar first."""
+    from optunagui.recommend import near_duplicates
+
+    found: dict[int, SimilarRun] = {}
+    with database.session() as session:
+        for spec in specs.values():
+            for duplicate in near_duplicates(session, user_id, spec, may_read_run=may_read_run):
+                found.setdefault(duplicate.run_id, duplicate)
+    return sorted(found.values(), key=lambda d: -d.score)
