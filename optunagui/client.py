@@ -164,11 +164,15 @@ class Client:
     def validate_spec(self, spec: Mapping[str, Any]) -> SpecCheck:
         return cast(SpecCheck, self._request("POST", "/specs/validate", {"spec": dict(spec)}))
 
-    def suggest(self, spec: Mapping[str, Any], *, params: list[str] | None = None
-                ) -> dict[str, Any]:
+    def suggest(self, spec: Mapping[str, Any], *, params: list[str] | None = None,
+                warm_start: int | None = None) -> dict[str, Any]:
         """Starting ranges for ``spec`` from the earlier runs you may read (all suggestions,
-        and the spec with those of ``params`` taken, all by default)."""
-        return dict(self._request("POST", "/suggest", {"spec": dict(spec), "params": params}))
+        and the spec with those of ``params`` taken, all by default); ``warm_start``: also the
+        best that many configurations of those runs, put in the answer's spec."""
+        body: dict[str, Any] = {"spec": dict(spec), "params": params}
+        if warm_start is not None:
+            body["warm_start"] = warm_start
+        return dict(self._request("POST", "/suggest", body))
 
     def similar(self, spec: Mapping[str, Any] | None = None, *, run_id: int | None = None,
                 limit: int | None = None) -> dict[str, Any]:

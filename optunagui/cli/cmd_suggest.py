@@ -1,6 +1,10 @@
 """`optunagui suggest SPEC`: starting ranges for a spec from earlier runs, as a diff against the
 spec's ranges with where they come from; `--write OUT.yaml` writes the spec with them taken.
 
+`--warm-start K` adds the best K distinct configurations of the same earlier runs, as they
+fit the spec with the suggestions taken, each with its source trial; `--write` puts them in the
+spec's ``warm_start`` (the run evaluates them first).
+
 Locally the earlier runs are those the command line's account may read (the runs it
 launched); with `--server URL` they are those the token's user may read on that server
 (`POST /api/v1/suggest`).
@@ -14,8 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from optunagui.cli._runs import CliError
+from optunagui.spec.warm_start import MAX_WARM_START
 
 __all__ = ["register"]
+
+
+def _warm_count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WARM_START:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 1 to {MAX_WARM_START}, got {text!r}")
+    return int(text)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="write the spec with the suggestions taken to this file")
     suggest.add_argument("--only", metavar="NAME", action="append",
                          help="take only this parameter's suggestion (repeat for several)")
+    suggest.add_argument("--warm-start", metavar="K", type=_warm_count, default=None,
+                         help="also the best K configurations of the earlier runs, to evaluate "
+                              f"first (1..{MAX_WARM_START}; --write puts them in warm_start)")
     suggest.add_argument("--json", action="store_true", help="print one JSON object")
     suggest.set_defaults(handler=_suggest)
 
@@ -58,29 +73,48 @@ def _print_diff(path: str, data: dict[str, Any]) -> None:
         print(f"  unchanged: {', '.join(kept)}")
     if data["params"] and not changed:
         print("  no change to suggest")
+    warm = data.get("warm_start")
+    if warm is not None:
+        print(f"  warm start: {warm['summary']}")
+        for index, config in enumerate(warm["configs"]):
+            shown = ", ".join(f"{name}={value!r}" for name, value in config["params"].items())
+            print(f"    [{index}] {shown}  ({config['source']})")
+        for note in warm.get("notes") or []:
+            print(f"    {note}")
 
 
 def _local(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
     from optunagui.cli._account import cli_user
     from optunagui.cli._runs import open_database
     from optunagui.config import load_settings
-    from optunagui.recommend import chosen_suggestions, suggest_for_spec
+    from optunagui.recommend import (
+        apply_suggestions,
+        chosen_suggestions,
+        suggest_for_spec,
+        warm_start_for_spec,
+    )
 
     with open_database(load_settings(), upgrade=True) as database:
         with database.session() as session:
-            found = suggest_for_spec(session, spec, cli_user(session))
-    try:
-        chosen_suggestions(found, args.only)
-    except ValueError as error:
-        raise CliError(f"--only: {str(error).removeprefix('params: ')}") from None
-    return found.to_dict()
+            user = cli_user(session)
+            found = suggest_for_spec(session, spec, user)
+            try:
+                chosen_suggestions(found, args.only)
+            except ValueError as error:
+                raise CliError(f"--only: {str(error).removeprefix('params: ')}") from None
+            data = found.to_dict()
+            if args.warm_start is not None:
+                taken = apply_suggestions(spec, found, args.only)
+                data["warm_start"] = warm_start_for_spec(session, taken, user,
+                                                         k=args.warm_start).to_dict()
+    return data
 
 
 def _remote(args: argparse.Namespace, client: Any, raw: dict[str, Any]) -> dict[str, Any]:
     from optunagui.client import ApiError
 
     try:
-        return dict(client.suggest(raw, params=args.only))
+        return dict(client.suggest(raw, params=args.only, warm_start=args.warm_start))
     except ApiError as error:
         raise CliError(str(error)) from None
 
@@ -92,6 +126,9 @@ def _written(raw: dict[str, Any], data: dict[str, Any], only: list[str] | None,
     entries = {p["name"]: p["suggested"] for p in data["params"]
                if p["changed"] and (only is None or p["name"] in only)}
     written = {**raw, "space": {**dict(raw.get("space") or {}), **entries}}
+    warm = data.get("warm_start")
+    if warm and warm["configs"]:
+        written["warm_start"] = [dict(config["params"]) for config in warm["configs"]]
     dataset = written.get("dataset")
     if isinstance(dataset, dict) and dataset.get("path"):
         path = Path(str(dataset["path"])).expanduser()
