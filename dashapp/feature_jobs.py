@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 from dashapp import services
 from optunagui.analysis import (
-    FeatureAblation,
     FeatureSelectionError,
     RunToCheck,
     ablate_features,
@@ -187,7 +186,3 @@ def ablation_view(run_id: int, drop: Sequence[str] | None = None) -> JobView:
             return _view(job, key)
     return JobView("none", key=("ablate", run_id))
 
-
-def latest_ablation(run_id: int) -> FeatureAblation | None:
-    found = ablation_view(run_id)
-    return found.result if found.status == "done" else None

@@ -272,6 +272,14 @@ CASES = [
         lambda w: _run(w, drop=["noise"]),
     ),
     Case(
+        "show_feature_advice",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, tab="features", clicks=None, tick=None),
+    ),
+    Case("test_dropping_features", Check.run, Role.editor,
+         lambda w: _run(w, clicks=1, tick=None)),
+    Case(
         "show_columns",
         Check.run,
         Role.viewer,
@@ -372,6 +380,8 @@ CASES = [
         lambda w: _alpha(w, clicks=[({"type": "experiment-report-item", "format": "html"}, 1)]),
     ),
     Case("show_data", Check.experiment, Role.viewer, lambda w: _alpha(w)),
+    Case("show_experiment_feature_advice", Check.experiment, Role.viewer,
+         lambda w: {"experiment_id": str(w.alpha), "clicks": None, "tick": None}),
     Case("experiment_show_notes", Check.experiment, Role.viewer, lambda w: _alpha(w)),
     Case(
         "experiment_save_note",

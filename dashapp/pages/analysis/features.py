@@ -1,6 +1,6 @@
 """The Features tab: what drives the best trial's model (its own importances and SHAP values
-per input column), and for editors a link that opens the wizard with the ticked columns
-switched off.
+per input column), for editors a link that opens the wizard with the ticked columns switched
+off, and the Recommendations section (``feature_advice``): columns the run could do without.
 
 The refit takes seconds, so it runs in the app's background ``FeatureImpactCache``, keyed by
 (run, best trial); the tab polls until the outcome lands. A dataset that cannot be loaded or a
@@ -23,6 +23,7 @@ from dashapp.analysis_state import analysis_state
 from dashapp.code_runs import NOT_REFITTABLE, runs_builtin_model
 from dashapp.components import HIDDEN, SHOWN
 from dashapp.guard import Access
+from dashapp.pages.analysis.feature_advice import advice_section, register_feature_advice_callbacks
 from dashapp.pages.analysis.figures import FEATURE_DRAWERS, empty_figure
 from dashapp.pages.analysis.ids import FEATURE_FIGURES, ids
 from dashapp.pages.new_run.wizard.prefill import new_run_href
@@ -73,6 +74,7 @@ def features_tab(card: Callable[[str], Any]) -> list[Any]:
         card("shap_bar"),
         card("shap_beeswarm"),
         rerun,
+        advice_section(),
     ]
 
 
@@ -171,6 +173,7 @@ def show_rerun_link(access: Access, drop: Any, run_id: Any) -> Any:
 
 
 def register_features_callbacks(app: dash.Dash) -> None:
+    register_feature_advice_callbacks(app)
     guard.guarded_callback(
         app,
         requires=guard.run(Role.viewer, "run_id"),

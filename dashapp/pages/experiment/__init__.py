@@ -17,6 +17,7 @@ from dashapp.components.notes import register_notes
 from dashapp.pages.experiment.alert_rules import register_alert_rules
 from dashapp.pages.experiment.attach import register_attach
 from dashapp.pages.experiment.data import register_data_card
+from dashapp.pages.experiment.feature_advice import register_experiment_advice
 from dashapp.pages.experiment.ids import NOTE_IDS, ids
 from dashapp.pages.experiment.layout import layout
 from dashapp.pages.experiment.members import register_members
@@ -46,4 +47,5 @@ def register(app: dash.Dash) -> None:
     register_share_links(app)
     register_report_menu(app)
     register_data_card(app)
+    register_experiment_advice(app)
     register_notes(app, NOTE_IDS, scope="experiment", source_id=ids.experiment)

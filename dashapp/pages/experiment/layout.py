@@ -13,6 +13,7 @@ from dashapp.components.notes import notes_card
 from dashapp.pages.experiment.alert_rules import alert_ids, alert_rules_body
 from dashapp.pages.experiment.attach import attach_body
 from dashapp.pages.experiment.data import data_card
+from dashapp.pages.experiment.feature_advice import experiment_advice_card
 from dashapp.pages.experiment.ids import NOTE_IDS, ids
 from dashapp.pages.experiment.members import members_body
 from dashapp.pages.experiment.report import report_menu
@@ -37,6 +38,7 @@ def layout(experiment_id: str | None = None, **_query: Any) -> html.Div:
                     _header(),
                     _card("Runs", _runs_body(experiment_id), ids.runs_card),
                     data_card(),
+                    experiment_advice_card(),
                     notes_card(NOTE_IDS, trials=False),
                     _card("Alerts", alert_rules_body(), alert_ids.card),
                     _card("Members", members_body(), ids.members_card),
