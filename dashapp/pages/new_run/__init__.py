@@ -46,6 +46,7 @@ from dashapp.pages.new_run.ids import ids
 from dashapp.pages.new_run.layout import layout_body
 from dashapp.pages.new_run.navigation import register_navigation
 from dashapp.pages.new_run.restore import register_restore
+from dashapp.pages.new_run.similar_review import register_similar_review
 from dashapp.pages.new_run.space_step import register_space_step
 from dashapp.pages.new_run.suggest_step import register_suggest_step
 from dashapp.pages.new_run.task_step import register_task_step
@@ -124,5 +125,6 @@ def register(app: dash.Dash) -> None:
     register_dataset_step(app)
     register_space_step(app)
     register_suggest_step(app)
+    register_similar_review(app)
     register_task_step(app)
     register_upload_step(app)

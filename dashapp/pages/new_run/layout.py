@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from dashapp.components import HIDDEN
 from dashapp.pages.new_run.ids import ids
+from dashapp.pages.new_run.similar_review import similar_review_controls
 from dashapp.pages.new_run.suggest_view import suggest_controls
 from dashapp.pages.new_run.wizard.form import DEFAULT_MODEL, default_form
 from dashapp.pages.new_run.wizard.steps import STEPS
@@ -279,6 +280,7 @@ def _review_panel(form: dict[str, Any]) -> list[Any]:
         html.Pre(id=ids.yaml, className="border rounded p-2 bg-light small",
                  style={"maxHeight": "28rem", "overflow": "auto"}),
         error("general"),
+        *similar_review_controls(),
         dbc.Button("Launch", id=ids.launch, color="success"),
     ]
 
