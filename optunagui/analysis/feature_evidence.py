@@ -21,7 +21,12 @@ from pydantic import ValidationError
 from sklearn.inspection import permutation_importance
 from threadpoolctl import threadpool_limits
 
-from optunagui.analysis.feature_impact import _explain, _per_column, source_columns
+from optunagui.analysis.feature_impact import (
+    TREE_FAMILIES,
+    _explain,
+    _per_column,
+    source_columns,
+)
 from optunagui.analysis.reevaluate import _complete_params
 from optunagui.metrics import METRICS, MetricDef, Predictions
 from optunagui.objective import PreparedData, fit_best, load_run_dataset, prepare_data
@@ -48,6 +53,7 @@ MAX_FOLDS = 5
 MIN_EVALUATIONS = 3
 MAX_VALID_ROWS = 500
 SHAP_ROWS = 100
+AGNOSTIC_SHAP_ROWS = 40  # a permutation explainer queries the model per row: fewer rows
 BACKGROUND_ROWS = 20
 N_REPEATS = 5
 
@@ -199,7 +205,8 @@ def _fold_numbers(spec: ExperimentSpec, params: Mapping[str, Any], fold: FoldDat
         found = permutation_importance(estimator, X_valid, y_valid, scoring=scorer,
                                        n_repeats=N_REPEATS, random_state=fold.seed)
     per_repeat = _per_column(np.asarray(found.importances, dtype=float).T, sources, columns)
-    X = X_valid[_rows(data.X_test.iloc[rows], SHAP_ROWS, fold.seed)]
+    shap_rows = SHAP_ROWS if spec.model_name in TREE_FAMILIES else AGNOSTIC_SHAP_ROWS
+    X = X_valid[_rows(data.X_test.iloc[rows], shap_rows, fold.seed)]
     background = np.asarray(preprocessor.transform(
         data.X_train.iloc[_rows(data.X_train, BACKGROUND_ROWS, fold.seed)]), dtype=float)
     try:

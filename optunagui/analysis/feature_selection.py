@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 TOP_TRIALS = 3
+TIME_BUDGET_S = 30.0  # the next best trial is left out when it would not fit
 NEGLIGIBLE_SHARE = 0.01
 MIN_THRESHOLD = 1e-6
 
@@ -148,9 +149,12 @@ class FeatureRecommendations:
     @property
     def summary(self) -> str:
         trials = ", ".join(str(n) for n in self.trials)
-        head = (f"Trials {trials} of the {self.model} refitted on {self.n_folds} folds each "
+        plural = "s" if len(self.trials) > 1 else ""
+        head = (f"Trial{plural} {trials} of the {self.model} refitted on {self.n_folds} folds "
+                f"each "
                 f"({self.n_rows} rows) in {self.seconds:.1f} s; negligible: below "
                 f"{self.threshold:.3g} {self.metric}.")
+        head += "".join(f" {note}" for note in self.notes)
         if not self.drop:
             return head + " Every column earns its place."
         return head + f" Could drop: {', '.join(self.drop)}."
@@ -230,6 +234,21 @@ def _judge(columns: Sequence[str], evidence: Sequence[TrialEvidence],
     return sorted(out, key=lambda a: (not a.drop, order.index(a.column)))
 
 
+def _measure(spec: Any, chosen: Sequence[TrialToCheck], folds: Any, started: float
+             ) -> tuple[list[TrialEvidence], list[str]]:
+    """Evidence of the best trial, then of the next ones while they fit ``TIME_BUDGET_S``."""
+    evidence: list[TrialEvidence] = []
+    for position, trial in enumerate(chosen):
+        elapsed = time.perf_counter() - started
+        if evidence and elapsed + elapsed / len(evidence) > TIME_BUDGET_S:
+            left = [str(t.number) for t in chosen[position:]]
+            which = (f"Trial {left[0]} was" if len(left) == 1
+                     else f"Trials {', '.join(left)} were")
+            return evidence, [f"{which} left out to stay within {TIME_BUDGET_S:.0f} s."]
+        evidence.append(trial_evidence(spec, trial.number, trial.params, folds))
+    return evidence, []
+
+
 def recommend_features(
     spec: Any,
     trials: Sequence[TrialToCheck],
@@ -260,14 +279,14 @@ def recommend_features(
     columns = [str(c) for c in data.X_train.columns]
     if len(columns) < 2:
         raise FeatureSelectionError("The run has a single input column: nothing to drop.")
-    evidence = [trial_evidence(checked, t.number, t.params, folds) for t in chosen]
+    evidence, notes = _measure(checked, chosen, folds, started)
     baseline = float(np.mean([v for e in evidence for v in e.baseline]))
     threshold = max(NEGLIGIBLE_SHARE * abs(baseline), MIN_THRESHOLD)
     alike = find_likeness(sample_rows(data.X_train, checked.split.seed))
     advice = _judge(columns, evidence, alike, threshold, metric.name, direction)
     return FeatureRecommendations(
         metric=metric.name, direction=direction, model=checked.model_name,
-        trials=tuple(t.number for t in chosen), n_folds=len(folds),
+        trials=tuple(e.number for e in evidence), n_folds=len(folds),
         n_rows=len(data.y_train), threshold=threshold, baseline=baseline,
         columns=tuple(advice), explainer=evidence[0].explainer,
-        seconds=time.perf_counter() - started, run_id=run_id)
+        seconds=time.perf_counter() - started, run_id=run_id, notes=tuple(notes))

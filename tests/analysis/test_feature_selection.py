@@ -181,3 +181,47 @@ def test_experiment_advice_joins_runs_on_one_dataset(db, planted_path, tmp_path)
     assert noise.flagged and sorted(noise.flagged_in) == sorted(advice.runs)
     assert "most of them could drop" in advice.summary
     json.dumps(advice.to_dict())
+
+
+@pytest.fixture(scope="module")
+def regression_path(tmp_path_factory):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    n = 200
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n),
+                          "noise1": rng.normal(size=n), "noise2": rng.normal(size=n)})
+    frame["y"] = 3 * frame["x1"] - 2 * frame["x2"] + 0.3 * rng.normal(size=n)
+    path = tmp_path_factory.mktemp("regression") / "regression.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_metric_to_minimise_counts_a_loss_as_a_higher_error(regression_path):
+    """RMSE without a written direction, a ridge model (SHAP's permutation explainer)."""
+    spec = {"name": "r", "dataset": {"path": str(regression_path), "target": "y"},
+            "task": "regression", "model": "ridge", "metrics": [{"name": "rmse"}],
+            "split": {"folds": 3}}
+    found = recommend_features(spec, [TrialToCheck(0, {"alpha": 1.0})])
+    assert found.direction == "minimize" and found.explainer == "permutation"
+    assert set(found.drop) == {"noise1", "noise2"}
+    x1 = found.advice("x1")
+    assert x1.verdict == "keep" and x1.effect.low > 0.5  # dropping it raises the RMSE
+    assert x1.shap[0].mean > found.advice("noise1").shap[0].mean
+    informative = ablate_features(spec, TrialToCheck(0, {"alpha": 1.0}), ["x2"])
+    assert informative.direction == "minimize" and informative.comparison.diff > 0
+    assert informative.advice == "keep" and "costs" in informative.verdict
+    noise = ablate_features(spec, TrialToCheck(0, {"alpha": 1.0}), ["noise1", "noise2"])
+    assert noise.advice == "drop"
+
+
+def test_the_next_trials_are_left_out_past_the_time_budget(planted_path, monkeypatch):
+    from optunagui.analysis import feature_selection
+
+    monkeypatch.setattr(feature_selection, "TIME_BUDGET_S", 0.0)
+    found = recommend_features(selection_spec(planted_path),
+                               [TrialToCheck(1, PARAMS), TrialToCheck(0, PARAMS)])
+    assert found.trials == (1,)
+    assert found.notes == ("Trial 0 was left out to stay within 0 s.",)
+    assert "left out to stay within" in found.summary
