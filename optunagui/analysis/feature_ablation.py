@@ -113,7 +113,8 @@ def _verdict(drop: Sequence[str], c: PairedComparison) -> tuple[str, str]:
     if worse:
         return "keep", (f"Dropping {names} costs {abs(c.diff):.3g} {c.metric} ({evidence}): "
                         "keep them.")
-    return "drop", f"Dropping {names} improves {c.metric} by {numbers}: drop them."
+    return "drop", (f"Dropping {names} improves {c.metric} by {abs(c.diff):.3g} ({evidence}): "
+                    "drop them.")
 
 
 def _without(spec: ExperimentSpec, drop: Sequence[str]) -> ExperimentSpec:

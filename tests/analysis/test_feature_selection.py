@@ -225,3 +225,23 @@ def test_the_next_trials_are_left_out_past_the_time_budget(planted_path, monkeyp
     assert found.trials == (1,)
     assert found.notes == ("Trial 0 was left out to stay within 0 s.",)
     assert "left out to stay within" in found.summary
+
+
+def test_ablation_verdicts_in_words_for_both_directions():
+    from optunagui.analysis.compare import compare_folds
+    from optunagui.analysis.feature_ablation import _verdict
+
+    def verdict(with_all, without, direction):
+        return _verdict(["s6"], compare_folds(with_all, without, metric="m",
+                                              direction=direction))
+
+    lower = ([55.0, 56.0, 57.0, 55.5], [54.7, 55.6, 56.8, 55.1])
+    assert verdict(*lower, "minimize")[0] == "drop"
+    assert verdict(*lower, "minimize")[1].startswith("Dropping s6 improves m by 0.325 (95% CI")
+    advice, text = verdict(*lower, "maximize")
+    assert advice == "keep" and text.startswith("Dropping s6 costs 0.325 m (95% CI")
+    assert text.endswith("4 paired folds): keep them.")
+    advice, text = verdict([0.9, 0.8, 0.85], [0.91, 0.79, 0.85], "maximize")
+    assert advice == "drop" and text.endswith("no detectable loss — drop them.")
+    advice, text = verdict([0.9, 0.8], [0.9, 0.8], "maximize")
+    assert advice == "undecided" and "Too few folds" in text
