@@ -189,6 +189,24 @@ CASES = [
         Role.editor,
         lambda w: _wizard(w, take_all=1, take=[], draft=None, suggested=None),
     ),
+    Case(
+        "review_similar",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, spec_text="name: review", draft=None),
+    ),
+    Case(
+        "add_region",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, clicks=[], draft=None, kept=None),
+    ),
+    Case(  # no click: nothing is launched, only the check is exercised
+        "launch_anyway",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, clicks=0, draft=None),
+    ),
     # The run page: viewers read, editors steer.
     Case("show_run", Check.run, Role.viewer, lambda w: _run(w)),
     Case(
@@ -324,6 +342,7 @@ CASES = [
         Role.viewer,
         lambda w: _run(w, refresh=0, tick=None),
     ),
+    Case("show_similar", Check.run, Role.viewer, lambda w: _run(w)),
     Case(
         "train",
         Check.run,

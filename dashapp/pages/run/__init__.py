@@ -29,6 +29,7 @@ from dashapp.pages.run.poll import register_poll_callbacks
 from dashapp.pages.run.progress import register_progress_callbacks
 from dashapp.pages.run.render import register_render_callbacks
 from dashapp.pages.run.replay import register_replay_callbacks
+from dashapp.pages.run.similar_card import register_similar_card
 from dashapp.pages.run.trials_table import register_trials_table_callbacks
 from dashapp.pages.run.views import register_view_callbacks
 
@@ -53,4 +54,5 @@ def register(app: dash.Dash) -> None:
     register_model_callbacks(app)
     register_replay_callbacks(app)
     register_code_callbacks(app)
+    register_similar_card(app)
     register_notes(app, NOTE_IDS, scope="run", source_id=ids.run)

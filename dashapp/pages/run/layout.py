@@ -16,6 +16,7 @@ from dashapp.pages.run.ids import NOTE_IDS, ids
 from dashapp.pages.run.model_versions import models_card
 from dashapp.pages.run.progress import progress_card
 from dashapp.pages.run.replay import replay_slots
+from dashapp.pages.run.similar_card import similar_card
 from dashapp.pages.run.trials_table import trials_grid
 
 __all__ = ["POLL_MS", "layout"]
@@ -103,6 +104,7 @@ def layout(run_id: str | None = None, trial: Any = None, **_query: Any) -> html.
                     *_plots(),
                     _trials_card(),
                     models_card(),
+                    similar_card(),
                     notes_card(NOTE_IDS, trials=True),
                 ],
                 id=ids.body,
