@@ -106,3 +106,54 @@ def test_a_second_run_takes_the_suggested_ranges_with_one_click(server, browser)
         expect(page.locator("#new-run-yaml")).to_contain_text(f"high: {c['high']}")
     finally:
         context.close()
+
+
+def _finished_twin(database: Database) -> tuple[int, int]:
+    """A finished run of SPEC with 60 complete trials, in an experiment of its own."""
+    rows = [{"number": n, "state": "complete", "params": {"C": 10 ** (n / 20 - 1.5)},
+             "values": [0.9 + n / 1000]} for n in range(60)]
+    with database.session() as session:
+        admin = session.scalar(select(User).where(User.username == "admin"))
+        experiment = create_experiment(session, "Iris twice", admin.id)
+        run = create_run(session, experiment.id, "iris logistic, once",
+                         validate_spec(SPEC).to_dict(), created_by=admin.id)
+        upsert_trials(session, run.id, rows)
+        return experiment.id, run.id
+
+
+def test_the_review_flags_a_near_duplicate_and_launch_anyway_launches(server, browser):
+    database = Database(f"sqlite:///{server.log_path.parent / 'optunagui.db'}")
+    try:
+        experiment_id, run_id = _finished_twin(database)
+    finally:
+        database.dispose()
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(server.base_url + "/login")
+        page.fill("#login-username", "admin")
+        page.fill("#login-password", server.admin_password)
+        page.click("#login-submit")
+        expect(page).to_have_url(re.compile(r"/experiments$"))
+        page.goto(f"{server.base_url}/experiments/{experiment_id}/new-run")
+        expect(page.locator("#new-run-builtin")).to_have_value("iris")
+        _to_step(page, 2)
+        _to_step(page, 3)
+        page.locator(_pattern("new-run-model-use", model="random_forest")).uncheck()
+        page.locator(_pattern("new-run-model-use", model="logistic_regression")).check()
+        for step in (4, 5, 6):
+            _to_step(page, step)
+        page.fill("#new-run-n-trials", "2")
+        _to_step(page, 7)
+
+        warning = page.locator("#new-run-near-duplicate")
+        expect(warning).to_contain_text("This draft nearly duplicates an earlier run")
+        expect(warning).to_contain_text(
+            f"best 0.959 after 60 trials (run {run_id} in experiment Iris twice)")
+        expect(warning.locator(f"a[href='/runs/{run_id}']")).to_have_text("Open it")
+        expect(page.locator("#new-run-launch")).to_be_disabled()
+        page.click("#new-run-launch-anyway")
+        expect(page).to_have_url(re.compile(rf"/runs/(?!{run_id}$)\d+$"), timeout=TIMEOUT_MS)
+    finally:
+        context.close()
