@@ -36,7 +36,8 @@ from optunagui.store.trials import count_trials_by_state, get_best_trial
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["DEFAULT_LIMIT", "RunNotReadable", "near_duplicates", "similar_runs"]
+__all__ = ["DEFAULT_LIMIT", "RunNotReadable", "closest_in_experiment", "near_duplicates",
+           "similar_runs"]
 
 DEFAULT_LIMIT = 5
 
@@ -222,3 +223,32 @@ def near_duplicates(session: Session, user_id: int, spec: ExperimentSpec, *,
     scored, experiments = _scored(session, user_id, draft, draft_data, None, may_read_run,
                                   other_data=False)
     return _duplicates(session, scored, experiments, {})
+
+
+def closest_in_experiment(session: Session, user_id: int, experiment_id: int, *,
+                          max_runs: int = 10,
+                          may_read_run: Callable[[int], bool] | None = None
+                          ) -> list[tuple[Run, SimilarRun | None]]:
+    """The experiment's latest ``max_runs`` runs of a built-in model, each with the earlier
+    run most like it that ``user_id`` may read (None: none to compare with), newest first.
+
+    Raises:
+        RunNotReadable: ``user_id`` may not read the experiment.
+    """
+    readable = {a.experiment.id for a in list_experiments_for_user(session, user_id)}
+    if experiment_id not in readable:
+        raise RunNotReadable(f"experiment {experiment_id}: no such experiment, or not one you "
+                             "may read")
+    runs = session.scalars(select(Run).where(Run.experiment_id == experiment_id)
+                           .order_by(Run.id.desc()))
+    found: list[tuple[Run, SimilarRun | None]] = []
+    for run in runs:
+        if len(found) >= max_runs:
+            break
+        if (not isinstance(run.spec, dict) or not run.spec.get("model")
+                or run.spec.get("attached") or run.spec.get("objective")
+                or (may_read_run is not None and not may_read_run(run.id))):
+            continue
+        closest = similar_runs(session, user_id, run.id, limit=1, may_read_run=may_read_run)
+        found.append((run, closest.runs[0] if closest.runs else None))
+    return found

@@ -190,6 +190,12 @@ CASES = [
         lambda w: _wizard(w, take_all=1, take=[], draft=None, suggested=None),
     ),
     Case(
+        "warm_start_configs",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, use=True, count=3, draft=None),
+    ),
+    Case(
         "review_similar",
         Check.experiment,
         Role.editor,
@@ -343,6 +349,8 @@ CASES = [
         lambda w: _run(w, refresh=0, tick=None),
     ),
     Case("show_similar", Check.run, Role.viewer, lambda w: _run(w)),
+    Case("show_closest_runs", Check.experiment, Role.viewer,
+         lambda w: {"experiment_id": str(w.alpha)}),
     Case(
         "train",
         Check.run,

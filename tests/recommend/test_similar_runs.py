@@ -113,3 +113,23 @@ def test_unexplored_regions_come_from_the_same_model_on_the_same_data(db, people
     assert entry.suggested == {"type": "float", "low": 0.1, "high": 1.0} and not entry.in_draft
     assert _similar(db, people["otto"], draft(IRIS)).unexplored == ()
     assert found.to_dict()["unexplored"][0]["text"].endswith("searched by no earlier similar run")
+
+
+def test_closest_in_experiment_pairs_each_run_with_its_closest_earlier_readable_run(db, people):
+    from optunagui.recommend.similar_runs import closest_in_experiment
+
+    alpha, olivia = people["alpha"], people["olivia"]
+    bravo_run = store_run(db, people["bravo"], people["otto"], IRIS, seed=1)
+    first = store_run(db, alpha, olivia, IRIS, seed=2)
+    wine = store_run(db, alpha, olivia, WINE, seed=3)
+    again = store_run(db, alpha, olivia, IRIS, seed=4)
+    with db.session() as session:
+        found = closest_in_experiment(session, olivia, alpha)
+        pairs = [(run.id, closest.run_id if closest else None) for run, closest in found]
+        assert pairs == [(again, first), (wine, first), (first, None)]
+        admin = closest_in_experiment(session, people["root"], alpha, max_runs=1)
+        assert [(run.id, closest.run_id) for run, closest in admin] == [(again, first)]
+        assert bravo_run not in [c.run_id for _, c in
+                                 closest_in_experiment(session, people["vic"], alpha) if c]
+        with pytest.raises(RunNotReadable, match="experiment"):
+            closest_in_experiment(session, people["otto"], alpha)

@@ -26,6 +26,7 @@ from dashapp.pages.experiment.report import register_report_menu
 from dashapp.pages.experiment.runs import register_runs_card
 from dashapp.pages.experiment.settings import register_settings
 from dashapp.pages.experiment.sharing import register_share_links
+from dashapp.pages.experiment.similar_card import register_experiment_similar
 
 __all__ = ["ids", "layout", "register"]
 
@@ -48,4 +49,5 @@ def register(app: dash.Dash) -> None:
     register_report_menu(app)
     register_data_card(app)
     register_experiment_advice(app)
+    register_experiment_similar(app)
     register_notes(app, NOTE_IDS, scope="experiment", source_id=ids.experiment)

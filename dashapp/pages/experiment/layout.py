@@ -19,6 +19,7 @@ from dashapp.pages.experiment.members import members_body
 from dashapp.pages.experiment.report import report_menu
 from dashapp.pages.experiment.settings import settings_body
 from dashapp.pages.experiment.sharing import share_body
+from dashapp.pages.experiment.similar_card import experiment_similar_card
 from dashapp.paths import app_path
 from dashapp.permissions import parse_id
 
@@ -39,6 +40,7 @@ def layout(experiment_id: str | None = None, **_query: Any) -> html.Div:
                     _card("Runs", _runs_body(experiment_id), ids.runs_card),
                     data_card(),
                     experiment_advice_card(),
+                    experiment_similar_card(),
                     notes_card(NOTE_IDS, trials=False),
                     _card("Alerts", alert_rules_body(), alert_ids.card),
                     _card("Members", members_body(), ids.members_card),
