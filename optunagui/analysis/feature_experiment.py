@@ -72,6 +72,11 @@ class ExperimentFeatureAdvice:
     @property
     def summary(self) -> str:
         runs = ", ".join(str(r) for r in self.runs)
+        if len(self.runs) == 1:
+            head = f"Run {runs} on dataset {self.dataset}"
+            if not self.drop:
+                return f"{head}: every column earns its place."
+            return f"{head} could drop {', '.join(self.drop)}."
         head = f"Runs {runs} on dataset {self.dataset}"
         if not self.drop:
             return f"{head}: no column is flagged by most of them."

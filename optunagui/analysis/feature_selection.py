@@ -194,9 +194,9 @@ def _groups(order: Sequence[str], alike: Mapping[tuple[str, str], Likeness]
 
 
 def _effect(pooled: Interval, direction: str) -> Interval:
-    if direction == "maximize":  # shuffling loses score: dropping lowers it
-        return Interval(-pooled.mean, -pooled.high, -pooled.low, -pooled.max, -pooled.min,
-                        pooled.n)
+    if direction == "maximize":  # shuffling loses score: dropping lowers it (+ 0.0: no -0)
+        return Interval(-pooled.mean + 0.0, -pooled.high + 0.0, -pooled.low + 0.0,
+                        -pooled.max + 0.0, -pooled.min + 0.0, pooled.n)
     return pooled
 
 

@@ -135,5 +135,5 @@ def test_experiment_card_joins_the_runs_for_a_viewer(app, client_for, world, sel
     body = _body(_call(app, vic, "show_experiment_feature_advice", {**values, "tick": 1},
                        "experiment-feature-advice-poll.n_intervals"))
     text = json.dumps(body["experiment-feature-advice-result"])
-    assert f"Runs {selection_run} on dataset selection.csv" in text
+    assert f"Run {selection_run} on dataset selection.csv could drop" in text
     assert "noise1" in text and "1 of 1" in text
