@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--server", metavar="URL",
         help="drive the OptunaGui server at URL through its API instead of the local database "
-             "(status, stop, best, runs, pause, resume); the token comes from OPTUNAGUI_TOKEN")
+             "(status, stop, best, runs, pause, resume, features); the token comes from "
+             "OPTUNAGUI_TOKEN")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     package_path = __path__
     for module_info in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
