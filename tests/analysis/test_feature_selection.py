@@ -148,6 +148,10 @@ def test_runs_to_check_from_the_store(db, planted_path):
         empty = add_run(session, experiment.id, selection_spec(planted_path), "empty").id
         code = selection_spec(planted_path, model=None, objective={"function": "t.py:f"})
         code_run = add_run(session, experiment.id, code, "mine", trials=selection_trials()).id
+        attached = add_run(session, experiment.id,
+                           {"name": "a", "attached": {"storage": "sqlite:///elsewhere.db",
+                                                      "study": "s"}},
+                           "attached", trials=selection_trials()).id
     with db.session() as session:
         found = load_run_to_check(session, built_in)
         assert [t.number for t in found.trials] == [1, 0]  # best first, the failed one left out
@@ -155,11 +159,14 @@ def test_runs_to_check_from_the_store(db, planted_path):
             load_run_to_check(session, empty)
         with pytest.raises(FeatureSelectionError, match="your own code or is an attached"):
             load_run_to_check(session, code_run)
+        with pytest.raises(FeatureSelectionError, match="is an attached study"):
+            load_run_to_check(session, attached)
         with pytest.raises(FeatureSelectionError, match="Run 999999 does not exist"):
             load_run_to_check(session, 999999)
         usable, left_out = list_runs_to_check(session, experiment.id)
     assert [r.run_id for r in usable] == [built_in]
-    assert set(left_out) == {f"run {empty} (empty)", f"run {code_run} (mine)"}
+    assert set(left_out) == {f"run {empty} (empty)", f"run {code_run} (mine)",
+                             f"run {attached} (attached)"}
 
 
 def test_experiment_advice_joins_runs_on_one_dataset(db, planted_path, tmp_path):
