@@ -190,6 +190,12 @@ CASES = [
         lambda w: _wizard(w, take_all=1, take=[], draft=None, suggested=None),
     ),
     Case(
+        "warm_start_configs",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, use=True, count=3, draft=None),
+    ),
+    Case(
         "review_similar",
         Check.experiment,
         Role.editor,

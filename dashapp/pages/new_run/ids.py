@@ -96,6 +96,10 @@ class ids:
     mlflow_experiment = "new-run-mlflow-experiment"
     wandb_project = "new-run-wandb-project"
     wandb_mode = "new-run-wandb-mode"
+    # step 4, the suggestions' warm start: {model: [configuration, ...]}, and its controls
+    warm_start = "new-run-warm-start"
+    warm_start_use = "new-run-warm-start-use"
+    warm_start_count = "new-run-warm-start-count"
     # step 7
     name = "new-run-name"
     yaml = "new-run-yaml"
@@ -137,4 +141,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "wandb_project": (ids.wandb_project, "value"),
     "wandb_mode": (ids.wandb_mode, "value"),
     "name": (ids.name, "value"),
+    "warm_start": (ids.warm_start, "data"),
+    "warm_start_use": (ids.warm_start_use, "value"),
+    "warm_start_count": (ids.warm_start_count, "value"),
 }

@@ -80,6 +80,9 @@ def _review(check: Check) -> tuple[Any, Any]:
     text = "\n---\n".join(dump_spec(spec) for spec in specs)
     estimate = estimate_launch(specs, capacity())
     lines = [estimate.describe(), *estimate.notes]
+    several = len(specs) > 1
+    lines += [f"{len(spec.warm_start)} warm-start trials first"
+              + (f" ({spec.model})" if several else "") for spec in specs if spec.warm_start]
     color = "info"
     if estimate.problems:
         lines.extend(estimate.problems)

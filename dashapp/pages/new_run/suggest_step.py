@@ -2,8 +2,11 @@
 draft as Next does and asks ``optunagui.recommend.suggest_for_spec`` (as the command line and
 ``POST /api/v1/suggest`` do) for each chosen model, among the runs the person may read;
 "Take all" or a parameter's "Take" writes the suggested entries into the space table, which the
-browser then saves with the draft like any edit. Checked like every wizard callback: an editor
-(or owner) of the experiment in the URL.
+browser then saves with the draft like any edit. "Start with the best K configurations of
+these runs" asks ``optunagui.recommend.warm_start_for_spec`` for each chosen model (the same
+runs) and keeps the configurations in the draft's ``warm_start`` field, which the launched
+specs take. Checked like every wizard callback: an editor (or owner) of the experiment in the
+URL.
 """
 
 from __future__ import annotations
@@ -23,15 +26,19 @@ from dashapp.pages.new_run.context import EDITOR, EXPERIMENT, resolve_choice
 from dashapp.pages.new_run.drafts import draft_form
 from dashapp.pages.new_run.form_fields import form_states, read_form
 from dashapp.pages.new_run.ids import ids
-from dashapp.pages.new_run.suggest_view import suggest_ids, suggestions_panel
+from dashapp.pages.new_run.suggest_view import suggest_ids, suggestions_panel, warm_start_status
 from dashapp.pages.new_run.wizard import data as wizard_data
 from dashapp.pages.new_run.wizard.form import chosen_models
 from dashapp.pages.new_run.wizard.space_table import space_rows
 from dashapp.pages.new_run.wizard.steps import check_form
-from optunagui.recommend import Suggestions, suggest_for_spec, suggested_space
+from optunagui.recommend import Suggestions, suggest_for_spec, suggested_space, warm_start_for_spec
 from optunagui.spec import ExperimentSpec, ParamSpec
+from optunagui.spec.warm_start import MAX_WARM_START
 
-__all__ = ["register_suggest_step", "suggest_ranges", "take_suggestions", "taken_rows"]
+__all__ = ["register_suggest_step", "suggest_ranges", "take_suggestions", "taken_rows",
+           "warm_start_configs"]
+
+_WARM_KEYS = ("warm_start", "warm_start_use", "warm_start_count")
 
 
 def _suggestions(access: Access, specs: Mapping[str, ExperimentSpec]
@@ -122,6 +129,42 @@ def take_suggestions(access: Access, take_all: Any, take: Any, experiment_id: An
     return table, f"Took the suggestion for {', '.join(taken)}."
 
 
+def _warm_count(count: Any) -> int | None:
+    if isinstance(count, bool) or not isinstance(count, int | float) or count != int(count):
+        return None
+    return int(count) if 1 <= count <= MAX_WARM_START else None
+
+
+def warm_start_configs(access: Access, use: Any, count: Any, experiment_id: Any, draft: Any,
+                       **values: Any) -> tuple[Any, Any]:
+    """The draft's warm start ({model: configurations}) and what it says: checked, the best
+    ``count`` configurations per chosen model of the runs the person may read; unchecked,
+    none."""
+    if not use:
+        return {}, None
+    k = _warm_count(count)
+    if k is None:
+        return dash.no_update, _not_ready(f"Give a whole number of configurations from 1 to "
+                                          f"{MAX_WARM_START}.")[0]
+    form = read_form(draft_form(draft, access.experiment_id), values)
+    form.update(warm_start={}, warm_start_use=False)  # the draft as it is, without them
+    if not chosen_models(form):
+        return {}, _not_ready("Choose a model first: configurations are per model.")[0]
+    check = check_form(form, resolve_choice(access, form), wizard_data.load_cached)
+    if not check.specs:
+        first = check.messages[0] if check.messages else None
+        where = f" (step {first.step}, {first.field}: {first.message})" if first else ""
+        return {}, _not_ready(f"A warm start needs a draft that passes its checks{where}.")[0]
+    principal = access.principal
+    with services.database().session() as session:
+        found = {model: warm_start_for_spec(
+            session, spec, principal.user_id, k=k,
+            may_read_run=lambda run_id: access_rules.may_read_run(principal, run_id))
+            for model, spec in check.specs.items()}
+    return ({model: warm.params() for model, warm in found.items() if warm.configs},
+            warm_start_status(found))
+
+
 def register_suggest_step(app: dash.Dash) -> None:
     guard.guarded_callback(
         app,
@@ -149,3 +192,13 @@ def register_suggest_step(app: dash.Dash) -> None:
                "suggested": State(suggest_ids.store, "data"), **form_states()},
         prevent_initial_call=True,
     )(take_suggestions)
+    guard.guarded_callback(
+        app,
+        requires=EDITOR,
+        output=[Output(ids.warm_start, "data"), Output(suggest_ids.warm_status, "children")],
+        inputs={"use": Input(ids.warm_start_use, "value"),
+                "count": Input(ids.warm_start_count, "value")},
+        state={"experiment_id": EXPERIMENT, "draft": State(ids.draft, "data"),
+               **{k: v for k, v in form_states().items() if k not in _WARM_KEYS}},
+        prevent_initial_call=True,
+    )(warm_start_configs)

@@ -1,5 +1,7 @@
 """The search-space step's "Suggestions from earlier runs" panel: its components, and what it
-draws from the suggestions (``optunagui.recommend.Suggestions``), one block per chosen model.
+draws from the suggestions (``optunagui.recommend.Suggestions``), one block per chosen model;
+and the warm start: "Start with the best K configurations of these runs" (a checkbox and K,
+kept with the draft, the configurations in its ``warm_start`` field).
 
 Draws only what ``suggest_for_spec`` found among the runs the person may read.
 """
@@ -14,11 +16,14 @@ from dash import dcc, html
 
 from dashapp import components
 from dashapp.components import HIDDEN
+from dashapp.pages.new_run.ids import ids
 from dashapp.pages.new_run.tables import space_row_key
 from dashapp.pages.new_run.wizard.space_table import format_choices
-from optunagui.recommend import Suggestions
+from optunagui.recommend import DEFAULT_WARM_START, Suggestions, WarmStart
+from optunagui.spec.warm_start import MAX_WARM_START
 
-__all__ = ["describe_entry", "suggest_controls", "suggest_ids", "suggestions_panel"]
+__all__ = ["describe_entry", "suggest_controls", "suggest_ids", "suggestions_panel",
+           "warm_start_lines", "warm_start_status"]
 
 
 class suggest_ids:
@@ -28,6 +33,7 @@ class suggest_ids:
     take_all = "new-run-suggest-take-all"
     take = "new-run-suggest-take"  # pattern, with "row" (model/name)
     status = "new-run-suggest-status"
+    warm_status = "new-run-warm-start-status"
 
 
 def suggest_controls() -> list[Any]:
@@ -46,7 +52,45 @@ def suggest_controls() -> list[Any]:
             html.Span(id=suggest_ids.status, className="small text-muted"),
         ], className="mb-2"),
         dcc.Store(id=suggest_ids.store, data=None),
+        *_warm_start_controls(),
     ]
+
+
+def _warm_start_controls() -> list[Any]:
+    return [
+        html.Div([
+            dbc.Checkbox(id=ids.warm_start_use, value=False, label="Start with the best",
+                         class_name="d-inline-block me-2"),
+            dbc.Input(id=ids.warm_start_count, type="number", min=1, max=MAX_WARM_START, step=1,
+                      value=DEFAULT_WARM_START, size="sm", class_name="d-inline-block me-2",
+                      style={"width": "5rem"}),
+            html.Span("configurations of these runs (evaluated first, before the sampler's "
+                      "own trials)", className="small"),
+        ], className="mb-1 d-flex align-items-center"),
+        dcc.Loading(html.Div(id=suggest_ids.warm_status, className="small mb-2"), type="dot"),
+        dcc.Store(id=ids.warm_start, data={}),
+    ]
+
+
+def warm_start_lines(found: Mapping[str, WarmStart]) -> list[str]:
+    """Per model: how many configurations the run starts with, from where (their sources)."""
+    several = len(found) > 1
+    lines = []
+    for model, warm in found.items():
+        where = f"{model}: " if several else ""
+        if not warm.configs:
+            lines.append(f"{where}no warm start: {warm.summary}.")
+            continue
+        sources = "; ".join(config.source for config in warm.configs)
+        lines.append(f"{where}{len(warm.configs)} warm-start trials first, {warm.summary} "
+                     f"({sources}).")
+        lines.extend(f"{where}{note}." for note in warm.notes)
+    return lines
+
+
+def warm_start_status(found: Mapping[str, WarmStart]) -> list[Any]:
+    return [html.P(line, className="mb-0", id=f"new-run-warm-start-line-{i}")
+            for i, line in enumerate(warm_start_lines(found))]
 
 
 def _number(value: Any) -> str:

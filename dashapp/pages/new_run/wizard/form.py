@@ -113,6 +113,9 @@ def default_form() -> dict[str, Any]:
         "quick": False,
         "max_failures": 0,
         "name": "",
+        "warm_start": {},  # model -> configurations to evaluate first (the suggestions' panel)
+        "warm_start_use": False,
+        "warm_start_count": 5,
         **tracking_defaults(),
     }
 
@@ -271,7 +274,17 @@ def form_to_raw_specs(form: Mapping[str, Any], dataset: DatasetRef | None) -> Ra
         if max_failures is not None:
             raw["max_failures"] = max_failures
         out.specs[model] = raw
-    return _with_tracking(form, out)
+    return _with_tracking(form, _with_warm_start(form, out))
+
+
+def _with_warm_start(form: Mapping[str, Any], out: RawSpecs) -> RawSpecs:
+    """Each model's warm start taken from the suggestions' panel, when its box is checked."""
+    warm = form.get("warm_start")
+    if form.get("warm_start_use") and isinstance(warm, Mapping):
+        for model, raw in out.specs.items():
+            if warm.get(model):
+                raw["warm_start"] = copy.deepcopy(warm[model])
+    return out
 
 
 def _with_tracking(form: Mapping[str, Any], out: RawSpecs) -> RawSpecs:
