@@ -92,11 +92,16 @@ def test_a_second_run_takes_the_suggested_ranges_with_one_click(server, browser)
         expect(page.locator(low)).to_have_value(str(c["low"]))
         expect(page.locator(high)).to_have_value(str(c["high"]))
         expect(page.locator("#new-run-suggest-status")).to_contain_text("Took the suggestion")
+        page.check("#new-run-warm-start-use")
+        expect(page.locator("#new-run-warm-start-status")).to_contain_text(
+            "warm-start trials first, the best")
 
         # The take is saved with the draft like any edit: a reload finds it.
         page.wait_for_function(
             "([key, low]) => (localStorage.getItem(key) || '').includes(low)",
             arg=["optunagui-wizard-drafts", str(c["low"])])
+        page.wait_for_function("(key) => (localStorage.getItem(key) || '').includes("
+                               "'\"warm_start_use\":true')", arg="optunagui-wizard-drafts")
         page.reload()
         expect(page.locator("#new-run-progress")).to_contain_text("Step 4 of 7")
         expect(page.locator(low)).to_have_value(str(c["low"]))
@@ -104,6 +109,8 @@ def test_a_second_run_takes_the_suggested_ranges_with_one_click(server, browser)
             _to_step(page, step)
         expect(page.locator("#new-run-yaml")).to_contain_text(f"low: {c['low']}")
         expect(page.locator("#new-run-yaml")).to_contain_text(f"high: {c['high']}")
+        expect(page.locator("#new-run-yaml")).to_contain_text("warm_start:")
+        expect(page.locator("#new-run-estimate-text")).to_contain_text("warm-start trials first")
     finally:
         context.close()
 
