@@ -109,6 +109,22 @@ def test_a_near_duplicate_is_flagged_and_launch_anyway_launches(app, world, data
                                                     "experiment": world.alpha}
 
 
+def test_launch_pressed_before_the_review_answers_is_held_back_on_a_near_duplicate(
+        app, world, database, client_for):
+    ed = client_for("ed")
+    form = _form()
+    earlier = _finished_run(app, database, ed, world.alpha, form)
+    before = _count_runs(database)
+
+    pressed = post(ed, app, NAVIGATE, browser_values(form, world.alpha, step=7),
+                   trigger=ids.launch)
+
+    assert pressed.status_code == 200, pressed.get_data(as_text=True)
+    text = pressed.get_data(as_text=True)
+    assert f"(run {earlier} in experiment" in text and "Launch anyway" in text
+    assert _count_runs(database) == before
+
+
 def test_someone_without_a_role_on_the_earlier_run_sees_nothing_of_it(app, world, database,
                                                                        client_for):
     form = _form()

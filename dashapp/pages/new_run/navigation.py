@@ -14,6 +14,7 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, ctx
 
+from dashapp import access as access_rules
 from dashapp import components, guard, services
 from dashapp.guard import Access
 from dashapp.pages.new_run import tables
@@ -30,7 +31,7 @@ from dashapp.pages.new_run.wizard.form import (
     chosen_models,
     merge_space_rows,
 )
-from dashapp.pages.new_run.wizard.launch import launch_runs
+from dashapp.pages.new_run.wizard.launch import find_near_duplicates, launch_runs
 from dashapp.pages.new_run.wizard.steps import LAST_STEP, Check, check_form
 from dashapp.paths import app_path
 from optunagui.datasets import DatasetError, column_summary
@@ -112,6 +113,18 @@ def _launch(access: Access, draft: Any, check: Check, dataset_ref: DatasetRef | 
     (or the group)."""
     experiment = access.experiment_id
     yaml_text, estimate = _review(check)
+    principal = access.principal
+    duplicates = find_near_duplicates(
+        services.database(), check.specs, user_id=principal.user_id,
+        may_read_run=lambda run_id: access_rules.may_read_run(principal, run_id))
+    if duplicates:  # a click before the review's panel held Launch back
+        note = components.message(
+            [components.empty_note(d.message) for d in duplicates]
+            + [components.empty_note("Open it, or press Launch anyway.")], "warning")
+        return {"step": step, "draft": dash.no_update, "errors": error_children(slots, {}),
+                "features": dash.no_update, "space": dash.no_update, "yaml": yaml_text,
+                "estimate": estimate, "feedback": note, "launched": dash.no_update,
+                "launch_disabled": True}
     result = launch_runs(
         services.database(), services.state().settings, experiment, check.specs,
         created_by=access.principal.user_id,
