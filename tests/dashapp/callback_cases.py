@@ -196,6 +196,18 @@ CASES = [
         lambda w: _wizard(w, use=True, count=3, draft=None),
     ),
     Case(
+        "show_step_feature_advice",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, step=2, clicks=None, tick=None, draft=None),
+    ),
+    Case(
+        "switch_off_flagged",
+        Check.experiment,
+        Role.editor,
+        lambda w: _wizard(w, clicks=1, draft=None),
+    ),
+    Case(
         "review_similar",
         Check.experiment,
         Role.editor,

@@ -41,6 +41,7 @@ from dashapp.components import HIDDEN
 from dashapp.pages.new_run.clientside import register_clientside
 from dashapp.pages.new_run.dataset_step import register_dataset_step
 from dashapp.pages.new_run.draft_choice import register_draft_choice
+from dashapp.pages.new_run.feature_advice_step import register_feature_advice_step
 from dashapp.pages.new_run.gate import register_gate
 from dashapp.pages.new_run.ids import ids
 from dashapp.pages.new_run.layout import layout_body
@@ -128,3 +129,4 @@ def register(app: dash.Dash) -> None:
     register_similar_review(app)
     register_task_step(app)
     register_upload_step(app)
+    register_feature_advice_step(app)

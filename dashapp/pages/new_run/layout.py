@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.components import HIDDEN
+from dashapp.pages.new_run.feature_advice_view import feature_advice_panel
 from dashapp.pages.new_run.ids import ids
 from dashapp.pages.new_run.similar_review import similar_review_controls
 from dashapp.pages.new_run.suggest_view import suggest_controls
@@ -125,6 +126,7 @@ def _features_panel() -> list[Any]:
                "one-hot encoded.", className="text-muted small"),
         error("features"),
         html.Div(id=ids.features),
+        feature_advice_panel(),
     ]
 
 
