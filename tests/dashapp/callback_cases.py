@@ -361,6 +361,7 @@ CASES = [
         lambda w: _run(w, refresh=0, tick=None),
     ),
     Case("show_similar", Check.run, Role.viewer, lambda w: _run(w)),
+    Case("show_next_run", Check.run, Role.viewer, lambda w: _run(w)),
     Case("show_closest_runs", Check.experiment, Role.viewer,
          lambda w: {"experiment_id": str(w.alpha)}),
     Case(

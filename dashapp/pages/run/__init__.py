@@ -25,6 +25,7 @@ from dashapp.pages.run.exports import register_export_callbacks
 from dashapp.pages.run.ids import NOTE_IDS, ids
 from dashapp.pages.run.layout import layout
 from dashapp.pages.run.model_versions import register_model_callbacks
+from dashapp.pages.run.next_run_card import register_next_run_card
 from dashapp.pages.run.poll import register_poll_callbacks
 from dashapp.pages.run.progress import register_progress_callbacks
 from dashapp.pages.run.render import register_render_callbacks
@@ -55,4 +56,5 @@ def register(app: dash.Dash) -> None:
     register_replay_callbacks(app)
     register_code_callbacks(app)
     register_similar_card(app)
+    register_next_run_card(app)
     register_notes(app, NOTE_IDS, scope="run", source_id=ids.run)

@@ -14,6 +14,7 @@ from dashapp.pages.run.controls import controls_card
 from dashapp.pages.run.exports import exports_menu
 from dashapp.pages.run.ids import NOTE_IDS, ids
 from dashapp.pages.run.model_versions import models_card
+from dashapp.pages.run.next_run_card import next_run_card
 from dashapp.pages.run.progress import progress_card
 from dashapp.pages.run.replay import replay_slots
 from dashapp.pages.run.similar_card import similar_card
@@ -105,6 +106,7 @@ def layout(run_id: str | None = None, trial: Any = None, **_query: Any) -> html.
                     _trials_card(),
                     models_card(),
                     similar_card(),
+                    next_run_card(),
                     notes_card(NOTE_IDS, trials=True),
                 ],
                 id=ids.body,
