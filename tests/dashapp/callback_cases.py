@@ -364,6 +364,8 @@ CASES = [
     Case("show_next_run", Check.run, Role.viewer, lambda w: _run(w)),
     Case("show_closest_runs", Check.experiment, Role.viewer,
          lambda w: {"experiment_id": str(w.alpha)}),
+    Case("show_experiment_next_run", Check.experiment, Role.viewer,
+         lambda w: {"experiment_id": str(w.alpha)}),
     Case(
         "train",
         Check.run,

@@ -21,6 +21,7 @@ from dashapp.pages.experiment.feature_advice import register_experiment_advice
 from dashapp.pages.experiment.ids import NOTE_IDS, ids
 from dashapp.pages.experiment.layout import layout
 from dashapp.pages.experiment.members import register_members
+from dashapp.pages.experiment.next_run_card import register_experiment_next_run
 from dashapp.pages.experiment.overview import register_overview
 from dashapp.pages.experiment.report import register_report_menu
 from dashapp.pages.experiment.runs import register_runs_card
@@ -50,4 +51,5 @@ def register(app: dash.Dash) -> None:
     register_data_card(app)
     register_experiment_advice(app)
     register_experiment_similar(app)
+    register_experiment_next_run(app)
     register_notes(app, NOTE_IDS, scope="experiment", source_id=ids.experiment)

@@ -16,6 +16,7 @@ from dashapp.pages.experiment.data import data_card
 from dashapp.pages.experiment.feature_advice import experiment_advice_card
 from dashapp.pages.experiment.ids import NOTE_IDS, ids
 from dashapp.pages.experiment.members import members_body
+from dashapp.pages.experiment.next_run_card import experiment_next_run_card
 from dashapp.pages.experiment.report import report_menu
 from dashapp.pages.experiment.settings import settings_body
 from dashapp.pages.experiment.sharing import share_body
@@ -41,6 +42,7 @@ def layout(experiment_id: str | None = None, **_query: Any) -> html.Div:
                     data_card(),
                     experiment_advice_card(),
                     experiment_similar_card(),
+                    experiment_next_run_card(),
                     notes_card(NOTE_IDS, trials=False),
                     _card("Alerts", alert_rules_body(), alert_ids.card),
                     _card("Members", members_body(), ids.members_card),

@@ -27,7 +27,7 @@ from optunagui.recommend.past_runs import space_of_spec
 from optunagui.spec.model import ExperimentSpec
 from optunagui.store import get_run
 
-__all__ = ["next_run_card", "register_next_run_card", "show_next_run"]
+__all__ = ["built_in_spec", "next_run_card", "register_next_run_card", "show_next_run"]
 
 BODY = "run-next-body"
 TABLE = "run-next-table"
@@ -40,7 +40,7 @@ def next_run_card() -> dbc.Card:
                     class_name="mb-3")
 
 
-def _built_in_spec(raw: Any, current_space: Any) -> ExperimentSpec | None:
+def built_in_spec(raw: Any, current_space: Any) -> ExperimentSpec | None:
     """The run's spec with the ranges it searched, or None for a code run or attached study."""
     if not isinstance(raw, dict) or not raw.get("model") or raw.get("attached") \
             or raw.get("objective"):
@@ -65,7 +65,7 @@ def show_next_run(access: Access, run_id: Any) -> Any:
 
     with services.database().session() as session:
         run = get_run(session, this_run)
-        spec = None if run is None else _built_in_spec(run.spec, run.current_space)
+        spec = None if run is None else built_in_spec(run.spec, run.current_space)
         if run is None or spec is None:
             return components.empty_note("Range suggestions are for runs of a built-in model; "
                                          "this run's space is its own code's or an attached "
