@@ -78,6 +78,22 @@ def validate(call: Call) -> SpecCheck:
                      spec=spec.to_dict() if spec is not None else None)
 
 
+def builtin_spec(call: Call, what: str) -> ExperimentSpec:
+    """The body's spec, checked as `validate` does, for ``what`` only a built-in model has
+    ("suggestions", "similar runs"); 422 with every problem otherwise."""
+    check = validate(call)
+    if check.spec is None:
+        raise ApiProblem(422, f"the spec has {len(check.problems)} problem"
+                              f"{'s' if len(check.problems) != 1 else ''}",
+                         [p.model_dump() for p in check.problems])
+    spec = ExperimentSpec.model_validate(check.spec)
+    if spec.model is None:
+        message = f"{what} are for runs of a built-in model"
+        raise ApiProblem(422, f"spec.model: {message}",
+                         [{"field": "spec.model", "message": message}])
+    return spec
+
+
 def _on_version(call: Call) -> dict[str, Any]:
     """The spec with its dataset replaced by the uploaded version it asks for, when the caller
     may use that version in this experiment (``accessible_version``, as in the wizard)."""

@@ -99,18 +99,8 @@ def answer(found: SimilarRuns) -> SimilarAnswer:
 
 
 def _spec(call: Call) -> ExperimentSpec:
-    check = launch.validate(Call(principal=call.principal, ids=call.ids,
-                                 body=SpecBody(spec=call.body.spec)))
-    if check.spec is None:
-        raise ApiProblem(422, f"the spec has {len(check.problems)} problem"
-                              f"{'s' if len(check.problems) != 1 else ''}",
-                         [p.model_dump() for p in check.problems])
-    spec = ExperimentSpec.model_validate(check.spec)
-    if spec.model is None:
-        message = "similar runs are for runs of a built-in model"
-        raise ApiProblem(422, f"spec.model: {message}",
-                         [{"field": "spec.model", "message": message}])
-    return spec
+    return launch.builtin_spec(Call(principal=call.principal, ids=call.ids,
+                                    body=SpecBody(spec=call.body.spec)), "similar runs")
 
 
 def similar(call: Call) -> SimilarAnswer:

@@ -122,16 +122,7 @@ def _answer(taken: ExperimentSpec, found: Suggestions, warm: WarmStart | None) -
 
 def suggest(call: Call) -> SuggestAnswer:
     """Suggested ranges for the spec, each with its reason, and where they come from."""
-    check = launch.validate(call)
-    if check.spec is None:
-        raise ApiProblem(422, f"the spec has {len(check.problems)} problem"
-                              f"{'s' if len(check.problems) != 1 else ''}",
-                         [p.model_dump() for p in check.problems])
-    spec = ExperimentSpec.model_validate(check.spec)
-    if spec.model is None:
-        message = "suggestions are for runs of a built-in model"
-        raise ApiProblem(422, f"spec.model: {message}", [{"field": "spec.model",
-                                                          "message": message}])
+    spec = launch.builtin_spec(call, "suggestions")
     principal = call.principal
 
     def may_read(run_id: int) -> bool:

@@ -42,7 +42,8 @@ def readable_runs_of_model(session: Session, user_id: int, model: str, task: str
             and (may_read_run is None or may_read_run(run.id))]
 
 
-def _version_hashes(session: Session, runs: list[Run]) -> dict[int, str]:
+def version_hashes(session: Session, runs: list[Run]) -> dict[int, str]:
+    """Each run's dataset version id -> the version's content hash."""
     ids = {run.dataset_version_id for run in runs if run.dataset_version_id is not None}
     if not ids:
         return {}
@@ -73,7 +74,7 @@ def find_past_runs(session: Session, spec: ExperimentSpec, user_id: int,
         return []
     draft_data = spec.dataset.model_dump(mode="json", exclude_none=True)
     draft_identity = dataset_identity(draft_data)
-    hashes = _version_hashes(session, runs)
+    hashes = version_hashes(session, runs)
     identities = {run.id: dataset_identity(run.spec.get("dataset") or {},
                                            hashes.get(run.dataset_version_id or 0))
                   for run in runs}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from optunagui.recommend.datasets import dataset_identity, load_profile, match_of
+from optunagui.recommend.history import version_hashes
 from optunagui.recommend.novelty import Unexplored, unexplored_regions
 from optunagui.recommend.past_runs import space_of_spec
 from optunagui.recommend.record import MATCHES
@@ -30,7 +31,7 @@ from optunagui.recommend.similar_record import SimilarRun, SimilarRuns
 from optunagui.spec.model import ExperimentSpec, MetricSpec, SplitSpec
 from optunagui.spec.space import resolve_space
 from optunagui.store.experiments import list_experiments_for_user
-from optunagui.store.tables import DatasetVersion, Run
+from optunagui.store.tables import Run
 from optunagui.store.trials import count_trials_by_state, get_best_trial
 
 if TYPE_CHECKING:
@@ -99,14 +100,6 @@ def _readable_runs(session: Session, user_id: int, may_read_run: Callable[[int],
     return runs, names
 
 
-def _version_hashes(session: Session, runs: list[Run]) -> dict[int, str]:
-    ids = {run.dataset_version_id for run in runs if run.dataset_version_id is not None}
-    if not ids:
-        return {}
-    return dict(session.execute(select(DatasetVersion.id, DatasetVersion.sha256)
-                                .where(DatasetVersion.id.in_(ids))).tuples().all())
-
-
 def _data_match(draft_data: Mapping[str, Any], draft: Comparable, run: Run,
                 past: Comparable) -> str | None:
     if draft.identity is not None and draft.identity == past.identity:
@@ -147,7 +140,7 @@ def _draft(session: Session, user_id: int, spec_or_run: ExperimentSpec | int,
         raise RunNotReadable(f"run {spec_or_run}: no such run, or not one you may read")
     if not isinstance(run.spec, dict) or not run.spec.get("model"):
         raise ValueError(f"run {run.id}: similar runs are for runs of a built-in model")
-    hashes = _version_hashes(session, [run])
+    hashes = version_hashes(session, [run])
     return (comparable_of_run(run, hashes.get(run.dataset_version_id or 0)),
             dict(run.spec.get("dataset") or {}), run.id)
 
@@ -158,7 +151,7 @@ def _scored(session: Session, user_id: int, draft: Comparable, draft_data: Mappi
     """Every readable earlier run with its similarity, most similar first (``other_data``:
     compare the data of runs on another dataset too, which reads their files)."""
     runs, experiments = _readable_runs(session, user_id, may_read_run, before)
-    hashes = _version_hashes(session, runs)
+    hashes = version_hashes(session, runs)
     scored = []
     for run in runs:
         past = comparable_of_run(run, hashes.get(run.dataset_version_id or 0))
