@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from optunagui.cli._account import CLI_USERNAME, cli_user, owned_experiment
 from optunagui.cli._code_runs import code_spec_from_args, looks_like_entry
-from optunagui.cli._runs import CliError
+from optunagui.cli._runs import CliError, spec_problems
 from optunagui.code.launch import with_stored_code
 from optunagui.replay import ReplayError, create_replay
 from optunagui.spec.io import read_spec_file
@@ -72,8 +72,7 @@ def create_spec_run(database: Database, args: argparse.Namespace) -> int:
             spec = build_run_spec(args.spec, n_trials=args.n_trials, sampler=args.sampler,
                                   pruner=args.pruner, max_concurrent=args.max_concurrent)
     except SpecError as error:
-        problems = "\n".join(f"  {p}" for p in error.problems)
-        raise CliError(f"{args.spec}: {len(error.problems)} problem(s)\n{problems}") from None
+        raise spec_problems(args.spec, error) from None
     with database.session() as session:
         user_id = cli_user(session)
         if not getattr(args, "launch_anyway", False):

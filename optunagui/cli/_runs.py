@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from optunagui.config import Settings
+    from optunagui.spec.validation import SpecError
     from optunagui.store import Database
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "format_summary",
     "open_database",
     "print_error",
+    "spec_problems",
     "require_run",
     "summarize_run",
     "write_best_params",
@@ -32,6 +34,12 @@ class CliError(Exception):
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def spec_problems(source: object, error: SpecError) -> CliError:
+    """The error to raise for a spec with problems: how many, then one per line."""
+    problems = "\n".join(f"  {p}" for p in error.problems)
+    return CliError(f"{source}: {len(error.problems)} problem(s)\n{problems}")
 
 
 def print_error(message: str) -> None:

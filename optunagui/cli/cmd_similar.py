@@ -13,7 +13,7 @@ import argparse
 import json
 from typing import Any
 
-from optunagui.cli._runs import CliError
+from optunagui.cli._runs import CliError, spec_problems
 
 __all__ = ["register"]
 
@@ -94,8 +94,7 @@ def _similar(args: argparse.Namespace) -> int:
     try:
         data = _remote(args, client) if client is not None else _local(args)
     except SpecError as error:
-        problems = "\n".join(f"  {p}" for p in error.problems)
-        raise CliError(f"{args.spec}: {len(error.problems)} problem(s)\n{problems}") from None
+        raise spec_problems(args.spec, error) from None
     except ValueError as error:
         raise CliError(f"{args.spec or f'run {args.run}'}: {error}") from None
     if args.json:

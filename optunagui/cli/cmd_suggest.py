@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from optunagui.cli._runs import CliError
+from optunagui.cli._runs import CliError, spec_problems
 from optunagui.spec.warm_start import MAX_WARM_START
 
 __all__ = ["register"]
@@ -178,8 +178,7 @@ def _suggest(args: argparse.Namespace) -> int:
         data = (_remote(args, client, raw) if client is not None
                 else _local(args, load_spec_file(args.spec)))
     except SpecError as error:
-        problems = "\n".join(f"  {p}" for p in error.problems)
-        raise CliError(f"{args.spec}: {len(error.problems)} problem(s)\n{problems}") from None
+        raise spec_problems(args.spec, error) from None
     except ValueError as error:
         raise CliError(f"{args.spec}: {error}") from None
     if args.json:
