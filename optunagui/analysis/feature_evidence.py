@@ -23,11 +23,11 @@ from threadpoolctl import threadpool_limits
 
 from optunagui.analysis.feature_impact import (
     TREE_FAMILIES,
-    _explain,
-    _per_column,
+    explain_model,
+    per_source_column,
     source_columns,
 )
-from optunagui.analysis.reevaluate import _complete_params
+from optunagui.analysis.reevaluate import complete_params
 from optunagui.metrics import METRICS, MetricDef, Predictions
 from optunagui.objective import PreparedData, fit_best, load_run_dataset, prepare_data
 from optunagui.spec import ExperimentSpec
@@ -204,15 +204,15 @@ def _fold_numbers(spec: ExperimentSpec, params: Mapping[str, Any], fold: FoldDat
         baseline = sign * scorer(estimator, X_valid, y_valid)
         found = permutation_importance(estimator, X_valid, y_valid, scoring=scorer,
                                        n_repeats=N_REPEATS, random_state=fold.seed)
-    per_repeat = _per_column(np.asarray(found.importances, dtype=float).T, sources, columns)
+    per_repeat = per_source_column(np.asarray(found.importances, dtype=float).T, sources, columns)
     shap_rows = SHAP_ROWS if spec.model_name in TREE_FAMILIES else AGNOSTIC_SHAP_ROWS
     X = X_valid[_rows(data.X_test.iloc[rows], shap_rows, fold.seed)]
     background = np.asarray(preprocessor.transform(
         data.X_train.iloc[_rows(data.X_train, BACKGROUND_ROWS, fold.seed)]), dtype=float)
     try:
-        values, explainer, *_rest = _explain(estimator, X, background,
+        values, explainer, *_rest = explain_model(estimator, X, background,
                                              model=spec.model_name, seed=fold.seed)
-        shap = np.abs(_per_column(values, sources, columns)).mean(axis=0)
+        shap = np.abs(per_source_column(values, sources, columns)).mean(axis=0)
     except Exception:  # noqa: BLE001  (an estimator SHAP cannot query: permutation still counts)
         shap, explainer = np.full(len(columns), np.nan), "none"
     return per_repeat.mean(axis=0), shap, float(baseline), explainer
@@ -222,7 +222,7 @@ def trial_evidence(spec: ExperimentSpec, number: int, params: Mapping[str, Any],
                    folds: list[FoldData]) -> TrialEvidence:
     """Refit trial ``number`` on every fold and measure each input column."""
     metric, direction = direction_of(spec)
-    complete = _complete_params(spec, params)
+    complete = complete_params(spec, params)
     columns = [str(c) for c in folds[0].data.X_train.columns]
     permutation: dict[str, list[float]] = {c: [] for c in columns}
     shap: dict[str, list[float]] = {c: [] for c in columns}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from optunagui.analysis.feature_evidence import FeatureSelectionError, read_spec
 from optunagui.analysis.feature_selection import FeatureRecommendations, recommend_features
-from optunagui.analysis.reevaluate import _dataset_key, _dataset_name
+from optunagui.analysis.reevaluate import dataset_key, dataset_name
 from optunagui.objective import load_run_dataset
 
 if TYPE_CHECKING:
@@ -133,12 +133,12 @@ def recommend_for_experiment(runs: Sequence[RunToCheck], settings: Settings | No
         reasons = "; ".join(f"{label}: {why}" for label, why in skipped.items())
         raise FeatureSelectionError("No run of a built-in model with a complete trial to "
                                     f"recommend from{': ' + reasons if reasons else ''}.")
-    keys = [_dataset_key(spec) for _run, spec in keyed]
+    keys = [dataset_key(spec) for _run, spec in keyed]
     chosen = max(keys, key=keys.count)  # ties: the newest run's dataset comes first
     same = [(run, spec) for (run, spec), key in zip(keyed, keys, strict=True) if key == chosen]
     for run, spec in keyed:
-        if _dataset_key(spec) != chosen:
-            skipped[run.label] = f"it uses another dataset ({_dataset_name(spec)})"
+        if dataset_key(spec) != chosen:
+            skipped[run.label] = f"it uses another dataset ({dataset_name(spec)})"
     for run, _spec in same[MAX_RUNS:]:
         skipped[run.label] = f"only the newest {MAX_RUNS} runs on the dataset are refitted"
     first_spec = same[0][1]
@@ -157,6 +157,6 @@ def recommend_for_experiment(runs: Sequence[RunToCheck], settings: Settings | No
         reasons = "; ".join(f"{label}: {why}" for label, why in skipped.items())
         raise FeatureSelectionError(f"No run could be checked: {reasons}.")
     metric = next(iter(found.values())).metric
-    return ExperimentFeatureAdvice(experiment_id, _dataset_name(first_spec), metric,
+    return ExperimentFeatureAdvice(experiment_id, dataset_name(first_spec), metric,
                                    tuple(found), tuple(_join(found)), skipped,
                                    time.perf_counter() - started)

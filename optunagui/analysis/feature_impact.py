@@ -34,6 +34,8 @@ __all__ = [
     "draw_model_importance",
     "draw_shap_bar",
     "draw_shap_beeswarm",
+    "explain_model",
+    "per_source_column",
     "source_columns",
 ]
 
@@ -120,7 +122,7 @@ def source_columns(preprocessor: Any) -> list[str]:
     return sources
 
 
-def _per_column(matrix: np.ndarray, sources: list[str], columns: list[str]) -> np.ndarray:
+def per_source_column(matrix: np.ndarray, sources: list[str], columns: list[str]) -> np.ndarray:
     """Sum the transformed features' columns of ``matrix`` into one column per input column."""
     out = np.zeros((matrix.shape[0], len(columns)))
     position = {c: i for i, c in enumerate(columns)}
@@ -136,7 +138,7 @@ def _own_importances(estimator: Any, sources: list[str], columns: list[str]
         raw = np.abs(np.atleast_2d(np.asarray(estimator.coef_, dtype=float))).mean(axis=0)
     if raw is None or len(raw) != len(sources):
         return None
-    totals = _per_column(np.abs(np.asarray(raw, dtype=float))[None, :], sources, columns)[0]
+    totals = per_source_column(np.abs(np.asarray(raw, dtype=float))[None, :], sources, columns)[0]
     total = float(totals.sum())
     return {c: float(v / total) if total > 0 else 0.0 for c, v in zip(columns, totals,
                                                                           strict=True)}
@@ -154,8 +156,8 @@ def _one_output(values: np.ndarray, estimator: Any, X: np.ndarray) -> tuple[np.n
     return values[np.arange(len(X)), :, predicted], "each row's predicted class"
 
 
-def _explain(estimator: Any, X: np.ndarray, background: np.ndarray, *, model: str, seed: int
-             ) -> tuple[np.ndarray, str, str, str, int]:
+def explain_model(estimator: Any, X: np.ndarray, background: np.ndarray, *, model: str,
+                  seed: int) -> tuple[np.ndarray, str, str, str, int]:
     """(SHAP values per row and transformed feature, explainer, the output's scale, which
     output, background rows)"""
     import shap
@@ -248,13 +250,13 @@ def compute_feature_impact(
     background = np.asarray(
         preprocessor.transform(_sample(data.X_train, BACKGROUND_ROWS, seed)), dtype=float)
     try:
-        values, explainer, scale, target, n_background = _explain(
+        values, explainer, scale, target, n_background = explain_model(
             estimator, X, background, model=spec.model_name, seed=seed)
     except Exception as error:  # an estimator no explainer can query
         raise FeatureImpactError(
             f"SHAP cannot explain this {spec.model} model: {type(error).__name__}: {error}"
         ) from None
-    shap_columns = _per_column(values, sources, columns)
+    shap_columns = per_source_column(values, sources, columns)
     mean_abs = np.abs(shap_columns).mean(axis=0)
     order = np.argsort(-mean_abs, kind="stable")
     ordered = [columns[i] for i in order]

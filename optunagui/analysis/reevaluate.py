@@ -36,6 +36,9 @@ __all__ = [
     "Reevaluation",
     "check_seed_count",
     "compare_reevaluated",
+    "complete_params",
+    "dataset_key",
+    "dataset_name",
     "reevaluate",
     "split_compatible",
 ]
@@ -100,11 +103,14 @@ def _read_spec(raw: Mapping[str, Any]) -> ExperimentSpec | str:
         return f"its spec cannot be read ({where}: {first.get('msg', 'invalid')})"
 
 
-def _dataset_name(spec: ExperimentSpec) -> str:
+def dataset_name(spec: ExperimentSpec) -> str:
+    """The dataset's name as a person reads it: the built-in's name or the file's path."""
     return spec.data.builtin or spec.data.path or "?"
 
 
-def _dataset_key(spec: ExperimentSpec) -> tuple[Any, ...]:
+def dataset_key(spec: ExperimentSpec) -> tuple[Any, ...]:
+    """Equal for two specs exactly when they read the same data (source, target, version,
+    options)."""
     source = spec.data
     return (source.builtin, source.path, source.target, source.version,
             tuple(sorted(source.options.items())))
@@ -112,8 +118,8 @@ def _dataset_key(spec: ExperimentSpec) -> tuple[Any, ...]:
 
 def _incompatibility(spec: ExperimentSpec, first: ExperimentSpec,
                      first_label: str) -> str | None:
-    if _dataset_key(spec) != _dataset_key(first):
-        mine, theirs = _dataset_name(spec), _dataset_name(first)
+    if dataset_key(spec) != dataset_key(first):
+        mine, theirs = dataset_name(spec), dataset_name(first)
         if mine == theirs:
             return (f"it uses another version or options of dataset {mine} than {first_label}: "
                     "the folds would not hold the same rows")
@@ -157,7 +163,7 @@ def split_compatible(
     return accepted, refused
 
 
-def _complete_params(spec: ExperimentSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+def complete_params(spec: ExperimentSpec, params: Mapping[str, Any]) -> dict[str, Any]:
     """The trial's parameters with the space's types, plus fixed values the trial left out."""
     space = resolve_space(spec)
     found = dict(params)
@@ -224,7 +230,7 @@ def reevaluate(
             seeded = _seeded(spec, common, seed)
             try:
                 data = prepare_data(seeded, loaded)
-                result = evaluate(seeded, _complete_params(seeded, configuration.params), data)
+                result = evaluate(seeded, complete_params(seeded, configuration.params), data)
             except Exception as error:  # a broken configuration must not sink the others
                 refused[configuration.label] = f"its evaluation failed with seed {seed}: {error}"
                 scores.pop(configuration.label, None)
