@@ -143,10 +143,7 @@ def ablate_features(spec: Any, trial: TrialToCheck, drop: Sequence[Any],
         raise FeatureSelectionError("The run tunes your own code, not one of the product's "
                                     "models: there is nothing to re-evaluate.")
     metric, direction = direction_of(checked)
-    # the direction written out: the paired test reads it from the spec
-    metrics = [checked.metrics[0].model_copy(update={"direction": direction}),
-               *checked.metrics[1:]]
-    quick = checked.model_copy(update={"quick": True, "metrics": metrics})
+    quick = checked.model_copy(update={"quick": True})
     try:
         loaded = load_run_dataset(quick, settings)
         columns = prepare_data(quick, loaded).feature_columns

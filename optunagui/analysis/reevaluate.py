@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from optunagui.analysis.compare import PairedComparison, compare_many
+from optunagui.metrics import METRICS
 from optunagui.objective import evaluate, load_run_dataset, prepare_data
 from optunagui.spec import ExperimentSpec
 from optunagui.spec.space import resolve_space
@@ -220,7 +221,8 @@ def reevaluate(
             continue
         usable.append((configuration, spec))
     metric = common.metrics[0].name
-    direction = common.metrics[0].direction or "maximize"
+    known = METRICS.get(metric)
+    direction = common.metrics[0].direction or (known.direction if known else "maximize")
     scores: dict[str, list[float]] = {configuration.label: [] for configuration, _ in usable}
     folds_per_seed = 0
     for seed in range(1, n_seeds + 1):

@@ -133,3 +133,9 @@ def test_check_seed_count(raw, expected):
 def test_reevaluate_refuses_a_seed_count_out_of_range(breast_cancer):
     with pytest.raises(ValueError, match="n_seeds"):
         reevaluate([config("a", 1.0)], 1, dataset=breast_cancer)
+
+
+def test_a_metric_without_a_written_direction_keeps_its_own(breast_cancer):
+    result = reevaluate([config("a", 1.0, metric="log_loss"), config("b", 0.1, metric="log_loss")],
+                        2, dataset=breast_cancer)
+    assert result.metric == "log_loss" and result.direction == "minimize"
