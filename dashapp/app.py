@@ -98,6 +98,9 @@ def create_app(
         enable_mcp=False,
         serve_locally=True,
         compress=True,
+        # Plotly.js loads with the page's other scripts instead of after the first graph
+        # mounts: the run page's history is drawn a round trip sooner.
+        eager_loading=True,
         # The server sees paths without the prefix (dashapp.paths); the browser asks with it.
         routes_pathname_prefix="/",
         requests_pathname_prefix=requests_pathname_prefix(path_prefix_of(settings.public_url)),
