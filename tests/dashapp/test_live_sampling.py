@@ -37,7 +37,7 @@ def test_a_large_run_keeps_the_best_and_every_new_best_within_the_limit():
     values = _values(50_000)
     for direction, pick in (("minimize", min), ("maximize", max)):
         chosen = sample_positions(values, direction, limit=1_000, keep=100)
-        assert chosen == sorted(set(chosen)) and len(chosen) <= 1_000 + 100
+        assert chosen == sorted(set(chosen)) and len(chosen) <= 1_000
         best = sorted(range(len(values)), key=values.__getitem__,
                       reverse=direction == "maximize")[:100]
         assert set(best) <= set(chosen)
@@ -49,6 +49,16 @@ def test_a_large_run_keeps_the_best_and_every_new_best_within_the_limit():
                 assert position in chosen, (direction, position)
         assert values.index(record) in chosen
         assert chosen[0] == 0 and chosen[-1] > 49_000  # the spread reaches both ends
+
+
+def test_a_run_that_improves_at_every_trial_still_draws_within_the_limit():
+    improving = [1.0 / (n + 1) for n in range(20_000)]
+    chosen = sample_positions(improving, "minimize", limit=1_000, keep=100)
+    assert len(chosen) <= 1_000 and chosen[-1] == 19_999  # the best is kept
+    new_bests = [p for p in chosen if p < 19_900]  # outside the kept best 100
+    assert 300 < len(new_bests) and new_bests[0] == 0  # spread over the whole run
+    gaps = [b - a for a, b in zip(new_bests, new_bests[1:], strict=False)]
+    assert max(gaps) < 100
 
 
 def test_best_steps_keep_the_corners_of_the_line():

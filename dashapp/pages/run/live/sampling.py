@@ -1,10 +1,11 @@
 """Which trials a figure draws when a run has more than a screen can show.
 
 Up to ``limit`` points every one is drawn. Beyond it: the ``keep`` best (by the run's
-direction), every trial that set a new best, and an even spread of the rest, in their original
-order. The figure says what it draws (``sample_title``) and carries the counts in its
-``layout.meta`` (``{"shown": ..., "total": ...}``) so a reader and a test can tell a sampled
-figure from a complete one; every trial stays in the trials table and the downloads.
+direction), every trial that set a new best (an even spread of them, the last kept, when they
+alone would fill half the figure), and an even spread of the rest, in their original order.
+The figure says what it draws (``sample_title``) and carries the counts in its ``layout.meta``
+(``{"shown": ..., "total": ...}``) so a reader and a test can tell a sampled figure from a
+complete one; every trial stays in the trials table and the downloads.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from dashapp.pages.run.live.records import is_better
 __all__ = ["KEEP_BEST", "MAX_POINTS", "sample_meta", "sample_positions", "sample_title",
            "take"]
 
-MAX_POINTS = 2_000
-KEEP_BEST = 200
+MAX_POINTS = 1_000
+KEEP_BEST = 100
 
 
 def sample_positions(
@@ -31,16 +32,30 @@ def sample_positions(
         return list(range(count))
     descending = direction == "maximize"
     chosen = set(sorted(range(count), key=values.__getitem__, reverse=descending)[:keep])
-    best: float | None = None
-    for position, value in enumerate(values):
-        if is_better(value, best, direction):
-            chosen.add(position)
-            best = value
+    chosen.update(_thinned(_new_bests(values, direction), (limit - keep) // 2))
     spread = limit - len(chosen)
     if spread > 0:
         stride = count / spread
         chosen.update(int(k * stride) for k in range(spread))
     return sorted(chosen)
+
+
+def _new_bests(values: Sequence[float], direction: str) -> list[int]:
+    positions: list[int] = []
+    best: float | None = None
+    for position, value in enumerate(values):
+        if is_better(value, best, direction):
+            positions.append(position)
+            best = value
+    return positions
+
+
+def _thinned(positions: list[int], at_most: int) -> list[int]:
+    """An even spread of ``at_most`` of ``positions`` that keeps the last (the best)."""
+    if len(positions) <= at_most:
+        return positions
+    stride = len(positions) / at_most
+    return sorted({positions[int(k * stride)] for k in range(at_most - 1)} | {positions[-1]})
 
 
 def take(items: Sequence[Any], positions: Sequence[int]) -> list[Any]:
