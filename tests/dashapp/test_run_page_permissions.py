@@ -149,7 +149,9 @@ def test_run_page_viewer_sees_the_views_but_no_controls(app, client_for, live_ru
     assert body["run-ranges-form"]["children"] is None
     history = body["run-history-graph"]["figure"]["data"]
     assert list(history[0]["x"]) == [0, 2] and list(history[0]["y"]) == [0.9, 0.95]
-    assert body["run-poll"]["disabled"] is False
+    deferred = body["run-deferred-views"]["data"]  # drawn after the history, polling with them
+    assert deferred["poll_off"] is False
+    assert {"curves", "scatter", "timeline"} <= set(deferred)
     assert body["run-title"]["children"] == RUN_NAME
 
 
@@ -396,6 +398,35 @@ def test_run_poll_sends_only_the_new_events(app, client_for, database, live_run)
     assert extended[("data", 1, "y")] == [0.97]
     new_state = body["run-live-state"]["data"]
     assert new_state["cursor"] > live["cursor"] and new_state["best"] == [4, 0.97]
+
+
+def test_run_poll_redraws_the_figures_whole_once_enough_trials_were_appended(
+        app, client_for, database, live_run):
+    from dashapp.pages.run.poll import REDRAW_AFTER
+
+    client = client_for("vic")
+    first = _response(post_callback(client, app, callback_key(app, SHOW), _run_values(live_run)))
+    live = first["run-live-state"]["data"]
+    assert live["appended"] == 0
+    with database.session() as session:
+        upsert_trials(session, live_run, [_trial(4, "complete", 0.97)])
+        append_events(session, live_run, [{"kind": "completed", "trial_number": 4}])
+    patched = _response(_poll(client, app, live_run, live))
+    assert "operations" in patched["run-history-graph"]["figure"]  # a patch: appended
+    live = patched["run-live-state"]["data"]
+    assert live["appended"] == 1
+    numbers = range(5, 5 + REDRAW_AFTER)
+    with database.session() as session:
+        upsert_trials(session, live_run, [_trial(n, "complete", 0.5) for n in numbers])
+        append_events(session, live_run,
+                      [{"kind": "completed", "trial_number": n} for n in numbers])
+    body = _response(_poll(client, app, live_run, live))
+    history = body["run-history-graph"]["figure"]
+    assert "operations" not in history  # drawn whole, from the run as it is
+    assert list(history["data"][0]["x"]) == [0, 2, 4, *numbers]
+    assert "operations" not in body["run-scatter-graph"]["figure"]
+    assert body["run-live-state"]["data"]["appended"] == 0
+    assert body["run-live-state"]["data"]["cursor"] > live["cursor"]
 
 
 def test_run_poll_refuses_outsiders_and_forged_state(app, client_for, world, live_run):

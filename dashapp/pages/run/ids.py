@@ -37,6 +37,7 @@ class ids:
     scatter_x = "run-scatter-x"
     scatter_y = "run-scatter-y"
     scatter_axes = "run-scatter-axes"
+    deferred = "run-deferred-views"  # the views drawn after the history (render.py)
     timeline = "run-timeline-graph"
     grid = "run-trials-grid"
     grid_refreshed = "run-trials-refreshed"

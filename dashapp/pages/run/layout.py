@@ -93,6 +93,7 @@ def layout(run_id: str | None = None, trial: Any = None, **_query: Any) -> html.
             dcc.Store(id=ids.state, data=None),
             dcc.Store(id=ids.clock, data=None),
             dcc.Store(id=ids.scatter_axes, data=None),
+            dcc.Store(id=ids.deferred, data=None),
             dcc.Store(id=ids.grid_refreshed, data=None),
             dcc.Interval(id=ids.poll, interval=POLL_MS, disabled=True),
             html.Div(id=ids.denied),

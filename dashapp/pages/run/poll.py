@@ -1,8 +1,10 @@
 """The run page's poll: what one tick of ``run-poll`` appends to every view.
 
 A poll reads only the events after the browser's cursor (``dashapp.pages.run.live.load_tick``) and
-answers with ``dash.Patch`` appends, never whole figures; the trials table refreshes its own
-pages when the live state changes (``dashapp.pages.run.trials_table``).
+answers with ``dash.Patch`` appends; the trials table refreshes its own pages when the live
+state changes (``dashapp.pages.run.trials_table``). Once ``REDRAW_AFTER`` finished trials have
+been appended, the figures are drawn whole again from the run (sampled as the first render
+samples them), so a page left open on a long run holds as many points as a fresh one.
 Polling stops once the run has finished and every event is shown.
 """
 
@@ -17,10 +19,19 @@ from dashapp import guard, services
 from dashapp.guard import Access
 from dashapp.pages.run.controls import controls_style
 from dashapp.pages.run.ids import ids
-from dashapp.pages.run.live import Changes, Tick, advance, is_done, load_tick
+from dashapp.pages.run.live import (
+    Changes,
+    Tick,
+    advance,
+    build_views,
+    is_done,
+    load_snapshot,
+    load_tick,
+)
 from dashapp.pages.run.live.curves import curves_patch
 from dashapp.pages.run.live.grid import param_column, param_kinds
 from dashapp.pages.run.live.history import history_patch
+from dashapp.pages.run.live.sampling import MAX_POINTS
 from dashapp.pages.run.live.scatter import scatter_patch
 from dashapp.pages.run.live.state import LiveState
 from dashapp.pages.run.live.timeline import timeline_patch
@@ -29,7 +40,9 @@ from dashapp.pages.run.ranges import ranges_form
 from dashapp.permissions import Role
 from optunagui.store import count_trials_by_state
 
-__all__ = ["POLL_OUTPUTS", "poll", "register_poll_callbacks"]
+__all__ = ["POLL_OUTPUTS", "REDRAW_AFTER", "poll", "register_poll_callbacks"]
+
+REDRAW_AFTER = MAX_POINTS // 2
 
 POLL_OUTPUTS = {
     "history": Output(ids.history, "figure", allow_duplicate=True),
@@ -65,6 +78,18 @@ def _counts(run_id: int, tick: Tick) -> dict[str, int]:
         return count_trials_by_state(session, run_id)
 
 
+def _redrawn(access: Access, x_param: Any, y_param: Any) -> dict[str, Any]:
+    """The figures, header and state drawn whole from the run as it is now."""
+    snapshot = load_snapshot(services.database(), access.run_id)
+    if snapshot is None:
+        return {}
+    views = build_views(snapshot, x_param if isinstance(x_param, str) else None,
+                        y_param if isinstance(y_param, str) else None)
+    return {"history": views.history, "curves": views.curves, "scatter": views.scatter,
+            "timeline": views.timeline, "state": views.state.to_data(),
+            "header": header(snapshot.run, snapshot.counts, views.state)}
+
+
 def poll(access: Access, tick: Any, run_id: Any, live: Any, x_param: Any, y_param: Any
          ) -> dict[str, Any]:
     """One poll: the events after the browser's cursor, appended to every view."""
@@ -80,7 +105,7 @@ def poll(access: Access, tick: Any, run_id: Any, live: Any, x_param: Any, y_para
         raise dash.exceptions.PreventUpdate
     no = dash.no_update
     status_changed = changes.status_changed
-    return {
+    answer = {
         "history": history_patch(changes.points, changes.best_points, changes.marks,
                                  changes.warm_points),
         "curves": curves_patch(changes.curves),
@@ -95,6 +120,9 @@ def poll(access: Access, tick: Any, run_id: Any, live: Any, x_param: Any, y_para
         "clock": clock(latest.run) if status_changed else no,
         "poll_off": True if done else no,
     }
+    if changes.state.appended > REDRAW_AFTER:
+        answer.update(_redrawn(access, x_param, y_param))
+    return answer
 
 
 def register_poll_callbacks(app: dash.Dash) -> None:

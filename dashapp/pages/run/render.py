@@ -2,6 +2,11 @@
 every view built from it, both shared by viewers at the same event cursor
 (``live.first_render``); a refusal, an unknown run and a malformed id all get the same message
 and nothing of the run.
+
+The header and the history come first; the other figures travel in the same answer but are
+handed to their graphs only after the browser has painted the history (``DRAW_DEFERRED``), so a
+reader sees the run's progress without waiting for every figure. Polling starts with them, so no
+poll patches a figure before it is drawn.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from dashapp.paths import app_path
 from dashapp.permissions import Role
 from optunagui.status import TERMINAL_RUN_STATUSES
 
-__all__ = ["FIRST_OUTPUTS", "NOT_AVAILABLE", "first_render", "register_render_callbacks",
-           "show_run"]
+__all__ = ["DEFERRED_VIEWS", "FIRST_OUTPUTS", "NOT_AVAILABLE", "first_render",
+           "register_render_callbacks", "show_run"]
 
 NOT_AVAILABLE = "This run does not exist, or you have no access to it."
 FIRST_OUTPUTS = {
@@ -37,9 +42,6 @@ FIRST_OUTPUTS = {
     "controls": Output(ids.controls, "style"),
     "ranges": Output(ids.ranges_form, "children"),
     "history": Output(ids.history, "figure"),
-    "curves": Output(ids.curves, "figure"),
-    "scatter": Output(ids.scatter, "figure"),
-    "timeline": Output(ids.timeline, "figure"),
     "x_options": Output(ids.scatter_x, "options"),
     "y_options": Output(ids.scatter_y, "options"),
     "x_param": Output(ids.scatter_x, "value"),
@@ -48,18 +50,29 @@ FIRST_OUTPUTS = {
     "state": Output(ids.state, "data"),
     "clock": Output(ids.clock, "data"),
     "axes": Output(ids.scatter_axes, "data"),
-    "poll_off": Output(ids.poll, "disabled"),
+    "deferred": Output(ids.deferred, "data"),
 }
+#: The views the browser draws after the history, and the poll switch, in this order.
+DEFERRED_VIEWS = ("curves", "scatter", "timeline", "poll_off")
+DRAW_DEFERRED = """async (views) => {
+    const no = window.dash_clientside.no_update;
+    if (!views) { return [no, no, no, no]; }
+    await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted, 0)));
+    return ["curves", "scatter", "timeline", "poll_off"].map((k) => k in views ? views[k] : no);
+}"""
 
 
 def first_render(*, denied: Any, body: dict[str, str], poll_off: bool,
                  **shown: Any) -> dict[str, Any]:
-    """The first render's outputs by name; the views not in ``shown`` stay as they are."""
+    """The first render's outputs by name; the views not in ``shown`` stay as they are. The
+    deferred views among ``shown`` (``DEFERRED_VIEWS``) go out together in ``deferred``."""
+    deferred = {name: shown.pop(name) for name in DEFERRED_VIEWS if name in shown}
     unknown = set(shown) - set(FIRST_OUTPUTS)
     if unknown:
         raise ValueError(f"not an output of the first render: {sorted(unknown)}")
     values: dict[str, Any] = dict.fromkeys(FIRST_OUTPUTS, dash.no_update)
-    values.update(denied=denied, body=body, poll_off=poll_off, **shown)
+    values.update(denied=denied, body=body, deferred={**deferred, "poll_off": poll_off},
+                  **shown)
     return values
 
 
@@ -133,3 +146,12 @@ def register_render_callbacks(app: dash.Dash) -> None:
         inputs={"run_id": Input(ids.run, "data")},
         on_denied=_denied,
     )(show_run)
+    app.clientside_callback(
+        DRAW_DEFERRED,
+        Output(ids.curves, "figure"),
+        Output(ids.scatter, "figure"),
+        Output(ids.timeline, "figure"),
+        Output(ids.poll, "disabled"),
+        Input(ids.deferred, "data"),
+        prevent_initial_call=True,
+    )

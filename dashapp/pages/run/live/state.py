@@ -43,6 +43,8 @@ class LiveState:
         last_number: the highest trial number any event named (x of control markers).
         status: the run status last shown.
         ranges: how many applied range changes the page has seen.
+        appended: the finished trials polls appended to the figures since they were drawn
+            whole (the poll redraws them past ``REDRAW_AFTER``, so they stay bounded).
     """
 
     run_id: int
@@ -58,6 +60,7 @@ class LiveState:
     last_number: int = -1
     status: str = "queued"
     ranges: int = 0
+    appended: int = 0
 
     def evolve(self, **changes: Any) -> LiveState:
         return replace(self, **changes)
@@ -77,6 +80,7 @@ class LiveState:
             "last_number": self.last_number,
             "status": self.status,
             "ranges": self.ranges,
+            "appended": self.appended,
         }
 
     @classmethod
@@ -132,4 +136,5 @@ class LiveState:
             last_number=_int(data.get("last_number"), -1),
             status=status if isinstance(status, str) else "queued",
             ranges=_int(data.get("ranges"), 0),
+            appended=max(0, _int(data.get("appended"), 0) or 0),
         )

@@ -127,6 +127,7 @@ def advance(state: LiveState, tick: Tick) -> Changes:
         last_number=last_number,
         status=tick.run.status,
         ranges=ranges,
+        appended=state.appended + len(changes.finished),
     )
     return changes
 
