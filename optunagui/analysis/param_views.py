@@ -43,6 +43,9 @@ __all__ = [
 
 WEBGL_FROM = 2000
 COLORSCALE = "Viridis"
+# Points drawn by default: at these sizes every view is SVG and draws in a fraction of a second.
+SCATTER_MAX_POINTS = 2_000
+PANEL_MAX_POINTS = 1_000  # per panel of the slice and history figures, and over the contour
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,11 @@ class Axis:
 def _axis(col: ParamColumn, idx: np.ndarray) -> Axis:
     ticks = tuple(str(c) for c in col.choices) if col.kind == "categorical" else ()
     return Axis(col.name, col.values[idx], col.log, col.low, col.high, ticks)
+
+
+def _points(n: int) -> type[go.Scatter] | type[go.Scattergl]:
+    """SVG markers, or WebGL for more than ``WEBGL_FROM`` points."""
+    return go.Scattergl if n > WEBGL_FROM else go.Scatter
 
 
 def _title(text: str, note: str) -> dict:
@@ -96,7 +104,7 @@ class ScatterRecord:
 
 
 def compute_scatter(frame: TrialFrame, x: str, y: str, *, objective: int | str = 0,
-                    max_points: int = 20_000, seed: int = 0) -> ScatterRecord:
+                    max_points: int = SCATTER_MAX_POINTS, seed: int = 0) -> ScatterRecord:
     k = frame.objective_index(objective)
     idx = _complete(frame, k, [x, y])
     shown = pick(idx, frame.score(k), max_points, seed=seed)
@@ -108,8 +116,7 @@ def compute_scatter(frame: TrialFrame, x: str, y: str, *, objective: int | str =
 
 
 def draw_scatter(record: ScatterRecord) -> go.Figure:
-    trace = go.Scattergl if record.value.size > WEBGL_FROM else go.Scatter
-    fig = go.Figure(trace(
+    fig = go.Figure(_points(record.value.size)(
         x=record.x.values, y=record.y.values, mode="markers", customdata=record.number,
         marker={"color": record.value, "colorscale": COLORSCALE, "size": 6,
                 "colorbar": {"title": record.metric}, "showscale": True},
@@ -216,7 +223,8 @@ def _edges(col: ParamColumn, bins: int) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def compute_contour(frame: TrialFrame, x: str, y: str, *, objective: int | str = 0,
-                    bins: int = 30, max_points: int = 2_000, seed: int = 0) -> ContourRecord:
+                    bins: int = 30, max_points: int = PANEL_MAX_POINTS, seed: int = 0
+                    ) -> ContourRecord:
     k = frame.objective_index(objective)
     idx = _complete(frame, k, [x, y])
     cx, xs, nx = _edges(frame.params[x], bins)
@@ -243,7 +251,7 @@ def draw_contour(record: ContourRecord) -> go.Figure:
         connectgaps=True, colorbar={"title": f"mean {record.metric}"},
         hovertemplate="%{x}, %{y}: %{z:.4g}<extra></extra>",
     ))
-    fig.add_trace(go.Scattergl(
+    fig.add_trace(_points(record.points[0].size)(
         x=record.points[0], y=record.points[1], mode="markers", showlegend=False,
         marker={"color": "black", "size": 3, "opacity": 0.5}, hoverinfo="skip",
     ))
@@ -272,7 +280,7 @@ class SliceRecord:
 
 
 def compute_slice(frame: TrialFrame, params: list[str] | None = None, *,
-                  objective: int | str = 0, max_points: int = 5_000,
+                  objective: int | str = 0, max_points: int = PANEL_MAX_POINTS,
                   seed: int = 0) -> SliceRecord:
     k = frame.objective_index(objective)
     idx = frame.complete(k)
@@ -293,7 +301,7 @@ def draw_slice(record: SliceRecord, *, columns: int = 3) -> go.Figure:
                         subplot_titles=[a.name for a in record.axes])
     for i, axis in enumerate(record.axes):
         r, c = divmod(i, cols)
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(_points(record.value.size)(
             x=axis.values, y=record.value, mode="markers", showlegend=False,
             customdata=record.number,
             marker={"color": record.number, "colorscale": "Blues", "size": 4,
@@ -326,7 +334,7 @@ class HistoryRecord:
 
 
 def compute_history(frame: TrialFrame, params: list[str] | None = None, *,
-                    objective: int | str = 0, max_points: int = 5_000,
+                    objective: int | str = 0, max_points: int = PANEL_MAX_POINTS,
                     seed: int = 0) -> HistoryRecord:
     k = frame.objective_index(objective)
     idx = frame.complete(k)
@@ -340,7 +348,7 @@ def draw_history(record: HistoryRecord) -> go.Figure:
     n = max(len(record.axes), 1)
     fig = make_subplots(rows=n, cols=1, shared_xaxes=True, vertical_spacing=0.03)
     for i, axis in enumerate(record.axes):
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(_points(record.number.size)(
             x=record.number, y=axis.values, mode="markers", showlegend=False,
             marker={"color": record.value, "colorscale": COLORSCALE, "size": 4,
                     "showscale": i == 0, "colorbar": {"title": record.metric}},

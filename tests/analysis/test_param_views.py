@@ -59,8 +59,7 @@ def test_scatter_shows_complete_trials_with_their_values(store_run: StoreRun, lo
     assert fig.layout.yaxis.ticktext == ("a", "b")
 
 
-def test_big_runs_are_sampled_keeping_the_best_and_use_webgl(store_run: StoreRun,
-                                                             load) -> None:
+def test_big_runs_are_sampled_keeping_the_best(store_run: StoreRun, load) -> None:
     frame = _frame(store_run, load, 3_001, direction="minimize")
     record = compute_scatter(frame, "x", "lr", max_points=500)
     assert record.value.size == 500 and "showing 500 of 3,000" in record.note
@@ -68,8 +67,21 @@ def test_big_runs_are_sampled_keeping_the_best_and_use_webgl(store_run: StoreRun
     assert frame.number[best] in record.number  # the best trial is always shown
     smallest = np.sort(frame.values[frame.complete(), 0])[:50]  # best 10% under "minimize"
     assert set(smallest) <= set(record.value)
-    assert isinstance(plot_scatter(frame, "x", "lr").data[0], go.Scattergl)
     assert np.array_equal(record.number, np.sort(record.number))
+    # By default every view draws few enough points for SVG, and says how many it shows.
+    assert "showing 2,000 of 3,000" in compute_scatter(frame, "x", "lr").note
+    assert isinstance(plot_scatter(frame, "x", "lr").data[0], go.Scatter)
+    for record in (compute_slice(frame), compute_history(frame)):
+        assert record.value.size == 1_000 and "showing 1,000 of 3,000" in record.note
+    for fig in (plot_slice(frame), plot_history(frame)):
+        assert len(fig.data) == 3 and all(type(t) is go.Scatter for t in fig.data)
+    contour = compute_contour(frame, "x", "lr")
+    assert contour.points[0].size == 1_000 and contour.count.sum() == 3_000  # grid: every trial
+    assert "showing 1,000 of 3,000" in contour.note
+    assert type(plot_contour(frame, "x", "lr").data[1]) is go.Scatter
+    # A caller asking for more points than WEBGL_FROM gets WebGL.
+    assert isinstance(plot_scatter(frame, "x", "lr", max_points=3_000).data[0], go.Scattergl)
+    assert isinstance(plot_slice(frame, max_points=3_000).data[0], go.Scattergl)
 
 
 def test_parallel_coordinates_axes(store_run: StoreRun, load) -> None:
