@@ -270,6 +270,12 @@ CASES = [
         lambda w: _run(w, tab="params", objective=None),
     ),
     Case(
+        "show_parallel",
+        Check.run,
+        Role.viewer,
+        lambda w: _run(w, tab="parallel", objective=None),
+    ),
+    Case(
         "show_importance",
         Check.run,
         Role.viewer,

@@ -16,7 +16,8 @@ from tests.dashapp.conftest import callback_key, post_callback
 
 SHOW = "analysis-denied.children"
 PARAMS = "analysis-scatter-graph.figure"
-ALL_PARAMS = "analysis-parallel-graph.figure"
+ALL_PARAMS = "analysis-slice-graph.figure"
+PARALLEL = "analysis-parallel-graph.figure"
 IMPORTANCE = "analysis-importance-graph.figure"
 DIAGNOSIS = "analysis-convergence-graph.figure"
 PARETO = "analysis-pareto-graph.figure"
@@ -62,10 +63,25 @@ def test_analysis_parameter_space_draws_the_chosen_axes(app, client_for, analyse
     assert body["analysis-contour-graph"]["figure"]["data"][0]["type"] == "contour"
     values = _values(analysed, tab="params", objective="accuracy")
     body = _body(post_callback(client_for("vic"), app, callback_key(app, ALL_PARAMS), values))
-    for name in ("parallel", "slice", "history"):
+    assert set(body) == {"analysis-slice-graph", "analysis-history-graph"}  # parallel: own tab
+    for name in ("slice", "history"):
         assert body[f"analysis-{name}-graph"]["figure"]["data"], name
+
+
+def test_analysis_parallel_coordinates_draw_only_on_their_tab(app, client_for, analysed):
+    client, key = client_for("vic"), callback_key(app, PARALLEL)
+    for closed in ("params", "importance"):
+        values = _values(analysed, tab=closed, objective="accuracy")
+        assert post_callback(client, app, key, values).status_code == 204, closed
+    body = _body(post_callback(client, app, key, _values(analysed, tab="parallel",
+                                                         objective="accuracy")))
     dimensions = body["analysis-parallel-graph"]["figure"]["data"][0]["dimensions"]
     assert [d["label"] for d in dimensions] == ["planted", "noise_a", "noise_b", "accuracy"]
+    values = _values(analysed, clicks=[({"type": BUTTON, "figure": "parallel"}, 1)],
+                     objective="accuracy", x_param=None, y_param=None, method="fanova")
+    data = _body(post_callback(client, app, callback_key(app, DOWNLOAD), values))
+    assert data["analysis-download"]["data"]["filename"] == f"run-{analysed}-parallel.html"
+    assert html_traces(data["analysis-download"]["data"]["content"])[0]["type"] == "parcoords"
 
 
 def test_analysis_tabs_compute_nothing_while_closed(app, client_for, analysed):
@@ -127,10 +143,11 @@ def test_analysis_download_is_a_self_contained_page_with_the_data(app, client_fo
     assert sorted(int(n) for n in traces[0]["x"]) == list(range(40))
 
 
-@pytest.mark.parametrize("fragment", [SHOW, PARAMS, ALL_PARAMS, IMPORTANCE, DIAGNOSIS, DOWNLOAD])
+@pytest.mark.parametrize("fragment", [SHOW, PARAMS, ALL_PARAMS, PARALLEL, IMPORTANCE, DIAGNOSIS,
+                                      DOWNLOAD])
 def test_analysis_refuses_outsiders_without_leaking(app, client_for, analysed, fragment):
-    tabs = {PARAMS: "params", ALL_PARAMS: "params", IMPORTANCE: "importance",
-            DIAGNOSIS: "diagnosis"}
+    tabs = {PARAMS: "params", ALL_PARAMS: "params", PARALLEL: "parallel",
+            IMPORTANCE: "importance", DIAGNOSIS: "diagnosis"}
     values = _values(analysed, tab=tabs.get(fragment), objective="accuracy",
                      method="fanova", x_param="planted", y_param="noise_a",
                      clicks=[({"type": BUTTON, "figure": "scatter"}, 1)])
@@ -149,7 +166,7 @@ def test_analysis_of_a_run_without_trials_says_so_in_every_tab(app, client_for, 
     client = client_for("vic")
     show = _body(post_callback(client, app, callback_key(app, SHOW), _values(run_id)))
     assert show["analysis-summary"]["children"].startswith("0 trials")
-    for fragment, tab in ((PARAMS, "params"), (IMPORTANCE, "importance"),
+    for fragment, tab in ((PARAMS, "params"), (PARALLEL, "parallel"), (IMPORTANCE, "importance"),
                           (DIAGNOSIS, "diagnosis")):
         values = _values(run_id, tab=tab, objective="accuracy", x_param=None, y_param=None,
                          method="fanova", tick=None)

@@ -30,8 +30,8 @@ from tests.dashapp.conftest import (
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 READS = ("show_run", "poll", "choose_axes", "show_trial", "show_code", "show_analysis",
-         "show_axes", "show_all_params", "show_importance", "show_diagnosis", "show_pareto",
-         "download_analysis", "show_features", "show_columns", "run_show_notes",
+         "show_axes", "show_all_params", "show_parallel", "show_importance", "show_diagnosis",
+         "show_pareto", "download_analysis", "show_features", "show_columns", "run_show_notes",
          "show_versions", "show_experiment", "show_data", "download_report")
 
 

@@ -36,10 +36,11 @@ SPACE = {"x": {"type": "float", "low": -5.0, "high": 5.0}}
 # The read-only callbacks of every page that shows a run (the permission table's values,
 # with the code run's id); writes that start work (replay, training) are tested apart.
 READS = ("show_run", "poll", "choose_axes", "show_trial", "show_code", "show_code_source",
-         "show_analysis", "show_axes", "show_all_params", "show_importance", "show_diagnosis",
-         "show_pareto", "download_analysis", "show_features", "show_rerun_link", "show_columns",
-         "pick", "run_show_notes", "show_versions", "download_model_version", "show_experiment",
-         "show_data", "experiment_show_notes", "download_report", "show_members")
+         "show_analysis", "show_axes", "show_all_params", "show_parallel", "show_importance",
+         "show_diagnosis", "show_pareto", "download_analysis", "show_features", "show_rerun_link",
+         "show_columns", "pick", "run_show_notes", "show_versions", "download_model_version",
+         "show_experiment", "show_data", "experiment_show_notes", "download_report",
+         "show_members")
 
 
 def _objective_source(marker: Path) -> str:

@@ -84,6 +84,8 @@ def test_compare_two_finished_runs_and_download_a_figure(server, browser, tmp_pa
     page.click("#run-analysis-link")
     expect(page).to_have_url(re.compile(rf"/runs/{tuned}/analysis$"))
     expect(page.locator("#analysis-scatter-graph .main-svg").first).to_be_visible()
+    page.get_by_role("tab", name="Parallel coordinates").click()
+    expect(page.locator("#analysis-parallel-graph .parcoords").first).to_be_attached()
     page.get_by_role("tab", name="Importance").click()
     expect(page.locator("#analysis-importance-note")).to_contain_text(
         "fANOVA on all 40 complete trials")

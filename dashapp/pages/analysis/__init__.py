@@ -1,5 +1,5 @@
-"""Run analysis page (/runs/<run_id>/analysis): parameter space, importance, diagnosis, Pareto
-and the feature impact of the best trial.
+"""Run analysis page (/runs/<run_id>/analysis): parameter space, parallel coordinates,
+importance, diagnosis, Pareto and the feature impact of the best trial.
 
 The layout (``layout.py``) holds only the id from the URL. Each tab's callback checks the
 user's role on the run's experiment (viewers read), reads the run's frame from the app's
@@ -8,8 +8,8 @@ open. Every figure has a "Download HTML" button (``downloads.py``): the server d
 figure again for the checked run and sends it as one self-contained HTML page.
 
 Callbacks by concern: ``header.py`` (the run, its counts and the choices), ``figure_tabs.py``
-(parameter space, diagnosis, Pareto), ``importance.py`` with ``advice.py``, ``features.py``
-and ``tradeoff.py``.
+(parameter space, parallel coordinates, diagnosis, Pareto), ``importance.py`` with
+``advice.py``, ``features.py`` and ``tradeoff.py``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The tabs that only draw figures of the run's frame: the parameter space, the diagnosis and
-the Pareto front. Each draws when its tab is open, for the run the guard checked."""
+"""The tabs that only draw figures of the run's frame: the parameter space, parallel
+coordinates, the diagnosis and the Pareto front. Each draws when its tab is open, for the run
+the guard checked."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ __all__ = [
     "show_all_params",
     "show_axes",
     "show_diagnosis",
+    "show_parallel",
     "show_pareto",
 ]
 
@@ -50,6 +52,12 @@ def show_all_params(access: Access, tab: Any, objective: Any, run_id: Any) -> tu
     frame = load_run_frame(access.run_id)
     return tuple(build_figure(name, access.run_id, frame, objective=objective)[0]
                  for name in ALL_PARAMS_FIGURES)
+
+
+def show_parallel(access: Access, tab: Any, objective: Any, run_id: Any) -> Any:
+    _only_on(tab, "parallel")
+    frame = load_run_frame(access.run_id)
+    return build_figure("parallel", access.run_id, frame, objective=objective)[0]
 
 
 def show_diagnosis(access: Access, tab: Any, objective: Any, run_id: Any) -> dict[str, Any]:
@@ -86,6 +94,13 @@ def register_figure_tab_callbacks(app: dash.Dash) -> None:
         inputs={"tab": tab, "objective": objective},
         state={"run_id": State(ids.run, "data")},
     )(show_all_params)
+    guard.guarded_callback(
+        app,
+        requires=viewer,
+        output=Output(ids.graph("parallel"), "figure"),
+        inputs={"tab": tab, "objective": objective},
+        state={"run_id": State(ids.run, "data")},
+    )(show_parallel)
     guard.guarded_callback(
         app,
         requires=viewer,

@@ -8,6 +8,7 @@ __all__ = [
     "DIAGNOSIS_FIGURES",
     "FEATURE_FIGURES",
     "FIGURES",
+    "PARALLEL_FIGURES",
     "PARAM_FIGURES",
     "ids",
 ]
@@ -52,8 +53,11 @@ class ids:
 
 # Figures of the page, by tab: their graph ids are ``ids.graph(name)``.
 AXES_FIGURES = ("scatter", "contour")  # drawn for the chosen X and Y parameters
-ALL_PARAMS_FIGURES = ("parallel", "slice", "history")  # every parameter at once
-PARAM_FIGURES = (*AXES_FIGURES, *ALL_PARAMS_FIGURES)
+ALL_PARAMS_FIGURES = ("slice", "history")  # every parameter at once
+PARAM_FIGURES = (*AXES_FIGURES, *ALL_PARAMS_FIGURES)  # the "Parameter space" tab
+# A tab of its own: parallel coordinates are WebGL and cost a second to draw whatever the size.
+PARALLEL_FIGURES = ("parallel",)
 DIAGNOSIS_FIGURES = ("convergence", "exploration", "pruning", "workers")
 FEATURE_FIGURES = ("feature_importance", "shap_bar", "shap_beeswarm")  # the best trial's model
-FIGURES = (*PARAM_FIGURES, "importance", *DIAGNOSIS_FIGURES, "pareto", *FEATURE_FIGURES)
+FIGURES = (*PARAM_FIGURES, *PARALLEL_FIGURES, "importance", *DIAGNOSIS_FIGURES, "pareto",
+           *FEATURE_FIGURES)

@@ -60,7 +60,6 @@ def _params_tab() -> list[Any]:
         dbc.Row(
             [dbc.Col(figure_card("scatter"), lg=6), dbc.Col(figure_card("contour"), lg=6)]
         ),
-        figure_card("parallel"),
         figure_card("slice"),
         figure_card("history"),
     ]
@@ -93,6 +92,7 @@ def _tabs() -> dbc.Tabs:
     return dbc.Tabs(
         [
             dbc.Tab(_params_tab(), label="Parameter space", tab_id="params"),
+            dbc.Tab(figure_card("parallel"), label="Parallel coordinates", tab_id="parallel"),
             dbc.Tab(_importance_tab(), label="Importance", tab_id="importance"),
             dbc.Tab(_diagnosis_tab(), label="Diagnosis", tab_id="diagnosis"),
             dbc.Tab(features_tab(figure_card), label="Features", tab_id="features",
