@@ -13,7 +13,8 @@ trials table shows rows. For each size:
   started, in a fresh browser context (signed in outside the page, so nothing is cached);
   `warm` the median of later loads;
 - analysis page (/runs/<id>/analysis), on a server of its own: the visible tab's figures,
-  cold and warm, and switching to the Diagnosis tab until its figures are drawn;
+  cold and warm, then switching to the Diagnosis tab and to the Parallel coordinates tab, each
+  until its figures are drawn;
 - per load: bytes on the wire (CDP `Network.loadingFinished`), the page's JS heap after it
   (CDP `Runtime.getHeapUsage`, as it is and after a full collection), and where the time went:
   the slowest callbacks' server waits, the server's CPU, Chromium's CPU by process, when the
@@ -89,10 +90,13 @@ from optunagui.store import Database  # noqa: E402
 
 HEAP_SAMPLE_S = 15.0
 RUN_REST = ["#run-curves-graph", "#run-scatter-graph", "#run-timeline-graph"]
-ANALYSIS_TAB = [f"#analysis-{n}-graph" for n in ("scatter", "contour", "parallel", "slice",
-                                                 "history")]
-DIAGNOSIS_TAB = [f"#analysis-{n}-graph" for n in ("convergence", "exploration", "pruning",
-                                                  "workers")]
+ANALYSIS_TAB = [f"#analysis-{n}-graph" for n in ("scatter", "contour", "slice", "history")]
+#: The tabs a reader switches to after the first, by their label, and the figures each draws.
+SWITCHES = {
+    "Diagnosis": [f"#analysis-{n}-graph" for n in ("convergence", "exploration", "pruning",
+                                                   "workers")],
+    "Parallel coordinates": ["#analysis-parallel-graph"],
+}
 COMPARE = ["#compare-overlay-number-graph", "#compare-overlay-time-graph",
            "#compare-stats-graph"]
 
@@ -160,8 +164,8 @@ def load(tab: Tab, path: str, milestones: dict[str, list[tuple[str, Any]]]) -> d
 
 def loads(tab: Tab, path: str, milestones: dict[str, list[tuple[str, Any]]], warm: int,
           after: Any = None) -> dict[str, Any]:
-    """A cold load and `warm` later ones; `after(tab)` (a tab switch) runs after each, its
-    answers under `after`. Medians of the warm ones under `warm`."""
+    """A cold load and `warm` later ones; `after(tab)` (tab switches: name -> seconds) runs
+    after each, its answers under `after`. Medians of the warm ones under `warm`."""
     samples = []
     for _ in range(warm + 1):
         sample = load(tab, path, milestones)
@@ -173,7 +177,8 @@ def loads(tab: Tab, path: str, milestones: dict[str, list[tuple[str, Any]]], war
                                                     "heap_collected_bytes"]
     median = {k: _median([s[k] for s in rest]) for k in keys}
     if after is not None:
-        median["after_s"] = _median([s["after"] for s in rest])
+        median["after_s"] = {name: _median([s["after"][name] for s in rest])
+                             for name in cold["after"]}
     return {"cold": cold, "warm": median, "warm_samples": rest}
 
 
@@ -183,10 +188,15 @@ def run_milestones(want: int) -> dict[str, list[tuple[str, Any]]]:
             "rest": [(FIGURES_JS, RUN_REST), (GRID_ROWS_JS, "#run-trials-grid")]}
 
 
-def switch_to_diagnosis(tab: Tab) -> float | None:
-    started = time.perf_counter()
-    tab.page.get_by_role("tab", name="Diagnosis").click()
-    return _wait_all(tab, [(FIGURES_JS, DIAGNOSIS_TAB)], started, started + PAGE_TIMEOUT_S)
+def switch_tabs(tab: Tab) -> dict[str, float | None]:
+    """Seconds from each tab's click until its figures are drawn, tab after tab."""
+    switched: dict[str, float | None] = {}
+    for label, figures in SWITCHES.items():
+        started = time.perf_counter()
+        tab.page.get_by_role("tab", name=label).click()
+        switched[label] = _wait_all(tab, [(FIGURES_JS, figures)], started,
+                                    started + PAGE_TIMEOUT_S)
+    return switched
 
 
 # -- live ----------------------------------------------------------------------------------------
@@ -279,7 +289,7 @@ def run_page(playwright: Any, work: Path, run_id: int, n: int, warm: int,
 def analysis_page(playwright: Any, work: Path, run_id: int, warm: int) -> dict[str, Any]:
     with served_tab(playwright, work) as tab:
         result = loads(tab, f"/runs/{run_id}/analysis", {"tab": [(FIGURES_JS, ANALYSIS_TAB)]},
-                       warm, after=switch_to_diagnosis)
+                       warm, after=switch_tabs)
         result["server_rss_bytes"] = rss_bytes(tab.server)
         return result
 
