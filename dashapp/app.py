@@ -98,13 +98,15 @@ def create_app(
         enable_mcp=False,
         serve_locally=True,
         compress=True,
-        # Plotly.js loads with the page's other scripts instead of after the first graph
-        # mounts: the run page's history is drawn a round trip sooner.
-        eager_loading=True,
         # The server sees paths without the prefix (dashapp.paths); the browser asks with it.
         routes_pathname_prefix="/",
         requests_pathname_prefix=requests_pathname_prefix(path_prefix_of(settings.public_url)),
     )
+    # Plotly.js loads with the page's other scripts instead of after the first graph mounts
+    # (dcc.Graph takes window.Plotly when it is there): a page's first figure is drawn a
+    # round trip sooner. The other components' lazy parts stay lazy.
+    app.scripts.append_script({"relative_package_path": "package_data/plotly.min.js",
+                               "namespace": "plotly"})
     for module in page_modules():
         module.register(app)
     with server.app_context():  # the shell's links are written under the path prefix
