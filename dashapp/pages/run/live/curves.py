@@ -1,7 +1,8 @@
 """Intermediate values (learning curves) of the most recent trials, pruned ones marked.
 
 One trace per trial, oldest first; at most ``MAX_CURVES`` traces: when a new trial's curve
-arrives the oldest trace is dropped. The page keeps the trial numbers of the traces, in order,
+arrives the oldest trace is dropped. A pruned trial's curve is dotted with x markers; hovering a
+curve names its trial. The page keeps the trial numbers of the traces, in order,
 so a poll can extend a trace in place.
 """
 
@@ -122,7 +123,8 @@ def plot_curves(traces: Sequence[CurveTrace], metric: str) -> go.Figure:
         uirevision="curves",
         xaxis={"title": {"text": "step"}, **step_ticks(last_step)},
         yaxis={"title": {"text": metric}},
-        legend={"font": {"size": 10}},
+        # Twenty entries cost as much to draw as the curves; hovering a curve names its trial.
+        showlegend=False,
     )
     return figure
 
