@@ -86,6 +86,7 @@ def register_figure_tab_callbacks(app: dash.Dash) -> None:
         inputs={"tab": tab, "objective": objective, "x_param": Input(ids.x_param, "value"),
                 "y_param": Input(ids.y_param, "value")},
         state={"run_id": State(ids.run, "data")},
+        prevent_initial_call=True,
     )(show_axes)
     guard.guarded_callback(
         app,
@@ -93,6 +94,7 @@ def register_figure_tab_callbacks(app: dash.Dash) -> None:
         output=[Output(ids.graph(name), "figure") for name in ALL_PARAMS_FIGURES],
         inputs={"tab": tab, "objective": objective},
         state={"run_id": State(ids.run, "data")},
+        prevent_initial_call=True,
     )(show_all_params)
     guard.guarded_callback(
         app,
@@ -100,6 +102,7 @@ def register_figure_tab_callbacks(app: dash.Dash) -> None:
         output=Output(ids.graph("parallel"), "figure"),
         inputs={"tab": tab, "objective": objective},
         state={"run_id": State(ids.run, "data")},
+        prevent_initial_call=True,
     )(show_parallel)
     guard.guarded_callback(
         app,
@@ -107,6 +110,7 @@ def register_figure_tab_callbacks(app: dash.Dash) -> None:
         output=DIAGNOSIS_OUTPUTS,
         inputs={"tab": tab, "objective": objective},
         state={"run_id": State(ids.run, "data")},
+        prevent_initial_call=True,
     )(show_diagnosis)
     guard.guarded_callback(
         app,
