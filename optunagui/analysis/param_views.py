@@ -45,7 +45,8 @@ WEBGL_FROM = 2000
 COLORSCALE = "Viridis"
 # Points drawn by default: at these sizes every view is SVG and draws in a fraction of a second.
 SCATTER_MAX_POINTS = 2_000
-PANEL_MAX_POINTS = 1_000  # per panel of the slice and history figures, and over the contour
+PANEL_MAX_POINTS = 500  # per panel of the slice and history figures (a panel is a sixth of one)
+CONTOUR_MAX_POINTS = 1_000  # drawn over the contour, whose grid uses every trial
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ def _edges(col: ParamColumn, bins: int) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def compute_contour(frame: TrialFrame, x: str, y: str, *, objective: int | str = 0,
-                    bins: int = 30, max_points: int = PANEL_MAX_POINTS, seed: int = 0
+                    bins: int = 30, max_points: int = CONTOUR_MAX_POINTS, seed: int = 0
                     ) -> ContourRecord:
     k = frame.objective_index(objective)
     idx = _complete(frame, k, [x, y])

@@ -72,7 +72,7 @@ def test_big_runs_are_sampled_keeping_the_best(store_run: StoreRun, load) -> Non
     assert "showing 2,000 of 3,000" in compute_scatter(frame, "x", "lr").note
     assert isinstance(plot_scatter(frame, "x", "lr").data[0], go.Scatter)
     for record in (compute_slice(frame), compute_history(frame)):
-        assert record.value.size == 1_000 and "showing 1,000 of 3,000" in record.note
+        assert record.value.size == 500 and "showing 500 of 3,000" in record.note
     for fig in (plot_slice(frame), plot_history(frame)):
         assert len(fig.data) == 3 and all(type(t) is go.Scatter for t in fig.data)
     contour = compute_contour(frame, "x", "lr")
