@@ -134,6 +134,31 @@ TEXT_JS = """(selector) => {
 }"""
 
 
+# Watches the page frame by frame (requestAnimationFrame, so each check runs just before a
+# paint) and notes in `window.__milestones` when each milestone's every (script, arg) first
+# answered truthy, in ms since the navigation. Checking in the page, rather than one
+# evaluation after another from outside, keeps a milestone's time from taking in the work the
+# page does after it (the next figures' draws hold the main thread, and an evaluation from
+# outside waits for it). Called as soon as the navigation commits.
+WATCH_JS = """(milestones) => {
+  const seen = window.__milestones = {};
+  const checks = Object.entries(milestones).map(([name, steps]) => [name, steps.map(
+    ([source, arg]) => [(0, eval)('(' + source + ')'), arg])]);
+  const tick = () => {
+    for (const [name, steps] of checks) {
+      if (name in seen) continue;
+      const ready = steps.every(([check, arg]) => { try { return !!check(arg); }
+                                                    catch (e) { return false; } });
+      if (ready) seen[name] = performance.now();
+    }
+    if (Object.keys(seen).length < checks.length) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+WATCHED_JS = """(names) => names.every(n => window.__milestones && n in window.__milestones)
+  && window.__milestones"""
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -129,8 +129,9 @@ def _live_rows(live: dict[str, Any]) -> None:
     _row(f"live: JS heap over {live['minutes']:g} min", "", heap,
          f"flat (<= +{HEAP_FLAT:.0%})", f"{flat} ({growth:+.1%}, after a full collection)")
     per_minute = (live["heap_after_bytes"] - live["heap_before_bytes"]) / live["minutes"]
+    rate = live.get("rate", 1)
     print(f"    the target is a live run of an hour; this measured {live['minutes']:g} minutes "
-          f"({live['trials_written']} trials written, one a second; the page "
+          f"({live['trials_written']} trials written, {rate} a second; the page "
           f"{'caught up with every one' if live['caught_up'] else 'did NOT catch up'}); "
           f"{_bytes(per_minute)} a minute, {_bytes(60 * per_minute)} an hour at that rate")
     first, second = live.get("heap_growth_halves_bytes", [None, None])
@@ -179,7 +180,8 @@ def print_size(result: dict[str, Any]) -> None:
           f"{result['load_after']:.1f} after)")
     _row("", "cold", "warm (median)", "target", "")
     _run_rows(n, result["run_page"])
-    _analysis_rows(n, result["analysis_page"])
+    if "analysis_page" in result:
+        _analysis_rows(n, result["analysis_page"])
 
 
 def print_compare(result: dict[str, Any]) -> None:
@@ -204,8 +206,8 @@ def print_growth(sizes: dict[str, Any]) -> dict[str, Any]:
     limit = TARGETS["bytes_growth_10k_to_100k"]
     print("\nbytes per warm load, 100,000 trials against 10,000 (10x the trials)")
     for page in ("run_page", "analysis_page"):
-        small = sizes["10000"][page].get("warm", {}).get("wire_bytes")
-        big = sizes["100000"][page].get("warm", {}).get("wire_bytes")
+        small = sizes["10000"].get(page, {}).get("warm", {}).get("wire_bytes")
+        big = sizes["100000"].get(page, {}).get("warm", {}).get("wire_bytes")
         ratio = big / small if small and big else None
         growth[page] = ratio
         shown = "—" if ratio is None else f"{ratio:.2f}x"

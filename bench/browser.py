@@ -4,9 +4,10 @@ A SQLite file of OptunaGui's own tables holds a run per size (1,000, 10,000 and 
 trials; 5 float parameters, 10 intermediate results each, one objective), written with
 `upsert_trials`/`append_events` like the driver, and kept in a cache folder; every bench
 works on a copy. `optunagui serve` runs on it; headless Debian Chromium (Playwright) signs in.
-A page is ready when what it shows is drawn, read in the page: a figure stands for every
-trial (`layout.meta` of a sampled figure), the other figures have their answers drawn, the
-trials table shows rows. For each size:
+A page is ready when what it shows is drawn, read in the page frame by frame (`WATCH_JS`): a
+figure stands for every trial (`layout.meta` of a sampled figure), the other figures have their
+answers drawn, the trials table shows rows; each milestone's time is the page's own clock
+(ms since the navigation) at the first frame it held. For each size:
 
 - run page (/runs/<id>): navigation to header + history drawn, and to the rest of the page
   (the other figures and the table's rows); `cold` is the first load after the server
@@ -66,6 +67,8 @@ from bench._browser import (  # noqa: E402
     PLOTLY_TIMER_JS,
     TEXT_JS,
     TIMELINE_JS,
+    WATCH_JS,
+    WATCHED_JS,
     Meter,
     bare_env,
     chromium,
@@ -127,16 +130,6 @@ def browser_tab(playwright: Any, base_url: str, process: Any) -> Iterator[Tab]:
         yield Tab(page, Meter(context, page), base_url, process)
 
 
-def _wait_all(tab: Tab, steps: list[tuple[str, Any]], started: float, deadline: float
-              ) -> float | None:
-    """Seconds from `started` until every (script, arg) in `steps` answers, None past the
-    deadline."""
-    for script, arg in steps:
-        if wait_js(tab.page, script, arg, deadline - time.perf_counter()) is None:
-            return None
-    return time.perf_counter() - started
-
-
 def load(tab: Tab, path: str, milestones: dict[str, list[tuple[str, Any]]]) -> dict[str, Any]:
     """Navigate to `path` and time each milestone (in order) from the navigation; then the
     bytes of the load, its slowest callbacks and the page's heap."""
@@ -145,9 +138,11 @@ def load(tab: Tab, path: str, milestones: dict[str, list[tuple[str, Any]]]) -> d
     started = time.perf_counter()
     deadline = started + PAGE_TIMEOUT_S
     tab.page.goto(tab.base_url + path, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
-    out: dict[str, Any] = {}
-    for name, steps in milestones.items():
-        out[f"{name}_s"] = _wait_all(tab, steps, started, deadline)
+    tab.page.evaluate(WATCH_JS, milestones)
+    seen = (wait_js(tab.page, WATCHED_JS, list(milestones), deadline - time.perf_counter())
+            or tab.page.evaluate("() => window.__milestones || {}"))
+    out: dict[str, Any] = {f"{name}_s": seen[name] / 1000 if name in seen else None
+                           for name in milestones}
     out["wall_s"] = time.perf_counter() - started
     after = cpu_seconds(tab.server)
     out["server_cpu_s"] = (after - server_cpu if after is not None and server_cpu is not None
@@ -192,10 +187,11 @@ def switch_tabs(tab: Tab) -> dict[str, float | None]:
     """Seconds from each tab's click until its figures are drawn, tab after tab."""
     switched: dict[str, float | None] = {}
     for label, figures in SWITCHES.items():
-        started = time.perf_counter()
+        clicked = tab.page.evaluate("() => performance.now()")
+        tab.page.evaluate(WATCH_JS, {label: [(FIGURES_JS, figures)]})
         tab.page.get_by_role("tab", name=label).click()
-        switched[label] = _wait_all(tab, [(FIGURES_JS, figures)], started,
-                                    started + PAGE_TIMEOUT_S)
+        seen = wait_js(tab.page, WATCHED_JS, [label], PAGE_TIMEOUT_S) or {}
+        switched[label] = (seen[label] - clicked) / 1000 if label in seen else None
     return switched
 
 
@@ -209,18 +205,18 @@ class Writer:
         self.run_id = run_id
         self.next = first
 
-    def one(self) -> None:
-        write_trials(self.db, self.run_id, self.next, 1, seed=10_000_000 + self.next)
-        self.next += 1
+    def one(self, count: int = 1) -> None:
+        write_trials(self.db, self.run_id, self.next, count, seed=10_000_000 + self.next)
+        self.next += count
 
     def close(self) -> None:
         self.db.dispose()
 
 
-def live(tab: Tab, writer: Writer, minutes: float) -> dict[str, Any]:
-    """One trial until its point shows; then a trial a second for `minutes`, the heap after
-    a full collection sampled every HEAP_SAMPLE_S (a collection costs the page a few tens of
-    ms), before and after."""
+def live(tab: Tab, writer: Writer, minutes: float, rate: int = 1) -> dict[str, Any]:
+    """One trial until its point shows; then `rate` trials a second for `minutes`, the heap
+    after a full collection sampled every HEAP_SAMPLE_S (a collection costs the page a few
+    tens of ms), before and after."""
     started = time.perf_counter()
     writer.one()
     shown = wait_js(tab.page, DRAWN_JS, ["#run-history-graph", writer.next], LIVE_TIMEOUT_S)
@@ -229,16 +225,16 @@ def live(tab: Tab, writer: Writer, minutes: float) -> dict[str, Any]:
     samples, begun, first = [], time.perf_counter(), writer.next
     next_sample = 0.0
     while (elapsed := time.perf_counter() - begun) < minutes * 60:
-        writer.one()
+        writer.one(rate)
         if elapsed >= next_sample:
             samples.append([round(elapsed, 1), tab.meter.heap(collect=True)])
             next_sample += HEAP_SAMPLE_S
-        next_write = begun + elapsed + 1.0  # a trial a second, whatever writing took
+        next_write = begun + elapsed + 1.0  # `rate` trials a second, whatever writing took
         tab.page.wait_for_timeout(max(0.0, 1000 * (next_write - time.perf_counter())))
     caught_up = wait_js(tab.page, DRAWN_JS, ["#run-history-graph", writer.next], LIVE_TIMEOUT_S)
     after = tab.meter.heap(collect=True)
     half = [h for t, h in samples if t <= minutes * 30][-1] if samples else before
-    out.update(minutes=minutes, trials_written=writer.next - first,
+    out.update(minutes=minutes, rate=rate, trials_written=writer.next - first,
                caught_up=bool(caught_up), heap_before_bytes=before, heap_after_bytes=after,
                heap_growth=(after - before) / before,
                heap_growth_halves_bytes=[half - before, after - half],
@@ -273,13 +269,13 @@ def served_tab(playwright: Any, work: Path) -> Iterator[Tab]:
 
 
 def run_page(playwright: Any, work: Path, run_id: int, n: int, warm: int,
-             minutes: float) -> dict[str, Any]:
+             minutes: float, rate: int) -> dict[str, Any]:
     url = f"sqlite:///{work / 'data' / 'optunagui.db'}"
     writer = Writer(url, run_id, first=n)
     try:
         with served_tab(playwright, work) as tab:
             result = loads(tab, f"/runs/{run_id}", run_milestones(n), warm)
-            result["live"] = live(tab, writer, minutes)
+            result["live"] = live(tab, writer, minutes, rate)
             result["server_rss_bytes"] = rss_bytes(tab.server)
             return result
     finally:
@@ -344,12 +340,14 @@ def guarded(measure: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any
 
 
 def bench_size(playwright: Any, runs_file: Path, code: Path | None, ids: dict[str, int], n: int,
-               warm: int, minutes: float) -> dict[str, Any]:
+               warm: int, minutes: float, rate: int, analysis: bool = True) -> dict[str, Any]:
     result: dict[str, Any] = {"trials": n, "load_before": os.getloadavg()[0]}
     run_id = ids[run_name(n)]
     with work_copy(runs_file, code) as work:
-        result["run_page"] = guarded(run_page, playwright, work, run_id, n, warm, minutes)
-        result["analysis_page"] = guarded(analysis_page, playwright, work, run_id, warm)
+        result["run_page"] = guarded(run_page, playwright, work, run_id, n, warm, minutes,
+                                     rate)
+        if analysis:
+            result["analysis_page"] = guarded(analysis_page, playwright, work, run_id, warm)
     result["load_after"] = os.getloadavg()[0]
     return result
 
@@ -370,7 +368,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--loads", type=int, default=3, help="warm loads per page (median)")
     parser.add_argument("--live-minutes", type=float, default=2.0,
-                        help="minutes of a live run, a trial a second, for the heap")
+                        help="minutes of a live run, for the heap")
+    parser.add_argument("--live-rate", type=int, default=1,
+                        help="trials written a second in the live minutes (6 for 10 minutes: "
+                             "an hour's trials at one a second)")
+    parser.add_argument("--skip-analysis", action="store_true",
+                        help="the run page only (with --live-minutes: a long live run)")
     parser.add_argument("--compare-runs", type=int, default=5,
                         help="runs of 10,000 trials on the compare page (with 10000 in sizes)")
     parser.add_argument("--at", metavar="REVISION", help="serve this committed revision "
@@ -381,11 +384,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _save(results: dict[str, Any]) -> None:
-    """The results so far; sizes measured before and not now are kept."""
+    """The results so far; sizes and pages measured before and not now are kept."""
     saved = dict(results)
     if RESULTS.exists():
         old = json.loads(RESULTS.read_text())
-        saved["sizes"] = {**old.get("sizes", {}), **results["sizes"]}
+        sizes = old.get("sizes", {})
+        saved["sizes"] = {**sizes, **{n: {**sizes.get(n, {}), **measured}
+                                      for n, measured in results["sizes"].items()}}
         if "compare" not in saved and old.get("compare"):
             saved["compare"] = old["compare"]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -416,11 +421,11 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(), "load_before": os.getloadavg(),
             "runs_file": str(runs_file), "generated_s": written, "targets": TARGETS,
             "page_timeout_s": PAGE_TIMEOUT_S, "warm_loads": args.loads,
-            "live_minutes": args.live_minutes, "sizes": {},
+            "live_minutes": args.live_minutes, "live_rate": args.live_rate, "sizes": {},
         }
         for n in args.sizes:
             numbers = bench_size(playwright, runs_file, code, ids, n, args.loads,
-                                 args.live_minutes)
+                                 args.live_minutes, args.live_rate, not args.skip_analysis)
             results["sizes"][str(n)] = {**numbers, "when": results["when"], "code": served}
             print_size(numbers)
             _save(results)
