@@ -15,8 +15,8 @@ from tests.dashapp.analysis_data import write_run
 from tests.dashapp.conftest import callback_key, post_callback
 
 SHOW = "analysis-denied.children"
-PARAMS = "analysis-scatter-graph.figure"
-ALL_PARAMS = "analysis-slice-graph.figure"
+PARAMS = "analysis-scatter-graph.figure@"  # the callback of the pickers (the header draws first)
+ALL_PARAMS = "analysis-slice-graph.figure@"
 PARALLEL = "analysis-parallel-graph.figure"
 IMPORTANCE = "analysis-importance-graph.figure"
 DIAGNOSIS = "analysis-convergence-graph.figure"
@@ -51,6 +51,30 @@ def test_analysis_page_shows_the_run_and_its_parameters(app, client_for, analyse
     assert body["analysis-pareto-tab"]["tab_style"] == {"display": "none"}
 
 
+def test_analysis_page_opens_with_its_first_tab_drawn_and_redraws_only_for_new_choices(
+        app, client_for, analysed):
+    client = client_for("vic")
+    show = _body(post_callback(client, app, callback_key(app, SHOW), _values(analysed)))
+    for name in ("scatter", "contour", "slice", "history"):
+        assert show[f"analysis-{name}-graph"]["figure"]["data"], name
+    drawn = show["analysis-drawn-axes"]["data"]
+    assert drawn == ["accuracy", "planted", "noise_a"]
+    assert show["analysis-drawn-params"]["data"] == ["accuracy"]
+    # The header setting the pickers, or coming back to the tab, draws nothing again ...
+    same = _values(analysed, tab="params", objective="accuracy", x_param="planted",
+                   y_param="noise_a", drawn=drawn)
+    assert post_callback(client, app, callback_key(app, PARAMS), same).status_code == 204
+    same_params = _values(analysed, tab="params", objective="accuracy", drawn=["accuracy"])
+    assert post_callback(client, app, callback_key(app, ALL_PARAMS),
+                         same_params).status_code == 204
+    # ... another axis does, and notes what it drew.
+    other = {**same, "y_param": "noise_b"}
+    body = _body(post_callback(client, app, callback_key(app, PARAMS), other))
+    assert body["analysis-drawn-axes"]["data"] == ["accuracy", "planted", "noise_b"]
+    assert body["analysis-scatter-graph"]["figure"]["layout"]["yaxis"]["title"]["text"] == (
+        "noise_b")
+
+
 def test_analysis_parameter_space_draws_the_chosen_axes(app, client_for, analysed):
     values = _values(analysed, tab="params", objective="accuracy", x_param="planted",
                      y_param="noise_b")
@@ -63,7 +87,8 @@ def test_analysis_parameter_space_draws_the_chosen_axes(app, client_for, analyse
     assert body["analysis-contour-graph"]["figure"]["data"][0]["type"] == "contour"
     values = _values(analysed, tab="params", objective="accuracy")
     body = _body(post_callback(client_for("vic"), app, callback_key(app, ALL_PARAMS), values))
-    assert set(body) == {"analysis-slice-graph", "analysis-history-graph"}  # parallel: own tab
+    assert set(body) == {"analysis-slice-graph", "analysis-history-graph",  # parallel: own tab
+                         "analysis-drawn-params"}
     for name in ("slice", "history"):
         assert body[f"analysis-{name}-graph"]["figure"]["data"], name
 

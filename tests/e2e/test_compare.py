@@ -84,6 +84,11 @@ def test_compare_two_finished_runs_and_download_a_figure(server, browser, tmp_pa
     page.click("#run-analysis-link")
     expect(page).to_have_url(re.compile(rf"/runs/{tuned}/analysis$"))
     expect(page.locator("#analysis-scatter-graph .main-svg").first).to_be_visible()
+    scatter_y = page.locator("#analysis-scatter-graph .ytitle")
+    expect(scatter_y).to_have_text("noise_a")  # drawn with the header, on the default axes
+    page.locator("#analysis-y-param").click()
+    page.get_by_role("option", name="noise_b").click()
+    expect(scatter_y).to_have_text("noise_b")  # another axis: drawn again
     page.get_by_role("tab", name="Parallel coordinates").click()
     expect(page.locator("#analysis-parallel-graph .parcoords").first).to_be_attached()
     page.get_by_role("tab", name="Importance").click()

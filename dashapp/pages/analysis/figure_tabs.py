@@ -1,6 +1,11 @@
 """The tabs that only draw figures of the run's frame: the parameter space, parallel
 coordinates, the diagnosis and the Pareto front. Each draws when its tab is open, for the run
-the guard checked."""
+the guard checked.
+
+The page opens on the parameter space, whose figures come with the header (``header``) in one
+answer; each figure callback notes what its figures show (``ids.drawn_axes``,
+``ids.drawn_params``) and draws again only for another objective or other axes, so the
+header's setting of the pickers, or a return to the tab, redraws nothing."""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ from dashapp.permissions import Role
 
 __all__ = [
     "DIAGNOSIS_OUTPUTS",
+    "all_params_figures",
+    "axes_figures",
     "register_figure_tab_callbacks",
     "show_all_params",
     "show_axes",
@@ -37,21 +44,34 @@ def _only_on(tab: Any, wanted: str) -> None:
         raise dash.exceptions.PreventUpdate
 
 
+def axes_figures(access: Access, frame: Any, objective: Any, x_param: Any, y_param: Any
+                 ) -> list[Any]:
+    """The scatter and contour of the chosen axes."""
+    return [build_figure(name, access.run_id, frame, objective=objective, x=x_param,
+                         y=y_param)[0] for name in AXES_FIGURES]
+
+
+def all_params_figures(access: Access, frame: Any, objective: Any) -> list[Any]:
+    """The slice and history of every parameter."""
+    return [build_figure(name, access.run_id, frame, objective=objective)[0]
+            for name in ALL_PARAMS_FIGURES]
+
+
 def show_axes(access: Access, tab: Any, objective: Any, x_param: Any, y_param: Any,
-              run_id: Any) -> tuple[Any, ...]:
+              run_id: Any, drawn: Any = None) -> tuple[Any, ...]:
     _only_on(tab, "params")
-    frame = load_run_frame(access.run_id)
-    return tuple(
-        build_figure(name, access.run_id, frame, objective=objective, x=x_param, y=y_param)[0]
-        for name in AXES_FIGURES
-    )
+    if drawn == [objective, x_param, y_param]:
+        raise dash.exceptions.PreventUpdate
+    figures = axes_figures(access, load_run_frame(access.run_id), objective, x_param, y_param)
+    return (*figures, [objective, x_param, y_param])
 
 
-def show_all_params(access: Access, tab: Any, objective: Any, run_id: Any) -> tuple[Any, ...]:
+def show_all_params(access: Access, tab: Any, objective: Any, run_id: Any, drawn: Any = None
+                    ) -> tuple[Any, ...]:
     _only_on(tab, "params")
-    frame = load_run_frame(access.run_id)
-    return tuple(build_figure(name, access.run_id, frame, objective=objective)[0]
-                 for name in ALL_PARAMS_FIGURES)
+    if drawn == [objective]:
+        raise dash.exceptions.PreventUpdate
+    return (*all_params_figures(access, load_run_frame(access.run_id), objective), [objective])
 
 
 def show_parallel(access: Access, tab: Any, objective: Any, run_id: Any) -> Any:
@@ -82,18 +102,22 @@ def register_figure_tab_callbacks(app: dash.Dash) -> None:
     guard.guarded_callback(
         app,
         requires=viewer,
-        output=[Output(ids.graph(name), "figure") for name in AXES_FIGURES],
+        output=[*(Output(ids.graph(name), "figure", allow_duplicate=True)
+                  for name in AXES_FIGURES),
+                Output(ids.drawn_axes, "data", allow_duplicate=True)],
         inputs={"tab": tab, "objective": objective, "x_param": Input(ids.x_param, "value"),
                 "y_param": Input(ids.y_param, "value")},
-        state={"run_id": State(ids.run, "data")},
+        state={"run_id": State(ids.run, "data"), "drawn": State(ids.drawn_axes, "data")},
         prevent_initial_call=True,
     )(show_axes)
     guard.guarded_callback(
         app,
         requires=viewer,
-        output=[Output(ids.graph(name), "figure") for name in ALL_PARAMS_FIGURES],
+        output=[*(Output(ids.graph(name), "figure", allow_duplicate=True)
+                  for name in ALL_PARAMS_FIGURES),
+                Output(ids.drawn_params, "data", allow_duplicate=True)],
         inputs={"tab": tab, "objective": objective},
-        state={"run_id": State(ids.run, "data")},
+        state={"run_id": State(ids.run, "data"), "drawn": State(ids.drawn_params, "data")},
         prevent_initial_call=True,
     )(show_all_params)
     guard.guarded_callback(

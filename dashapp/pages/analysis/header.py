@@ -1,6 +1,7 @@
 """The analysis page's header: the checked run's name, links, trial counts and the choices
-(objective, X and Y parameters) every tab draws with; a refusal shows one message and
-nothing of the run. A run of the user's own code is labelled with its entry point and has no
+(objective, X and Y parameters) every tab draws with, with the figures of the tab the page
+opens on (the parameter space) in the same answer; a refusal shows one message and nothing of
+the run. A run of the user's own code is labelled with its entry point and has no
 Features tab (the product cannot refit its model)."""
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from dashapp.code_runs import code_objective, has_builtin_model
 from dashapp.components import HIDDEN, SHOWN
 from dashapp.components.code import code_label
 from dashapp.guard import Access, Denial
+from dashapp.pages.analysis.figure_tabs import all_params_figures, axes_figures
 from dashapp.pages.analysis.figures import default_axes
-from dashapp.pages.analysis.ids import ids
+from dashapp.pages.analysis.ids import ALL_PARAMS_FIGURES, AXES_FIGURES, ids
 from dashapp.paths import app_path
 from dashapp.permissions import Role
 from optunagui.analysis import TrialFrame
@@ -41,6 +43,9 @@ SHOW_OUTPUTS = {
     "y_param": Output(ids.y_param, "value"),
     "pareto_tab": Output(ids.pareto_tab, "tab_style"),
     "features_tab": Output(ids.features_tab, "tab_style"),
+    **{name: Output(ids.graph(name), "figure") for name in (*AXES_FIGURES, *ALL_PARAMS_FIGURES)},
+    "drawn_axes": Output(ids.drawn_axes, "data"),
+    "drawn_params": Output(ids.drawn_params, "data"),
 }
 
 
@@ -83,7 +88,14 @@ def show_analysis(access: Access, run_id: Any) -> dict[str, Any]:
     x_param, y_param = default_axes(frame)
     experiment_href = app_path(
         services.experiment_path(access.principal, access.experiment_id or 0))
+    objective = frame.metric_names[0]
+    opening_figures = dict(zip((*AXES_FIGURES, *ALL_PARAMS_FIGURES), (
+        *axes_figures(access, frame, objective, x_param, y_param),
+        *all_params_figures(access, frame, objective)), strict=True))
     return {
+        **opening_figures,
+        "drawn_axes": [objective, x_param, y_param],
+        "drawn_params": [objective],
         "denied": None,
         "body": SHOWN,
         "title": _title(name, spec),
@@ -93,7 +105,7 @@ def show_analysis(access: Access, run_id: Any) -> dict[str, Any]:
         ],
         "summary": _summary(frame),
         "objective_options": _options(frame.metric_names),
-        "objective": frame.metric_names[0],
+        "objective": objective,
         "x_options": _options(frame.params),
         "y_options": _options(frame.params),
         "x_param": x_param,

@@ -38,6 +38,8 @@ class ids:
     features_drop = "analysis-features-drop"
     features_link = "analysis-features-rerun-link"
     features_hint = "analysis-features-rerun-hint"
+    drawn_axes = "analysis-drawn-axes"  # [objective, x, y] the scatter and contour show
+    drawn_params = "analysis-drawn-params"  # [objective] the slice and history show
     download = "analysis-download"
     download_button = "analysis-download-button"  # pattern-matching type, with "figure"
 

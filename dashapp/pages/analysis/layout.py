@@ -116,6 +116,8 @@ def layout(run_id: str | None = None, **_query: Any) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.run, data=run_id),
+            dcc.Store(id=ids.drawn_axes, data=None),
+            dcc.Store(id=ids.drawn_params, data=None),
             dcc.Download(id=ids.download),
             html.Div(id=ids.denied),
             html.Div(
