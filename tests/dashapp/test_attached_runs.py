@@ -126,7 +126,7 @@ def test_every_page_of_an_attached_run_renders_for_members(app, world, client_fo
         response = _post(app, client, "download_export", values)
         assert response.status_code == 200, (what, response.get_data(as_text=True)[:2000])
     shown = _response(_post(app, client, "show_run", {"run_id": str(attached)}))
-    columns = shown["run-trials-grid"]["columnDefs"]
+    columns = shown["run-deferred-views"]["data"]["columns"]
     rows = _response(_post(app, client, "trial_rows", {
         "run_id": str(attached), "live": shown["run-live-state"]["data"], "columns": columns,
         "request": {"startRow": 0, "endRow": 50, "sortModel": [], "filterModel": {}}}))

@@ -101,7 +101,7 @@ def _rows(client, app, run_id: int, live: Any, first: dict[str, Any], **request:
     asked = {"startRow": 0, "endRow": 50, "sortModel": [{"colId": "number", "sort": "desc"}],
              "filterModel": {}, **request}
     values = _run_values(run_id, request=asked, live=live,
-                         columns=first["run-trials-grid"]["columnDefs"])
+                         columns=first["run-deferred-views"]["data"]["columns"])
     return _response(post_callback(client, app, callback_key(app, ROWS), values))[
         "run-trials-grid"]["getRowsResponse"]
 

@@ -46,19 +46,20 @@ FIRST_OUTPUTS = {
     "y_options": Output(ids.scatter_y, "options"),
     "x_param": Output(ids.scatter_x, "value"),
     "y_param": Output(ids.scatter_y, "value"),
-    "columns": Output(ids.grid, "columnDefs"),
     "state": Output(ids.state, "data"),
     "clock": Output(ids.clock, "data"),
     "axes": Output(ids.scatter_axes, "data"),
     "deferred": Output(ids.deferred, "data"),
 }
-#: The views the browser draws after the history, and the poll switch, in this order.
-DEFERRED_VIEWS = ("curves", "scatter", "timeline", "poll_off")
+#: The views the browser draws after the history (the trials table's columns too: building
+#: them and fetching the first rows holds the page as long as a figure), and the poll switch.
+DEFERRED_VIEWS = ("curves", "scatter", "timeline", "columns", "poll_off")
 DRAW_DEFERRED = """async (views) => {
     const no = window.dash_clientside.no_update;
-    if (!views) { return [no, no, no, no]; }
+    if (!views) { return [no, no, no, no, no]; }
     await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted, 0)));
-    return ["curves", "scatter", "timeline", "poll_off"].map((k) => k in views ? views[k] : no);
+    return ["curves", "scatter", "timeline", "columns", "poll_off"].map(
+        (k) => k in views ? views[k] : no);
 }"""
 
 
@@ -151,6 +152,7 @@ def register_render_callbacks(app: dash.Dash) -> None:
         Output(ids.curves, "figure"),
         Output(ids.scatter, "figure"),
         Output(ids.timeline, "figure"),
+        Output(ids.grid, "columnDefs"),
         Output(ids.poll, "disabled"),
         Input(ids.deferred, "data"),
         prevent_initial_call=True,
