@@ -11,6 +11,7 @@ poll patches a figure before it is drawn.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dash
@@ -53,14 +54,21 @@ FIRST_OUTPUTS = {
 }
 #: The views the browser draws after the history (the trials table's columns too: building
 #: them and fetching the first rows holds the page as long as a figure), and the poll switch.
-DEFERRED_VIEWS = ("curves", "scatter", "timeline", "columns", "poll_off")
+DEFERRED_OUTPUTS = {
+    "curves": Output(ids.curves, "figure"),
+    "scatter": Output(ids.scatter, "figure"),
+    "timeline": Output(ids.timeline, "figure"),
+    "columns": Output(ids.grid, "columnDefs"),
+    "poll_off": Output(ids.poll, "disabled"),
+}
+DEFERRED_VIEWS = tuple(DEFERRED_OUTPUTS)
 DRAW_DEFERRED = """async (views) => {
     const no = window.dash_clientside.no_update;
-    if (!views) { return [no, no, no, no, no]; }
+    const names = NAMES;
+    if (!views) { return names.map(() => no); }
     await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted, 0)));
-    return ["curves", "scatter", "timeline", "columns", "poll_off"].map(
-        (k) => k in views ? views[k] : no);
-}"""
+    return names.map((k) => k in views ? views[k] : no);
+}""".replace("NAMES", json.dumps(DEFERRED_VIEWS))
 
 
 def first_render(*, denied: Any, body: dict[str, str], poll_off: bool,
@@ -149,11 +157,7 @@ def register_render_callbacks(app: dash.Dash) -> None:
     )(show_run)
     app.clientside_callback(
         DRAW_DEFERRED,
-        Output(ids.curves, "figure"),
-        Output(ids.scatter, "figure"),
-        Output(ids.timeline, "figure"),
-        Output(ids.grid, "columnDefs"),
-        Output(ids.poll, "disabled"),
+        *DEFERRED_OUTPUTS.values(),
         Input(ids.deferred, "data"),
         prevent_initial_call=True,
     )
